@@ -1,0 +1,31 @@
+# The two commands a newcomer needs: `make run` and `make test`. Each one sets itself up first.
+SHELL := /bin/bash
+VENV := .venv/bin
+
+.PHONY: run test setup lint check-types import-rule pytest help
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: ## install PostGIS (Debian packages), uv and the locked virtual environment when missing
+	@scripts/bootstrap.sh
+
+run: setup ## start the database, migrate, load Sumenep's base and demo data, serve on 127.0.0.1:8000
+	$(VENV)/pesisir run
+
+test: setup ## the whole suite: lint, types, import rule, tests (on a throwaway PostGIS cluster)
+	$(MAKE) --no-print-directory lint check-types import-rule pytest
+
+lint:
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+
+check-types:
+	$(VENV)/mypy
+
+import-rule:
+	$(VENV)/lint-imports
+
+pytest:
+	$(VENV)/pytest
