@@ -1,0 +1,63 @@
+"""Controlled vocabularies shared by the geo library, the database enums and the API schemas.
+
+Tuples keep their order: the first value is the default where one is needed.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+INCIDENT_KINDS: Final = (
+    "tppo",
+    "people_smuggling",
+    "pmi_nonprocedural",
+    "illegal_landing",
+    "drug_smuggling",
+    "illegal_fishing",
+    "foreign_vessel",
+    "other",
+)
+"""DESIGN §4: trafficking in persons, people smuggling, non-procedural migrant-worker departure, ..."""
+
+HARBOUR_KINDS: Final = (
+    "official_port",
+    "fishing_port",
+    "ferry_terminal",
+    "special_terminal",
+    "informal_landing",
+)
+
+REVIEW_STATES: Final = ("reported", "verified", "rejected")
+
+CONFIDENCE_LEVELS: Final = ("low", "medium", "high")
+
+DIRECTIONS: Final = ("arrival", "departure")
+
+VESSEL_TYPES: Final = (
+    "fishing",
+    "cargo",
+    "passenger",
+    "ferry",
+    "tanker",
+    "speedboat",
+    "traditional",
+    "other",
+)
+
+SUSPICION_FLAGS: Final = (
+    "off_harbour",  # landed or departed away from any harbour
+    "night",  # between dusk and dawn
+    "no_manifest",  # no passenger or cargo manifest shown
+    "undocumented_foreigners",  # foreign nationals without travel documents
+    "transshipment",  # people or goods moved between vessels at sea
+    "ais_off",  # transponder switched off or absent on a vessel that should carry one
+    "evasive",  # avoided inspection or changed course when approached
+    "overcrowded",  # more persons aboard than the vessel is fit for
+)
+
+USER_ROLES: Final = ("admin", "intelligence", "harbourmaster", "planner")
+
+RISK_KINDS: Final = ("landing", "tppo")
+
+RISK_CLASSES: Final = ("low", "medium", "high", "critical")
+"""After EUROSUR's impact levels."""
