@@ -1,0 +1,262 @@
+"""The ``pesisir`` command: database management, data loading and the web service.
+
+Every command has ``--help``. Errors print one line saying what is wrong and what to do, and exit 1.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+
+from app.errors import PesisirError, SetupError
+from app.settings import Settings
+
+cli = typer.Typer(help="Pesisir: risk mapping of the Sumenep coast.", no_args_is_help=True, add_completion=False)
+db_cli = typer.Typer(
+    help="Manage the database (the private cluster, or the server in PESISIR_DATABASE_URL).",
+    no_args_is_help=True,
+)
+cli.add_typer(db_cli, name="db")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+T = TypeVar("T")
+
+
+@contextmanager
+def step(message: str) -> Iterator[None]:
+    """Show a spinner while a step runs (work longer than a few seconds shows progress)."""
+    with out.status(message, spinner="dots"):
+        yield
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _external(settings: Settings) -> bool:
+    return settings.database.url is not None
+
+
+def _engine(settings: Settings) -> Engine:
+    from app.db.session import check_connection, make_engine
+
+    engine = make_engine(settings.database)
+    check_connection(engine)
+    return engine
+
+
+# -- database ---------------------------------------------------------------------------------------------------
+@db_cli.command("start")
+def db_start() -> None:
+    """Start the private PostgreSQL + PostGIS cluster (create it on first use). Idempotent."""
+    settings = _settings()
+    _db_start(settings)
+
+
+def _db_start(settings: Settings) -> None:
+    from app.db.session import describe, local_cluster
+
+    if _external(settings):
+        engine = _engine(settings)
+        out.print(f"Using the external database at {describe(engine.url)}; nothing to start.")
+        return
+    cluster = local_cluster(settings.database)
+    with step(f"Starting PostgreSQL in {cluster.pgdata} ..."):
+        started = cluster.start()
+    out.print(f"PostgreSQL {'started' if started else 'already running'}: data in {cluster.pgdata}")
+
+
+@db_cli.command("stop")
+def db_stop() -> None:
+    """Stop the private cluster. Its data stays for the next start."""
+    settings = _settings()
+    if _external(settings):
+        out.print("PESISIR_DATABASE_URL is set: Pesisir does not manage that server; nothing to stop.")
+        return
+    from app.db.session import local_cluster
+
+    cluster = local_cluster(settings.database)
+    stopped = cluster.stop()
+    out.print("PostgreSQL stopped." if stopped else "PostgreSQL was not running.")
+
+
+@db_cli.command("status")
+def db_status() -> None:
+    """Say whether the database is up, and which one it is. Exit 1 when it is not reachable."""
+    from app.db import migrate
+    from app.db.session import describe, local_cluster
+
+    settings = _settings()
+    if not _external(settings):
+        st = local_cluster(settings.database).status()
+        out.print(
+            f"private cluster: {st.data_dir / 'pg'} ({'running, pid ' + str(st.pid) if st.running else 'stopped'})"
+        )
+        if not st.running:
+            raise typer.Exit(1)
+    engine = _engine(settings)
+    from app.db.session import check_connection
+
+    out.print(
+        f"database: {describe(engine.url)}/{engine.url.database}, PostGIS {check_connection(engine)}, "
+        f"schema revision {migrate.current(engine) or 'none (run pesisir db upgrade)'}"
+    )
+
+
+@db_cli.command("url")
+def db_url(
+    show_password: Annotated[bool, typer.Option(help="Print the password too.")] = False,
+) -> None:
+    """Print the SQLAlchemy URL of the database (password hidden unless asked for)."""
+    from app.db.session import database_url
+
+    out.print(database_url(_settings().database).render_as_string(hide_password=not show_password), soft_wrap=True)
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply the schema migrations (to the latest revision by default)."""
+    _upgrade(_settings(), revision)
+
+
+def _upgrade(settings: Settings, revision: str = "head") -> None:
+    from app.db import migrate
+
+    engine = _engine(settings)
+    with step("Applying migrations ..."):
+        migrate.upgrade(engine, revision)
+    out.print(f"Schema at revision {migrate.current(engine)}.")
+
+
+@db_cli.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision ('base' drops everything).")],
+) -> None:
+    """Revert the schema to an earlier revision."""
+    from app.db import migrate
+
+    engine = _engine(_settings())
+    migrate.downgrade(engine, revision)
+    out.print(f"Schema at revision {migrate.current(engine) or 'base'}.")
+
+
+# -- data -------------------------------------------------------------------------------------------------------
+def _in_transaction(settings: Settings, work: Callable[..., T]) -> T:
+    from app.db.session import make_sessionmaker, unit_of_work
+
+    engine = _engine(settings)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        return work(session)
+
+
+@cli.command("load-base")
+def load_base(
+    islands: Annotated[Path | None, typer.Option(help="Islands layer (GeoJSON, GeoPackage, Shapefile).")] = None,
+    harbours: Annotated[
+        Path | None, typer.Option(help="Harbours layer (CSV with lon/lat, or any vector file).")
+    ] = None,
+) -> None:
+    """Load the islands and harbours (Pesisir's own in data/ unless files are given). One transaction; idempotent."""
+    _load_base(_settings(), islands, harbours)
+
+
+def _load_base(settings: Settings, islands: Path | None = None, harbours: Path | None = None) -> None:
+    from app.services import base_data
+
+    with step("Loading islands and harbours ..."):
+        reports = _in_transaction(
+            settings,
+            lambda s: base_data.load_base(
+                s, islands=islands or base_data.DEFAULT_ISLANDS, harbours=harbours or base_data.DEFAULT_HARBOURS
+            ),
+        )
+    for r in reports:
+        out.print(f"{r.layer}: {r.total} in file, {r.inserted} added, {r.updated} updated")
+
+
+@cli.command("demo-data")
+def demo_data(
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 7,
+    incidents: Annotated[int, typer.Option(min=1, help="Incidents to generate.")] = 400,
+    landings: Annotated[int, typer.Option(min=1, help="Landing reports to generate.")] = 2500,
+) -> None:
+    """Generate and load the synthetic demo data (flagged synthetic). Idempotent for a seed."""
+    _demo(_settings(), seed, incidents, landings)
+
+
+def _demo(settings: Settings, seed: int, incidents: int = 400, landings: int = 2500) -> None:
+    from app.services import demo
+
+    with step(f"Generating synthetic incidents and landings (seed {seed}) ..."):
+        r = _in_transaction(
+            settings, lambda s: demo.load_demo(s, seed=seed, n_incidents=incidents, n_landings=landings)
+        )
+    out.print(
+        f"demo data (seed {r.seed}): incidents {r.incidents_inserted} added of {r.incidents_generated}, "
+        f"landings {r.landings_inserted} added of {r.landings_generated}"
+    )
+
+
+# -- service ----------------------------------------------------------------------------------------------------
+def _check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            raise SetupError(
+                f"port {port} on {host} is in use: stop the other process or choose another with PESISIR_PORT"
+            ) from None
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from app.main import create_app
+
+    host, port = settings.server.host, settings.server.port
+    _check_port(host, port)
+    base = f"http://{host}:{port}"
+    out.print(
+        f"\nPesisir is serving on [bold]{base}[/bold]\n  map:     {base}/map\n  health:  {base}/healthz\n"
+        f"  API:     {base}/docs\n(no login yet: every page is open on this machine) Ctrl-C stops it."
+    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=10)
+
+
+@cli.command("serve")
+def serve() -> None:
+    """Serve the web service on PESISIR_HOST:PESISIR_PORT (default 127.0.0.1:8000)."""
+    _serve(_settings())
+
+
+@cli.command("run")
+def run(
+    demo: Annotated[bool, typer.Option(help="Load the synthetic demo data (PESISIR_DEMO_DATA).")] = True,
+) -> None:
+    """Everything ``make run`` does: start the database, migrate, load base and demo data, serve."""
+    settings = _settings()
+    _check_port(settings.server.host, settings.server.port)
+    _db_start(settings)
+    _upgrade(settings)
+    _load_base(settings)
+    if demo and settings.demo.enabled:
+        _demo(settings, settings.demo.seed)
+    _serve(settings)
+
+
+def main() -> None:
+    try:
+        cli()
+    except PesisirError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""Database layer: models, sessions, repositories (all SQL lives there), migrations, the private cluster."""

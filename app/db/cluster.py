@@ -1,0 +1,250 @@
+"""Pesisir's private PostgreSQL + PostGIS cluster, for when no ``PESISIR_DATABASE_URL`` is set.
+
+The cluster lives in ``<data_dir>/pg`` and listens only on a Unix socket inside that directory, so any
+number of clusters (a developer's, each test run's) run side by side without port clashes. PostgreSQL
+refuses to run as root: when invoked as root, every server binary runs as the ``postgres`` user, which
+therefore owns ``<data_dir>/pg`` and must be able to reach it (so not under ``/root``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from app.errors import DatabaseUnavailable, SetupError
+
+PG_MAJOR = 15
+POSTGIS_PACKAGE = f"postgresql-{PG_MAJOR}-postgis-3"
+SUPERUSER = "postgres"
+# A Unix socket path may hold at most 107 bytes on Linux.
+_MAX_SOCKET_PATH = 107
+
+
+def _find_bindir() -> Path:
+    candidates = [Path(f"/usr/lib/postgresql/{PG_MAJOR}/bin")]
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False)
+        if out.returncode == 0:
+            candidates.append(Path(out.stdout.strip()))
+    for c in candidates:
+        if (c / "initdb").exists() and (c / "pg_ctl").exists():
+            return c
+    raise SetupError(
+        f"PostgreSQL {PG_MAJOR} server binaries not found: install them with "
+        f"'apt-get install {POSTGIS_PACKAGE}' (or run 'make run', which does it)"
+    )
+
+
+def _sharedir(bindir: Path) -> Path:
+    pg_config = bindir / "pg_config"
+    if pg_config.exists():
+        out = subprocess.run([str(pg_config), "--sharedir"], capture_output=True, text=True, check=False)
+        if out.returncode == 0:
+            return Path(out.stdout.strip())
+    return Path(f"/usr/share/postgresql/{PG_MAJOR}")
+
+
+@dataclass
+class ClusterStatus:
+    running: bool
+    initialised: bool
+    data_dir: Path
+    socket_dir: Path
+    pid: int | None = None
+
+
+class LocalCluster:
+    """A private PostgreSQL cluster in ``data_dir``.
+
+    >>> c = LocalCluster(Path("/var/lib/pesisir"))  # doctest: +SKIP
+    >>> c.start(); c.url()  # doctest: +SKIP
+    'postgresql+psycopg://postgres@/pesisir?host=/var/lib/pesisir/pg'
+    """
+
+    def __init__(self, data_dir: Path, *, dbname: str = "pesisir", port: int = 5432) -> None:
+        self.data_dir = Path(data_dir).absolute()
+        self.pgdata = self.data_dir / "pg"
+        self.dbname = dbname
+        self.port = port  # names the socket file only: the server listens on no TCP address
+        self.logfile = self.data_dir / "postgresql.log"
+        self._as_postgres = os.geteuid() == 0
+
+    # -- helpers -------------------------------------------------------------------------------------------
+    @property
+    def socket_dir(self) -> Path:
+        return self.pgdata
+
+    def _cmd(self, args: list[str]) -> list[str]:
+        if self._as_postgres:
+            return ["runuser", "-u", SUPERUSER, "--", *args]
+        return args
+
+    def _run(self, args: list[str], what: str) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(self._cmd(args), capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            detail = (proc.stderr or proc.stdout).strip().splitlines()
+            last = detail[-1] if detail else f"exit code {proc.returncode}"
+            raise SetupError(f"{what} failed: {last} (log: {self.logfile})")
+        return proc
+
+    def _check_paths(self) -> None:
+        sock = self.socket_dir / f".s.PGSQL.{self.port}"
+        if len(str(sock)) > _MAX_SOCKET_PATH:
+            raise SetupError(
+                f"PESISIR_DATA_DIR={self.data_dir} is too long for a Unix socket path "
+                f"({len(str(sock))} > {_MAX_SOCKET_PATH} bytes): choose a shorter directory"
+            )
+        if self._as_postgres:
+            # The postgres user must traverse every parent directory.
+            for parent in [*reversed(self.data_dir.parents)]:
+                if parent.exists() and not parent.stat().st_mode & 0o001:
+                    raise SetupError(
+                        f"PESISIR_DATA_DIR={self.data_dir} is not reachable by the postgres user "
+                        f"({parent} is closed to others): use a directory such as /var/lib/pesisir"
+                    )
+
+    def _postgis_available(self, bindir: Path) -> bool:
+        return (_sharedir(bindir) / "extension" / "postgis.control").exists()
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+    def status(self) -> ClusterStatus:
+        initialised = (self.pgdata / "PG_VERSION").exists()
+        pid: int | None = None
+        pidfile = self.pgdata / "postmaster.pid"
+        if pidfile.exists():
+            try:
+                pid = int(pidfile.read_text().splitlines()[0])
+                os.kill(pid, 0)
+            except (ValueError, IndexError, ProcessLookupError, PermissionError):
+                pid = None
+        return ClusterStatus(pid is not None, initialised, self.data_dir, self.socket_dir, pid)
+
+    def init(self) -> bool:
+        """Create the cluster if it does not exist. Returns True when it was created."""
+        bindir = _find_bindir()
+        if not self._postgis_available(bindir):
+            raise SetupError(
+                f"PostGIS is not installed: run 'apt-get install {POSTGIS_PACKAGE}' (or 'make run', which does it)"
+            )
+        self._check_paths()
+        if (self.pgdata / "PG_VERSION").exists():
+            return False
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.chmod(0o755)
+        self.pgdata.mkdir(mode=0o700, exist_ok=True)
+        if self._as_postgres:
+            shutil.chown(self.pgdata, SUPERUSER, SUPERUSER)
+            self.logfile.touch()
+            shutil.chown(self.logfile, SUPERUSER, SUPERUSER)
+        self._run(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(self.pgdata),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",  # only reachable through the socket in a 0700 directory
+                "--data-checksums",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ],
+            "initdb",
+        )
+        conf = self.pgdata / "postgresql.auto.conf"
+        settings = {
+            "listen_addresses": "''",
+            "unix_socket_directories": f"'{self.socket_dir}'",
+            "unix_socket_permissions": "0777",
+            "port": str(self.port),
+            # Durability is not negotiable (RELIABILITY DL-16): these are PostgreSQL's defaults, pinned.
+            "fsync": "on",
+            "synchronous_commit": "on",
+            "full_page_writes": "on",
+            "log_min_messages": "warning",
+        }
+        lines = "".join(f"{k} = {v}\n" for k, v in settings.items())
+        # Appended by the user that owns the file (postgres, when root).
+        self._run(["sh", "-c", f"cat >> '{conf}' <<'EOF'\n{lines}EOF"], "configuring the cluster")
+        return True
+
+    def start(self, *, timeout_s: float = 60) -> bool:
+        """Initialise if needed, start if not running, create the database with PostGIS. Idempotent.
+
+        Returns True when the server was started by this call.
+        """
+        self.init()
+        started = False
+        if not self.status().running:
+            bindir = _find_bindir()
+            self._run(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(self.pgdata),
+                    "-l",
+                    str(self.logfile),
+                    "-w",
+                    "-t",
+                    str(int(timeout_s)),
+                    "start",
+                ],
+                "starting PostgreSQL",
+            )
+            started = True
+        self.create_database(self.dbname)
+        return started
+
+    def stop(self) -> bool:
+        """Stop the server (fast shutdown). Returns True when it was running."""
+        if not self.status().running:
+            return False
+        bindir = _find_bindir()
+        self._run(
+            [str(bindir / "pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"],
+            "stopping PostgreSQL",
+        )
+        return True
+
+    def destroy(self) -> None:
+        """Stop the server and delete the data directory (throwaway test clusters)."""
+        self.stop()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    # -- databases -----------------------------------------------------------------------------------------
+    def conninfo(self, dbname: str | None = None) -> str:
+        return f"host={self.socket_dir} port={self.port} user={SUPERUSER} dbname={dbname or self.dbname}"
+
+    def url(self, dbname: str | None = None) -> str:
+        """SQLAlchemy URL of a database in this cluster."""
+        return f"postgresql+psycopg://{SUPERUSER}@/{dbname or self.dbname}?host={self.socket_dir}&port={self.port}"
+
+    def create_database(self, dbname: str) -> bool:
+        """Create ``dbname`` with the PostGIS extension if it does not exist. Returns True when created."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn = psycopg.connect(self.conninfo("postgres"), autocommit=True)
+                break
+            except psycopg.OperationalError as exc:  # the server may still be finishing start-up
+                if time.monotonic() > deadline:
+                    raise DatabaseUnavailable(f"cannot connect to the cluster in {self.pgdata}: {exc}") from exc
+                time.sleep(0.2)
+        with conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        with psycopg.connect(self.conninfo(dbname), autocommit=True) as db:
+            db.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        return not exists
+
+    def drop_database(self, dbname: str) -> None:
+        with psycopg.connect(self.conninfo("postgres"), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))

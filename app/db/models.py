@@ -1,0 +1,278 @@
+"""The domain model of DESIGN §4 as SQLAlchemy 2 / GeoAlchemy2 tables.
+
+Every geometry column is typed with its geometry type and SRID 4326 and has a GiST index. Rules the data
+must obey whatever path it takes into the database (API, CLI, plain SQL) are CHECK constraints here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from geo import vocabulary as v
+from geo.crs import WGS84_SRID
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _enum(values: tuple[str, ...], name: str) -> Enum:
+    return Enum(*values, name=name, native_enum=True, validate_strings=True)
+
+
+IncidentKind = _enum(v.INCIDENT_KINDS, "incident_kind")
+HarbourKind = _enum(v.HARBOUR_KINDS, "harbour_kind")
+ReviewState = _enum(v.REVIEW_STATES, "review_state")
+Confidence = _enum(v.CONFIDENCE_LEVELS, "confidence_level")
+Direction = _enum(v.DIRECTIONS, "landing_direction")
+VesselType = _enum(v.VESSEL_TYPES, "vessel_type")
+UserRole = _enum(v.USER_ROLES, "user_role")
+RiskKind = _enum(v.RISK_KINDS, "risk_kind")
+RiskClass = _enum(v.RISK_CLASSES, "risk_class")
+
+
+def _geom(kind: str) -> Geometry:
+    return Geometry(geometry_type=kind, srid=WGS84_SRID, spatial_index=True)
+
+
+def _point_checks() -> tuple[CheckConstraint, ...]:
+    """A point must be a finite lon/lat inside WGS 84's range (RELIABILITY BI-18)."""
+    return (
+        CheckConstraint(
+            "NOT ST_IsEmpty(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90",
+            name="geom_lonlat",
+        ),
+    )
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+
+class Island(TimestampMixin, Base):
+    """An island (or the regency's part of Madura), with its official code where it has one."""
+
+    __tablename__ = "islands"
+    __table_args__ = (
+        CheckConstraint("area_km2 >= 0", name="area_nonnegative"),
+        CheckConstraint("official_area_km2 IS NULL OR official_area_km2 >= 0", name="official_area_nonnegative"),
+        CheckConstraint("ST_IsValid(geom) AND NOT ST_IsEmpty(geom)", name="geom_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    official_codes: Mapped[list[str]] = mapped_column(ARRAY(String(40)), nullable=False, server_default=text("'{}'"))
+    official_names: Mapped[list[str]] = mapped_column(ARRAY(String(120)), nullable=False, server_default=text("'{}'"))
+    inhabited: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    kecamatan: Mapped[str | None] = mapped_column(String(80))
+    geom: Mapped[WKBElement] = mapped_column(_geom("MULTIPOLYGON"), nullable=False)
+    area_km2: Mapped[float] = mapped_column(Float, nullable=False)
+    official_area_km2: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class Harbour(TimestampMixin, Base):
+    __tablename__ = "harbours"
+    __table_args__ = _point_checks()
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    kind: Mapped[str] = mapped_column(HarbourKind, nullable=False)
+    monitored: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    geom: Mapped[WKBElement] = mapped_column(_geom("POINT"), nullable=False)
+    island_id: Mapped[int | None] = mapped_column(ForeignKey("islands.id", ondelete="SET NULL"), index=True)
+    source: Mapped[str] = mapped_column(Text, nullable=False)
+
+    island: Mapped[Island | None] = relationship()
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        # A harbourmaster is bound to exactly one harbour; nobody else is bound to one.
+        CheckConstraint("(role = 'harbourmaster') = (harbour_id IS NOT NULL)", name="harbourmaster_has_harbour"),
+        CheckConstraint("username = lower(username) AND length(username) BETWEEN 2 AND 64", name="username_form"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    role: Mapped[str] = mapped_column(UserRole, nullable=False)
+    harbour_id: Mapped[int | None] = mapped_column(ForeignKey("harbours.id", ondelete="RESTRICT"), index=True)
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+
+
+class Incident(TimestampMixin, Base):
+    """A reported incident. ``narrative`` is sensitive: only the intelligence role may read it."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        *_point_checks(),
+        CheckConstraint("occurred_start <= occurred_end", name="window_ordered"),
+        CheckConstraint("precision_m > 0", name="precision_positive"),
+        CheckConstraint("people IS NULL OR people >= 0", name="people_nonnegative"),
+        CheckConstraint("vessels IS NULL OR vessels >= 0", name="vessels_nonnegative"),
+        Index("ix_incidents_occurred", "occurred_start", "occurred_end"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    uuid: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), unique=True, nullable=False, server_default=func.gen_random_uuid()
+    )
+    kind: Mapped[str] = mapped_column(IncidentKind, nullable=False, index=True)
+    occurred_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    occurred_end: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    geom: Mapped[WKBElement] = mapped_column(_geom("POINT"), nullable=False)
+    precision_m: Mapped[float] = mapped_column(Float, nullable=False)
+    people: Mapped[int | None] = mapped_column(Integer)
+    vessels: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text, nullable=False)
+    confidence: Mapped[str] = mapped_column(Confidence, nullable=False, server_default="medium")
+    review_state: Mapped[str] = mapped_column(ReviewState, nullable=False, server_default="reported")
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    narrative: Mapped[str | None] = mapped_column(Text)
+    synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Landing(TimestampMixin, Base):
+    """A harbourmaster's report of a vessel landing or departing, deduplicated by the client's UUID."""
+
+    __tablename__ = "landings"
+    __table_args__ = (
+        *_point_checks(),
+        CheckConstraint("observed_start <= observed_end", name="window_ordered"),
+        CheckConstraint("precision_m > 0", name="precision_positive"),
+        CheckConstraint(
+            "coalesce(persons_aboard, 0) >= 0 AND coalesce(crew, 0) >= 0 AND coalesce(foreign_nationals, 0) >= 0",
+            name="counts_nonnegative",
+        ),
+        CheckConstraint("foreign_nationals IS NULL OR foreign_nationals <= persons_aboard", name="foreigners_aboard"),
+        CheckConstraint("crew IS NULL OR crew <= persons_aboard", name="crew_aboard"),
+        CheckConstraint("vessel_flag IS NULL OR vessel_flag ~ '^[A-Z]{2}$'", name="vessel_flag_iso"),
+        Index("ix_landings_observed", "observed_start", "observed_end"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    client_uuid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True, nullable=False)
+    harbour_id: Mapped[int | None] = mapped_column(ForeignKey("harbours.id", ondelete="RESTRICT"), index=True)
+    geom: Mapped[WKBElement] = mapped_column(_geom("POINT"), nullable=False)
+    precision_m: Mapped[float] = mapped_column(Float, nullable=False)
+    observed_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    observed_end: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    vessel_name: Mapped[str | None] = mapped_column(String(120))
+    vessel_registration: Mapped[str | None] = mapped_column(String(60))
+    vessel_flag: Mapped[str | None] = mapped_column(String(2))
+    vessel_type: Mapped[str | None] = mapped_column(VesselType)
+    persons_aboard: Mapped[int | None] = mapped_column(Integer)
+    crew: Mapped[int | None] = mapped_column(Integer)
+    foreign_nationals: Mapped[int | None] = mapped_column(Integer)
+    origin: Mapped[str | None] = mapped_column(String(120))
+    direction: Mapped[str] = mapped_column(Direction, nullable=False)
+    suspicion_flags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), nullable=False, server_default=text("'{}'"))
+    suspicious: Mapped[bool] = mapped_column(Boolean, Computed("cardinality(suspicion_flags) > 0", persisted=True))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    review_state: Mapped[str] = mapped_column(ReviewState, nullable=False, server_default="reported")
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+class CoastalSegment(Base):
+    """A stretch of coast of fixed length; its id is the island code plus an ordinal."""
+
+    __tablename__ = "coastal_segments"
+    __table_args__ = (
+        UniqueConstraint("island_id", "ordinal"),
+        CheckConstraint("length_m > 0", name="length_positive"),
+        CheckConstraint("seaward_bearing >= 0 AND seaward_bearing < 360", name="bearing_range"),
+    )
+
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    island_id: Mapped[int] = mapped_column(ForeignKey("islands.id", ondelete="CASCADE"), nullable=False)
+    ordinal: Mapped[int] = mapped_column(Integer, nullable=False)
+    geom: Mapped[WKBElement] = mapped_column(_geom("LINESTRING"), nullable=False)
+    length_m: Mapped[float] = mapped_column(Float, nullable=False)
+    seaward_bearing: Mapped[float] = mapped_column(Float, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class SegmentScore(Base):
+    """One risk kind's score of one segment under one model version, with the contributions that explain it."""
+
+    __tablename__ = "segment_scores"
+    __table_args__ = (
+        UniqueConstraint("segment_id", "risk_kind", "model_version"),
+        CheckConstraint("score >= 0 AND score <= 1", name="score_unit"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    segment_id: Mapped[str] = mapped_column(
+        ForeignKey("coastal_segments.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    risk_kind: Mapped[str] = mapped_column(RiskKind, nullable=False)
+    model_version: Mapped[str] = mapped_column(String(80), nullable=False)
+    data_cutoff: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    score: Mapped[float] = mapped_column(Float, nullable=False)
+    risk_class: Mapped[str] = mapped_column(RiskClass, nullable=False)
+    contributions: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'"))
+    stale: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+
+
+class AuditLog(Base):
+    """Who did what, when, to which object, with the state before and after. Append-only."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(80), nullable=False)
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    object_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    object_id: Mapped[str | None] = mapped_column(String(80))
+    purpose: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

@@ -1,0 +1,239 @@
+"""All of Pesisir's SQL, in SQLAlchemy 2 ``select()`` / ``insert()`` style. Services call these; nothing else
+talks to the database. Functions take the session first and never commit (the unit of work does)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+from sqlalchemy import Text, func, literal, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import JSON
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from app.db.models import AuditLog, Harbour, Incident, Island, Landing
+from geo.crs import WGS84
+
+GEOJSON_DECIMALS = 6  # ~0.1 m: finer than any source we hold
+
+
+# -- GeoJSON built by PostGIS (RFC 7946: lon/lat, exterior rings counter-clockwise, no crs member) -------------
+def _feature(id_col: Any, geom: Any, props: Mapping[str, Any]) -> Any:
+    pairs: list[Any] = []
+    for name, col in props.items():
+        pairs += [literal(name), col]
+    return func.json_build_object(
+        literal("type"),
+        literal("Feature"),
+        literal("id"),
+        id_col,
+        literal("geometry"),
+        func.ST_AsGeoJSON(func.ST_ForcePolygonCCW(geom), GEOJSON_DECIMALS).cast(JSON),
+        literal("properties"),
+        func.json_build_object(*pairs),
+    )
+
+
+def _collection(session: Session, features: Any) -> str:
+    sub = features.subquery()
+    stmt = select(
+        func.json_build_object(
+            literal("type"),
+            literal("FeatureCollection"),
+            literal("features"),
+            func.coalesce(func.json_agg(sub.c.f), text("'[]'::json")),
+        ).cast(Text)
+    )
+    return str(session.execute(stmt).scalar_one())
+
+
+def islands_geojson(session: Session) -> str:
+    i = Island
+    props = {
+        "code": i.code,
+        "name": i.name,
+        "official_codes": i.official_codes,
+        "official_names": i.official_names,
+        "inhabited": i.inhabited,
+        "kecamatan": i.kecamatan,
+        "area_km2": i.area_km2,
+        "official_area_km2": i.official_area_km2,
+        "source": i.source,
+    }
+    return _collection(session, select(_feature(i.code, i.geom, props).label("f")).order_by(i.code))
+
+
+def harbours_geojson(session: Session) -> str:
+    h, i = Harbour, Island
+    props = {
+        "slug": h.slug,
+        "name": h.name,
+        "kind": h.kind,
+        "monitored": h.monitored,
+        "island_code": i.code,
+        "island_name": i.name,
+        "source": h.source,
+    }
+    stmt = select(_feature(h.id, h.geom, props).label("f")).outerjoin(i, h.island_id == i.id).order_by(h.id)
+    return _collection(session, stmt)
+
+
+# -- frames for the geo library and the map ---------------------------------------------------------------------
+def _frame(session: Session, stmt: Any) -> gpd.GeoDataFrame:
+    conn = session.connection()
+    return gpd.read_postgis(stmt, conn, geom_col="geom", crs=WGS84).rename_geometry("geometry")
+
+
+def islands_frame(session: Session) -> gpd.GeoDataFrame:
+    i = Island
+    return _frame(session, select(i.id, i.code, i.name, i.inhabited, i.area_km2, i.geom).order_by(i.code))
+
+
+def harbours_frame(session: Session) -> gpd.GeoDataFrame:
+    h = Harbour
+    return _frame(session, select(h.id, h.slug, h.name, h.kind, h.monitored, h.geom).order_by(h.id))
+
+
+def incidents_frame(session: Session, *, limit: int = 5000) -> gpd.GeoDataFrame:
+    """Incidents for display, newest first, without the sensitive narrative."""
+    n = Incident
+    stmt = (
+        select(
+            n.id,
+            n.kind,
+            n.occurred_start,
+            n.occurred_end,
+            n.precision_m,
+            n.people,
+            n.confidence,
+            n.review_state,
+            n.synthetic,
+            n.geom,
+        )
+        .order_by(n.occurred_start.desc())
+        .limit(limit)
+    )
+    return _frame(session, stmt)
+
+
+# -- writes -----------------------------------------------------------------------------------------------------
+def upsert_islands(session: Session, rows: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
+    """Insert or update islands by code. Unchanged rows are not touched. Returns (inserted, updated)."""
+    return _upsert(session, Island, rows, key="code")
+
+
+def upsert_harbours(session: Session, rows: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
+    """Insert or update harbours by slug, then attach each to the island within 2 km of it."""
+    counts = _upsert(session, Harbour, rows, key="slug")
+    nearest = (
+        select(Island.id)
+        .where(func.ST_DWithin(func.geography(Island.geom), func.geography(Harbour.geom), 2000))
+        .order_by(Island.geom.op("<->")(Harbour.geom))
+        .limit(1)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Harbour)
+        .where(Harbour.slug.in_([r["slug"] for r in rows]))
+        .where(Harbour.island_id.is_distinct_from(nearest))
+        .values(island_id=nearest)
+    )
+    return counts
+
+
+def _upsert(session: Session, model: Any, rows: Sequence[Mapping[str, Any]], *, key: str) -> tuple[int, int]:
+    if not rows:
+        return (0, 0)
+    table = model.__table__
+    ins = pg_insert(table).values(list(rows))
+    cols = [c for c in rows[0] if c != key]
+    current = tuple_(*[_comparable(table.c[c]) for c in cols])
+    proposed = tuple_(*[_comparable(ins.excluded[c]) for c in cols])
+    stmt = ins.on_conflict_do_update(
+        index_elements=[key],
+        set_={**{c: ins.excluded[c] for c in cols}, "updated_at": func.now()},
+        where=current.is_distinct_from(proposed),
+    ).returning(literal_column_xmax())
+    inserted = updated = 0
+    for (was_insert,) in session.execute(stmt):
+        if was_insert:
+            inserted += 1
+        else:
+            updated += 1
+    return inserted, updated
+
+
+def _comparable(col: Any) -> Any:
+    # Geometries compare by their binary form: ``=`` on geometry only compares bounding boxes.
+    if col.type.__class__.__name__ == "Geometry":
+        return func.ST_AsBinary(col)
+    return col
+
+
+def literal_column_xmax() -> Any:
+    # xmax is 0 on a freshly inserted row version, non-zero on one written by ON CONFLICT DO UPDATE.
+    return text("(xmax = 0) AS inserted")
+
+
+def insert_new(session: Session, model: Any, rows: Iterable[Mapping[str, Any]], *, key: str) -> int:
+    """Insert rows whose ``key`` is not stored yet; return how many were new (deduplicating re-runs)."""
+    batch = list(rows)
+    if not batch:
+        return 0
+    table = model.__table__
+    inserted = 0
+    for start in range(0, len(batch), 1000):
+        stmt = pg_insert(table).values(batch[start : start + 1000]).on_conflict_do_nothing(index_elements=[key])
+        inserted += len(session.execute(stmt.returning(table.c[key])).all())
+    return inserted
+
+
+def insert_incidents(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
+    return insert_new(session, Incident, rows, key="uuid")
+
+
+def insert_landings(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
+    return insert_new(session, Landing, rows, key="client_uuid")
+
+
+def harbour_ids_by_slug(session: Session) -> dict[str, int]:
+    return {slug: id_ for slug, id_ in session.execute(select(Harbour.slug, Harbour.id))}
+
+
+def count(session: Session, model: Any, *, synthetic: bool | None = None) -> int:
+    stmt = select(func.count()).select_from(model)
+    if synthetic is not None:
+        stmt = stmt.where(model.synthetic.is_(synthetic))
+    return int(session.execute(stmt).scalar_one())
+
+
+def audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str | None = None,
+    actor_id: int | None = None,
+    purpose: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditLog(
+            actor=actor,
+            actor_id=actor_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            purpose=purpose,
+            before=before,
+            after=after,
+        )
+    )
+    session.flush()
+
+
+def postgis_version(session: Session) -> str:
+    return str(session.execute(select(func.postgis_lib_version())).scalar_one())

@@ -1,0 +1,105 @@
+"""Loading the base layers (islands and harbours) from files: Pesisir's own in data/, or a user's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import shapely
+from sqlalchemy.orm import Session
+
+from app.db import repositories as repo
+from app.errors import InvalidInput
+from geo.io import LayerError, check_harbours, check_islands, read_layer
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DEFAULT_ISLANDS = DATA_DIR / "sumenep_islands.geojson"
+DEFAULT_HARBOURS = DATA_DIR / "harbours.csv"
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    layer: str
+    inserted: int
+    updated: int
+    total: int
+
+
+def _ewkt(geom: shapely.Geometry) -> str:
+    return f"SRID=4326;{shapely.to_wkt(geom, rounding_precision=-1)}"
+
+
+def _read(path: Path, check: Any, what: str) -> gpd.GeoDataFrame:
+    try:
+        return check(read_layer(path), what=str(path))
+    except LayerError as exc:
+        raise InvalidInput(f"{what}: {exc}") from None
+
+
+def load_islands(session: Session, path: Path = DEFAULT_ISLANDS, *, actor: str = "cli") -> LoadReport:
+    frame = _read(path, check_islands, "islands")
+    rows = [
+        {
+            "code": str(r.code),
+            "name": str(r.name),
+            "official_codes": list(r.official_codes),
+            "official_names": list(r.official_names),
+            "inhabited": bool(r.inhabited),
+            "kecamatan": r.kecamatan if isinstance(r.kecamatan, str) else None,
+            "geom": _ewkt(r.geometry),
+            "area_km2": float(r.area_km2),
+            "official_area_km2": None
+            if r.official_area_km2 is None or r.official_area_km2 != r.official_area_km2
+            else float(r.official_area_km2),
+            "source": str(r.source),
+        }
+        for r in frame.itertuples(index=False)
+    ]
+    inserted, updated = repo.upsert_islands(session, rows)
+    if inserted or updated:
+        repo.audit(
+            session,
+            actor=actor,
+            action="load",
+            object_type="islands",
+            after={"file": path.name, "inserted": inserted, "updated": updated},
+        )
+    return LoadReport("islands", inserted, updated, len(rows))
+
+
+def load_harbours(session: Session, path: Path = DEFAULT_HARBOURS, *, actor: str = "cli") -> LoadReport:
+    frame = _read(path, check_harbours, "harbours")
+    rows = [
+        {
+            "slug": str(r.slug),
+            "name": str(r.name),
+            "kind": str(r.kind),
+            "monitored": bool(r.monitored),
+            "geom": _ewkt(r.geometry),
+            "source": str(r.source),
+        }
+        for r in frame.itertuples(index=False)
+    ]
+    inserted, updated = repo.upsert_harbours(session, rows)
+    if inserted or updated:
+        repo.audit(
+            session,
+            actor=actor,
+            action="load",
+            object_type="harbours",
+            after={"file": path.name, "inserted": inserted, "updated": updated},
+        )
+    return LoadReport("harbours", inserted, updated, len(rows))
+
+
+def load_base(
+    session: Session,
+    *,
+    islands: Path = DEFAULT_ISLANDS,
+    harbours: Path = DEFAULT_HARBOURS,
+    actor: str = "cli",
+) -> list[LoadReport]:
+    """Load islands, then harbours (which are attached to the island they stand on). Idempotent."""
+    return [load_islands(session, islands, actor=actor), load_harbours(session, harbours, actor=actor)]

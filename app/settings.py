@@ -1,0 +1,82 @@
+"""Settings, grouped by concern. The only module that reads the environment (prefix ``PESISIR_``).
+
+Each group is its own ``BaseSettings`` so that the documented variable names stay flat
+(``PESISIR_DATABASE_URL``, ``PESISIR_DATA_DIR``, ``PESISIR_PORT``) while code and tests pass groups explicitly::
+
+    Settings(database=DatabaseSettings(url="postgresql://...", data_dir=tmp_path))
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_ENV = SettingsConfigDict(env_prefix="PESISIR_", extra="ignore", env_file=None)
+
+
+def default_data_dir() -> Path:
+    """Where Pesisir keeps its private PostgreSQL cluster when no database URL is given.
+
+    As root the cluster runs as the ``postgres`` user, which cannot enter ``/root``: use ``/var/lib/pesisir``.
+    Anyone else gets the XDG data directory.
+    """
+    if os.geteuid() == 0:
+        return Path("/var/lib/pesisir")
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "pesisir"
+
+
+class DatabaseSettings(BaseSettings):
+    """Which PostgreSQL/PostGIS to use."""
+
+    model_config = _ENV
+
+    url: SecretStr | None = Field(
+        default=None,
+        validation_alias="PESISIR_DATABASE_URL",
+        description="An external server (postgresql://user:password@host:port/db). Unset: a private cluster.",
+    )
+    data_dir: Path = Field(default_factory=default_data_dir, validation_alias="PESISIR_DATA_DIR")
+    name: str = Field(default="pesisir", validation_alias="PESISIR_DATABASE_NAME")
+    pool_size: int = Field(default=10, ge=1, le=200)
+    pool_timeout_s: float = Field(default=10.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_only(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not v.get_secret_value().startswith(("postgresql://", "postgresql+psycopg://")):
+            raise ValueError("PESISIR_DATABASE_URL must start with postgresql:// (or postgresql+psycopg://)")
+        return v
+
+
+class ServerSettings(BaseSettings):
+    """Where and how the HTTP service listens."""
+
+    model_config = _ENV
+
+    host: str = Field(default="127.0.0.1", validation_alias="PESISIR_HOST")
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias="PESISIR_PORT")
+    environment: Literal["dev", "production"] = Field(default="dev", validation_alias="PESISIR_ENV")
+    docs_enabled: bool = Field(default=True, validation_alias="PESISIR_DOCS")
+
+
+class DemoSettings(BaseSettings):
+    """The synthetic demo data that ``pesisir run`` loads."""
+
+    model_config = _ENV
+
+    seed: int = Field(default=7, validation_alias="PESISIR_DEMO_SEED")
+    enabled: bool = Field(default=True, validation_alias="PESISIR_DEMO_DATA")
+
+
+class Settings(BaseModel):
+    """All of Pesisir's settings. ``Settings()`` reads the environment; tests build it explicitly."""
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    demo: DemoSettings = Field(default_factory=DemoSettings)

@@ -1,0 +1,86 @@
+"""Shared fixtures: a throwaway PostGIS cluster per test run, migrations applied, base data loaded once, and
+one rolled-back transaction per test. A database test never skips: if the cluster cannot start, it errors."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session
+
+from app.db import migrate
+from app.db.cluster import LocalCluster
+from app.db.session import make_sessionmaker, unit_of_work
+from app.deps import get_session
+from app.main import create_app
+from app.services import base_data
+from app.settings import DatabaseSettings, DemoSettings, ServerSettings, Settings
+
+TEST_DB = "pesisir_test"
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[LocalCluster]:
+    # Under /tmp (not /root): as root the server runs as postgres, which must reach the directory.
+    tmp = Path(tempfile.mkdtemp(prefix="pesisir-test-", dir="/tmp"))
+    tmp.chmod(0o755)
+    c = LocalCluster(tmp, dbname=TEST_DB)
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def settings(cluster: LocalCluster) -> Settings:
+    return Settings(
+        database=DatabaseSettings(data_dir=cluster.data_dir, name=TEST_DB),
+        server=ServerSettings(port=8000),
+        demo=DemoSettings(seed=7, enabled=True),
+    )
+
+
+@pytest.fixture(scope="session")
+def engine(cluster: LocalCluster) -> Iterator[Engine]:
+    """The test database, migrated to head, with Pesisir's base layers committed once."""
+    eng = create_engine(cluster.url(TEST_DB))
+    migrate.upgrade(eng)
+    with unit_of_work(make_sessionmaker(eng)) as s:
+        base_data.load_base(s)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test: tests never see each other's writes."""
+    conn = engine.connect()
+    outer = conn.begin()
+    session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def client(settings: Settings, engine: Engine, db: Session) -> Iterator[TestClient]:
+    """The HTTP service on the test database; its requests share the test's rolled-back transaction."""
+    app = create_app(settings, engine=engine)
+
+    def _session() -> Iterator[Session]:
+        yield db
+        db.flush()
+
+    app.dependency_overrides[get_session] = _session
+    with TestClient(app) as c:
+        yield c

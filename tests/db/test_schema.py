@@ -1,0 +1,138 @@
+"""Migrations build the whole domain model; autogenerate finds no drift; the database enforces the rules."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from app.db import migrate
+
+TABLES = {
+    "islands",
+    "harbours",
+    "incidents",
+    "landings",
+    "coastal_segments",
+    "segment_scores",
+    "users",
+    "audit_log",
+}
+
+
+@pytest.fixture
+def empty_db(cluster):
+    name = f"pesisir_mig_{uuid.uuid4().hex[:8]}"
+    cluster.create_database(name)
+    eng = create_engine(cluster.url(name))
+    yield eng
+    eng.dispose()
+    cluster.drop_database(name)
+
+
+def _tables(eng):
+    with eng.connect() as c:
+        return set(c.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
+
+
+def test_upgrade_matches_models_and_downgrades_to_base(empty_db):
+    migrate.upgrade(empty_db)
+    assert _tables(empty_db) >= TABLES
+    assert migrate.pending_changes(empty_db) == []
+
+    with empty_db.connect() as c:
+        geoms = {
+            (r.f_table_name, r.type, r.srid)
+            for r in c.execute(text("SELECT f_table_name, type, srid FROM geometry_columns"))
+        }
+        gist = set(
+            c.execute(text("SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%USING gist (geom)%'")).scalars()
+        )
+    assert geoms == {
+        ("islands", "MULTIPOLYGON", 4326),
+        ("harbours", "POINT", 4326),
+        ("incidents", "POINT", 4326),
+        ("landings", "POINT", 4326),
+        ("coastal_segments", "LINESTRING", 4326),
+    }
+    assert gist == {t for t, _, _ in geoms}
+
+    migrate.downgrade(empty_db, "base")
+    assert _tables(empty_db) & TABLES == set()
+    with empty_db.connect() as c:
+        leftover = c.execute(text("SELECT typname FROM pg_type WHERE typname IN ('incident_kind', 'review_state')"))
+        assert leftover.all() == []
+    assert migrate.current(empty_db) is None
+
+
+def _landing(**over):
+    row = {
+        "client_uuid": str(uuid.uuid4()),
+        "geom": "SRID=4326;POINT(114.0 -7.0)",
+        "precision_m": 10,
+        "observed_start": "2025-01-01T00:00:00Z",
+        "observed_end": "2025-01-01T01:00:00Z",
+        "direction": "arrival",
+        "persons_aboard": 5,
+        "crew": 2,
+        "foreign_nationals": 0,
+    }
+    row.update(over)
+    return row
+
+
+def _insert_landing(db, **over):
+    row = _landing(**over)
+    cols = ", ".join(row)
+    vals = ", ".join(f":{k}" for k in row)
+    vals = vals.replace(":geom", "ST_GeomFromEWKT(:geom)")
+    with db.begin_nested():
+        db.execute(text(f"INSERT INTO landings ({cols}) VALUES ({vals})"), row)
+
+
+def test_a_valid_landing_inserts(db):
+    _insert_landing(db)
+    assert db.execute(text("SELECT count(*) FROM landings WHERE NOT suspicious")).scalar_one() >= 1
+
+
+@pytest.mark.parametrize(
+    ("over", "constraint"),
+    [
+        ({"geom": "SRID=4326;POINT(10 200)"}, "ck_landings_geom_lonlat"),
+        ({"geom": "SRID=4326;POINT EMPTY"}, "ck_landings_geom_lonlat"),
+        ({"precision_m": 0}, "ck_landings_precision_positive"),
+        ({"observed_end": "2024-12-31T00:00:00Z"}, "ck_landings_window_ordered"),
+        ({"persons_aboard": -1, "crew": None, "foreign_nationals": None}, "ck_landings_counts_nonnegative"),
+        ({"foreign_nationals": 9}, "ck_landings_foreigners_aboard"),
+        ({"crew": 6}, "ck_landings_crew_aboard"),
+        ({"vessel_flag": "indonesia"}, "value too long"),
+        ({"vessel_flag": "id"}, "ck_landings_vessel_flag_iso"),
+    ],
+)
+def test_database_refuses_rule_breaking_rows(db, over, constraint):
+    with pytest.raises((IntegrityError, DBAPIError), match=constraint):
+        _insert_landing(db, **over)
+
+
+def test_geometry_type_and_srid_are_enforced(db):
+    with pytest.raises(DBAPIError, match="SRID"):
+        _insert_landing(db, geom="SRID=32750;POINT(500000 9200000)")
+    with pytest.raises(DBAPIError, match="Geometry type"):
+        _insert_landing(db, geom="SRID=4326;LINESTRING(114 -7, 114.1 -7)")
+
+
+def test_unknown_enum_value_refused(db):
+    with pytest.raises(DBAPIError, match="invalid input value for enum landing_direction"):
+        _insert_landing(db, direction="sideways")
+
+
+def test_harbourmaster_must_be_bound_to_a_harbour(db):
+    with pytest.raises(IntegrityError, match="ck_users_harbourmaster_has_harbour"), db.begin_nested():
+        db.execute(text("INSERT INTO users (username, role, password_hash) VALUES ('hm', 'harbourmaster', 'x')"))
+
+
+def test_durability_settings(db):
+    for name in ("fsync", "synchronous_commit", "full_page_writes", "data_checksums"):
+        assert db.execute(text(f"SHOW {name}")).scalar_one() == "on", name
