@@ -1,0 +1,99 @@
+"""What can be checked of the Docker image and compose file without a Docker engine, and the CLI's help."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from app.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_dockerfile_is_multistage_locked_and_non_root():
+    text = (ROOT / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM\s+\S+\s+AS\s+(\w+)", text, flags=re.M)
+    assert stages == ["build", "runtime"]
+    assert "uv sync --frozen --no-dev" in text
+    runtime = text.split("AS runtime", 1)[1]
+    user = re.findall(r"^USER\s+(\S+)", runtime, flags=re.M)
+    assert user and user[-1] not in ("root", "0")
+    for src in re.findall(r"^COPY\s+(?!--from)(?:--\S+\s+)*(.+)\s+\S+$", text, flags=re.M):
+        for path in src.split():
+            assert (ROOT / path).exists(), f"Dockerfile copies {path}, which is not in the repository"
+    # the same pinned uv as the bootstrap script
+    uv_docker = re.search(r"UV_VERSION=(\S+)", text).group(1)
+    uv_boot = re.search(r"UV_VERSION=(\S+)", (ROOT / "scripts/bootstrap.sh").read_text()).group(1)
+    assert uv_docker == uv_boot
+    cmd = re.search(r'^CMD\s+\["pesisir",\s*"(\w+)"\]', text, flags=re.M).group(1)
+    assert cmd in {c.name for c in cli.registered_commands}
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["pesisir"] == "app.cli:main"
+
+
+def test_compose_runs_pesisir_against_postgis():
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    db, app = compose["services"]["db"], compose["services"]["app"]
+    assert db["image"].startswith("postgis/postgis:15-")
+    assert "healthcheck" in db
+    assert app["build"] == "."
+    assert app["depends_on"]["db"]["condition"] == "service_healthy"
+    url = app["environment"]["PESISIR_DATABASE_URL"]
+    assert url.startswith("postgresql://pesisir:") and url.endswith("@db:5432/pesisir")
+    assert db["environment"]["POSTGRES_DB"] == "pesisir"
+    assert any(str(p).startswith("127.0.0.1:") for p in app["ports"])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["db", "--help"],
+        ["db", "start", "--help"],
+        ["db", "stop", "--help"],
+        ["db", "status", "--help"],
+        ["db", "url", "--help"],
+        ["db", "upgrade", "--help"],
+        ["db", "downgrade", "--help"],
+        ["load-base", "--help"],
+        ["demo-data", "--help"],
+        ["serve", "--help"],
+        ["run", "--help"],
+    ],
+)
+def test_every_command_has_help(args):
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_readme_shows_the_two_commands_and_ci_calls_the_test_one():
+    readme = (ROOT / "README.md").read_text()
+    top = readme[: readme.index("## The `pesisir` command")]
+    assert "make run" in top and "make test" in top
+    assert "make test" in (ROOT / ".ci/run").read_text()
+
+
+def test_serve_on_a_port_in_use_fails_in_one_line():
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {**os.environ, "PESISIR_PORT": str(port), "PESISIR_DATABASE_URL": "postgresql://x@127.0.0.1:9/x"}
+        proc = subprocess.run(
+            [sys.executable, "-m", "app", "serve"], env=env, capture_output=True, text=True, timeout=60
+        )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        f"error: port {port} on 127.0.0.1 is in use: stop the other process or choose another with PESISIR_PORT"
+    ]
