@@ -21,5 +21,5 @@ METRIC: Final = "EPSG:23837"
 
 METRIC_SRID: Final = 23837
 
-REGENCY_BOUNDS: Final = (113.5, -7.45, 116.35, -4.9)
+REGENCY_BOUNDS: Final = (113.5, -7.45, 116.35, -5.0)
 """Kabupaten Sumenep's extent (min lon, min lat, max lon, max lat), islands and sea included."""
