@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TypedDict
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,6 +18,8 @@ from app.api import features, health, mapview
 from app.db.session import make_engine, make_sessionmaker
 from app.errors import register_error_handlers
 from app.settings import Settings
+
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 class State(TypedDict):
@@ -48,6 +52,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         openapi_url="/openapi.json" if docs else None,
     )
     register_error_handlers(application)
+    application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (health, features, mapview):
         application.include_router(module.router)
 

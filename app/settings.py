@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_ENV = SettingsConfigDict(env_prefix="PESISIR_", extra="ignore", env_file=None)
+_ENV = SettingsConfigDict(env_prefix="PESISIR_", extra="ignore", env_file=None, populate_by_name=True)
 
 
 def default_data_dir() -> Path:

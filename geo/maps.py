@@ -7,6 +7,7 @@ tiles; OpenStreetMap tiles are an optional overlay, off by default.
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -34,7 +35,26 @@ INCIDENT_COLOURS = {
     "other": "#808080",
 }
 
-_SEA_CSS = "<style>.leaflet-container { background: #d6e6f2; }</style>"
+_SEA_CSS = "<style>.leaflet-container.folium-map { background: #d6e6f2; }</style>"
+
+# The only scripts and stylesheets the map needs; folium's defaults also pull jQuery, Bootstrap and icon fonts
+# from CDNs, which a browser with no internet cannot load. Paths are relative to ``assets_url``.
+LEAFLET_JS = [("leaflet", "leaflet/leaflet.js")]
+LEAFLET_CSS = [("leaflet_css", "leaflet/leaflet.css")]
+CLUSTER_JS = [("markerclusterjs", "leaflet.markercluster/leaflet.markercluster.js")]
+CLUSTER_CSS = [
+    ("markerclustercss", "leaflet.markercluster/MarkerCluster.css"),
+    ("markerclusterdefaultcss", "leaflet.markercluster/MarkerCluster.Default.css"),
+]
+
+
+def _local(element: Any, js: list[tuple[str, str]], css: list[tuple[str, str]], assets_url: str | None) -> None:
+    """Point an element's scripts and stylesheets at ``assets_url`` (served by Pesisir) instead of CDNs."""
+    if assets_url is None:
+        return
+    base = assets_url.rstrip("/")
+    element.default_js = [(name, f"{base}/{path}") for name, path in js]
+    element.default_css = [(name, f"{base}/{path}") for name, path in css]
 
 
 def base_map(
@@ -44,6 +64,7 @@ def base_map(
     *,
     web_tiles: bool = True,
     zoom_start: int = 8,
+    assets_url: str | None = None,
 ) -> folium.Map:
     """The first Pesisir map: islands as the base, harbours by kind, incidents clustered by kind.
 
@@ -58,6 +79,9 @@ def base_map(
         drawn by this builder.
     web_tiles
         Add OpenStreetMap tiles as an optional layer (off until the user ticks it).
+    assets_url
+        Where Leaflet and its plugins are served (for example ``/static/vendor``), so the map needs no internet.
+        ``None`` keeps folium's CDN links.
 
     Examples
     --------
@@ -76,6 +100,9 @@ def base_map(
             raise ValueError(f"islands: missing column '{col}'")
 
     m = folium.Map(location=SUMENEP_CENTRE, zoom_start=zoom_start, tiles=None, control_scale=True, prefer_canvas=True)
+    # With no base tile layer the map has no maxZoom, and the cluster plugin refuses such a map.
+    m.options["max_zoom"] = 18
+    _local(m, LEAFLET_JS, LEAFLET_CSS, assets_url)
     m.get_root().header.add_child(Element(_SEA_CSS))  # type: ignore[attr-defined]
     if web_tiles:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (web)", overlay=True, show=False).add_to(m)
@@ -114,6 +141,7 @@ def base_map(
 
     if incidents is not None and not incidents.empty:
         cluster = MarkerCluster(name="Kejadian / Incidents", show=True)
+        _local(cluster, CLUSTER_JS, CLUSTER_CSS, assets_url)
         for row in incidents.itertuples(index=False):
             when = row.occurred_start.strftime("%Y-%m-%d") if hasattr(row.occurred_start, "strftime") else ""
             folium.CircleMarker(

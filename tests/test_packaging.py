@@ -97,3 +97,21 @@ def test_serve_on_a_port_in_use_fails_in_one_line():
     assert proc.stderr.strip().splitlines() == [
         f"error: port {port} on 127.0.0.1 is in use: stop the other process or choose another with PESISIR_PORT"
     ]
+
+
+def test_settings_groups_take_explicit_values_and_the_environment(monkeypatch):
+    from app.settings import DatabaseSettings, ServerSettings, Settings
+
+    explicit = Settings(
+        database=DatabaseSettings(url="postgresql://u:pw@h:1/d", data_dir="/tmp/x", name="n"),
+        server=ServerSettings(port=9999),
+    )
+    assert explicit.database.url.get_secret_value() == "postgresql://u:pw@h:1/d"
+    assert (str(explicit.database.data_dir), explicit.database.name, explicit.server.port) == ("/tmp/x", "n", 9999)
+    monkeypatch.setenv("PESISIR_PORT", "8123")
+    monkeypatch.setenv("PESISIR_DATA_DIR", "/srv/pesisir")
+    from_env = Settings()
+    assert (from_env.server.port, str(from_env.database.data_dir)) == (8123, "/srv/pesisir")
+    monkeypatch.setenv("PESISIR_DATABASE_URL", "mysql://nope")
+    with pytest.raises(ValueError, match="PESISIR_DATABASE_URL must start with postgresql://"):
+        Settings()

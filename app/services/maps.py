@@ -7,6 +7,8 @@ from sqlalchemy.orm import Session
 from app.db import repositories as repo
 from geo.maps import base_map
 
+ASSETS_URL = "/static/vendor"
+
 
 def render_map(session: Session, *, web_tiles: bool = True) -> str:
     """The map as one HTML document."""
@@ -15,5 +17,6 @@ def render_map(session: Session, *, web_tiles: bool = True) -> str:
         repo.harbours_frame(session),
         repo.incidents_frame(session),
         web_tiles=web_tiles,
+        assets_url=ASSETS_URL,
     )
     return m.get_root().render()

@@ -78,3 +78,13 @@ def test_openapi_docs(client):
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/healthz", "/api/v1/islands", "/api/v1/harbours", "/map"} <= set(paths)
+
+
+def test_map_needs_no_internet(client):
+    import re
+
+    html = client.get("/map").text
+    sources = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+    assert sources and all(s.startswith("/static/vendor/") for s in sources)
+    for s in sources:
+        assert client.get(s).status_code == 200, s

@@ -61,3 +61,20 @@ def test_refuses_frames_not_in_wgs84(islands):
         base_map(islands.to_crs(32750))
     with pytest.raises(ValueError, match="islands: missing column 'inhabited'"):
         base_map(islands.drop(columns=["inhabited"]))
+
+
+def test_local_assets_replace_every_cdn(islands):
+    incidents = gpd.GeoDataFrame(
+        {"kind": ["tppo"], "occurred_start": [datetime(2024, 3, 1, tzinfo=UTC)]},
+        geometry=[shapely.Point(114.2, -6.97)],
+        crs="EPSG:4326",
+    )
+    html = base_map(islands, incidents=incidents, assets_url="/static/vendor", web_tiles=False).get_root().render()
+    import re
+
+    sources = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+    assert "/static/vendor/leaflet/leaflet.js" in sources
+    assert "/static/vendor/leaflet.markercluster/leaflet.markercluster.js" in sources
+    assert [s for s in sources if s.startswith(("http:", "https:", "//"))] == []
+    # without a base tile layer the map itself must carry maxZoom, or the cluster plugin throws
+    assert '"maxZoom": 18' in html

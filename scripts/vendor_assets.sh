@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Rebuild app/static/vendor/ (the JavaScript and CSS the map needs, served by Pesisir itself so the map works
+# with no internet) from the npm registry. Needs npm. Versions are pinned here and in the README beside them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LEAFLET=1.9.4
+MARKERCLUSTER=1.5.3
+dest=app/static/vendor
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(cd "$work" && npm pack --silent "leaflet@$LEAFLET" "leaflet.markercluster@$MARKERCLUSTER" >/dev/null)
+rm -rf "$dest/leaflet" "$dest/leaflet.markercluster"
+mkdir -p "$dest/leaflet/images" "$dest/leaflet.markercluster"
+tar -xzf "$work/leaflet-$LEAFLET.tgz" -C "$work"
+cp "$work/package/dist/leaflet.js" "$work/package/dist/leaflet.css" "$work/package/LICENSE" "$dest/leaflet/"
+cp "$work/package/dist/images/"*.png "$dest/leaflet/images/"
+rm -rf "$work/package"
+tar -xzf "$work/leaflet.markercluster-$MARKERCLUSTER.tgz" -C "$work"
+cp "$work/package/dist/leaflet.markercluster.js" "$work/package/dist/MarkerCluster.css" \
+   "$work/package/dist/MarkerCluster.Default.css" "$work/package/MIT-LICENCE.txt" "$dest/leaflet.markercluster/"
+echo "vendored leaflet $LEAFLET and leaflet.markercluster $MARKERCLUSTER into $dest"
