@@ -15,7 +15,8 @@ COPY README.md ./
 COPY app ./app
 COPY geo ./geo
 COPY data ./data
-RUN uv sync --frozen --no-dev --no-editable
+# Editable: the code runs from /app, beside data/ which it reads.
+RUN uv sync --frozen --no-dev
 
 FROM ${PYTHON_IMAGE} AS runtime
 RUN groupadd --system --gid 10001 pesisir \

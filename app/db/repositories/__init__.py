@@ -1,5 +1,8 @@
 """All of Pesisir's SQL, in SQLAlchemy 2 ``select()`` / ``insert()`` style. Services call these; nothing else
-talks to the database. Functions take the session first and never commit (the unit of work does)."""
+talks to the database. Functions take the session first and never commit (the unit of work does).
+
+This module holds the shared helpers and the base layers; each further area of the domain gets a module of its
+own in this package (``app.db.repositories.<area>``)."""
 
 from __future__ import annotations
 
