@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import shapely
 from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
@@ -27,15 +27,28 @@ class LoadReport:
     total: int
 
 
-def _ewkt(geom: shapely.Geometry) -> str:
-    return f"SRID=4326;{shapely.to_wkt(geom, rounding_precision=-1)}"
-
-
 def _read(path: Path, check: Any, what: str) -> gpd.GeoDataFrame:
     try:
         return check(read_layer(path), what=str(path))
     except LayerError as exc:
         raise InvalidInput(f"{what}: {exc}") from None
+
+
+def _store(
+    session: Session,
+    layer: str,
+    upsert: Callable[[Session, list[dict[str, Any]]], tuple[int, int]],
+    rows: list[dict[str, Any]],
+    *,
+    path: Path,
+    actor: str,
+) -> LoadReport:
+    """Upsert the rows and audit the load when it changed anything."""
+    inserted, updated = upsert(session, rows)
+    if inserted or updated:
+        after = {"file": path.name, "inserted": inserted, "updated": updated}
+        repo.audit(session, actor=actor, action="load", object_type=layer, after=after)
+    return LoadReport(layer, inserted, updated, len(rows))
 
 
 def load_islands(session: Session, path: Path = DEFAULT_ISLANDS, *, actor: str = "cli") -> LoadReport:
@@ -48,7 +61,7 @@ def load_islands(session: Session, path: Path = DEFAULT_ISLANDS, *, actor: str =
             "official_names": list(r.official_names),
             "inhabited": bool(r.inhabited),
             "kecamatan": r.kecamatan if isinstance(r.kecamatan, str) else None,
-            "geom": _ewkt(r.geometry),
+            "geom": repo.ewkt(r.geometry),
             "area_km2": float(r.area_km2),
             "official_area_km2": None
             if r.official_area_km2 is None or r.official_area_km2 != r.official_area_km2
@@ -57,16 +70,7 @@ def load_islands(session: Session, path: Path = DEFAULT_ISLANDS, *, actor: str =
         }
         for r in frame.itertuples(index=False)
     ]
-    inserted, updated = repo.upsert_islands(session, rows)
-    if inserted or updated:
-        repo.audit(
-            session,
-            actor=actor,
-            action="load",
-            object_type="islands",
-            after={"file": path.name, "inserted": inserted, "updated": updated},
-        )
-    return LoadReport("islands", inserted, updated, len(rows))
+    return _store(session, "islands", repo.upsert_islands, rows, path=path, actor=actor)
 
 
 def load_harbours(session: Session, path: Path = DEFAULT_HARBOURS, *, actor: str = "cli") -> LoadReport:
@@ -77,21 +81,12 @@ def load_harbours(session: Session, path: Path = DEFAULT_HARBOURS, *, actor: str
             "name": str(r.name),
             "kind": str(r.kind),
             "monitored": bool(r.monitored),
-            "geom": _ewkt(r.geometry),
+            "geom": repo.ewkt(r.geometry),
             "source": str(r.source),
         }
         for r in frame.itertuples(index=False)
     ]
-    inserted, updated = repo.upsert_harbours(session, rows)
-    if inserted or updated:
-        repo.audit(
-            session,
-            actor=actor,
-            action="load",
-            object_type="harbours",
-            after={"file": path.name, "inserted": inserted, "updated": updated},
-        )
-    return LoadReport("harbours", inserted, updated, len(rows))
+    return _store(session, "harbours", repo.upsert_harbours, rows, path=path, actor=actor)
 
 
 def load_base(

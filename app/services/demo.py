@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-import shapely
 from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
@@ -24,10 +23,6 @@ class DemoReport:
     incidents_inserted: int
     landings_generated: int
     landings_inserted: int
-
-
-def _ewkt(geom: shapely.Geometry) -> str:
-    return f"SRID=4326;{shapely.to_wkt(geom, rounding_precision=-1)}"
 
 
 def _py(value: Any) -> Any:
@@ -46,7 +41,7 @@ def _rows(frame: Any, *, drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     for rec in frame.drop(columns=list(drop)).to_dict("records"):
         geom = rec.pop("geometry")
         row = {k: _py(v) for k, v in rec.items()}
-        row["geom"] = _ewkt(geom)
+        row["geom"] = repo.ewkt(geom)
         records.append(row)
     return records
 

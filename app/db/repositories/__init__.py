@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
+import shapely
 from sqlalchemy import Text, func, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -19,6 +20,11 @@ from app.db.models import AuditLog, Harbour, Incident, Island, Landing
 from geo.crs import WGS84
 
 GEOJSON_DECIMALS = 6  # ~0.1 m: finer than any source we hold
+
+
+def ewkt(geom: shapely.Geometry) -> str:
+    """A shapely geometry (lon/lat) as EWKT with SRID 4326, full precision, for a geometry column."""
+    return f"SRID=4326;{shapely.to_wkt(geom, rounding_precision=-1)}"
 
 
 # -- GeoJSON built by PostGIS (RFC 7946: lon/lat, exterior rings counter-clockwise, no crs member) -------------
