@@ -170,9 +170,9 @@ class LocalCluster:
             "full_page_writes": "on",
             "log_min_messages": "warning",
         }
-        lines = "".join(f"{k} = {v}\n" for k, v in settings.items())
-        # Appended by the user that owns the file (postgres, when root).
-        self._run(["sh", "-c", f"cat >> '{conf}' <<'EOF'\n{lines}EOF"], "configuring the cluster")
+        # Appending keeps the file's owner (postgres, when root); root may write it, and so may its owner.
+        with conf.open("a") as f:
+            f.writelines(f"{k} = {v}\n" for k, v in settings.items())
         return True
 
     def start(self, *, timeout_s: float = 60) -> bool:
