@@ -14,7 +14,8 @@ setup: ## install PostGIS (Debian packages), uv and the locked virtual environme
 run: setup ## start the database, migrate, load Sumenep's base and demo data, serve on 127.0.0.1:8000
 	$(VENV)/pesisir run
 
-test: setup ## the whole suite: lint, types, import rule, tests (on a throwaway PostGIS cluster)
+test: ## the whole suite: lint, types, import rule, tests (on a throwaway PostGIS cluster, and headless Chromium)
+	@scripts/bootstrap.sh --with-browser
 	$(MAKE) --no-print-directory lint check-types import-rule pytest
 
 lint:

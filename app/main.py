@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -55,6 +55,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (health, features, mapview):
         application.include_router(module.router)
+
+    @application.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
     @application.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

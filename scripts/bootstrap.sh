@@ -3,7 +3,10 @@
 #   1. PostgreSQL 15 + PostGIS 3 from Debian's packages (needs root or sudo, only when missing);
 #   2. uv (pinned), in .tools/;
 #   3. the virtual environment .venv, exactly as uv.lock says.
+# With --with-browser (what `make test` passes) it also installs Debian's headless Chromium for the browser tests.
 set -euo pipefail
+with_browser=0
+[ "${1:-}" = "--with-browser" ] && with_browser=1
 cd "$(dirname "$0")/.."
 
 UV_VERSION=0.13.9
@@ -35,6 +38,7 @@ command -v python3 >/dev/null 2>&1 || packages+=(python3)
 if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   packages+=(python3-venv)
 fi
+if [ "$with_browser" -eq 1 ] && ! command -v chromium >/dev/null 2>&1; then packages+=(chromium); fi
 if [ "${#packages[@]}" -gt 0 ]; then apt_install "${packages[@]}"; fi
 
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \

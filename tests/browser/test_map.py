@@ -1,0 +1,27 @@
+"""The map as a person sees it: it renders in headless Chromium with no internet and no console errors."""
+
+from __future__ import annotations
+
+from tests.browser.conftest import ARTIFACTS
+
+
+def test_map_renders_offline_without_console_errors(live_url, browser):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"{m.text} {m.location}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    external: list[str] = []
+    page.on("request", lambda r: external.append(r.url) if not r.url.startswith((live_url, "data:")) else None)
+
+    response = page.goto(f"{live_url}/map", wait_until="networkidle")
+    assert response is not None and response.ok
+    page.wait_for_selector(".leaflet-control-layers")
+
+    assert errors == []
+    assert external == []  # everything the map needs comes from Pesisir itself
+    labels = page.locator(".leaflet-control-layers label").all_inner_texts()
+    assert any("Pulau / Islands" in t for t in labels) and any("Kejadian / Incidents" in t for t in labels)
+    assert page.locator(".marker-cluster").count() > 0  # incidents are clustered
+    assert page.locator("path.leaflet-interactive").count() > 0 or page.locator("canvas").count() > 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map.png"))
