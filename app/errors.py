@@ -26,11 +26,16 @@ class InvalidInput(PesisirError):
     """Input that breaks a rule; the message names the field (or file, or argument) and the rule."""
 
 
+class InvalidParameter(InvalidInput):
+    """A query parameter that breaks its rule (400, as OGC API Features asks)."""
+
+
 class NotFound(PesisirError):
     """The object does not exist, or the caller may not know that it does."""
 
 
 DEFAULT_STATUS_CODES: dict[type[PesisirError], int] = {
+    InvalidParameter: 400,
     InvalidInput: 422,
     NotFound: 404,
     DatabaseUnavailable: 503,

@@ -4,11 +4,15 @@ one rolled-back transaction per test. A database test never skips: if the cluste
 from __future__ import annotations
 
 import shutil
+import socket
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session
@@ -18,7 +22,7 @@ from app.db.cluster import LocalCluster
 from app.db.session import make_sessionmaker, unit_of_work
 from app.deps import get_session
 from app.main import create_app
-from app.services import base_data
+from app.services import base_data, demo
 from app.settings import DatabaseSettings, DemoSettings, ServerSettings, Settings
 
 TEST_DB = "pesisir_test"
@@ -84,3 +88,35 @@ def client(settings: Settings, engine: Engine, db: Session) -> Iterator[TestClie
     app.dependency_overrides[get_session] = _session
     with TestClient(app) as c:
         yield c
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_url(cluster: LocalCluster) -> Iterator[str]:
+    """The real service on a loopback port, on a database of its own with base and demo data committed."""
+    name = "pesisir_browser"
+    cluster.create_database(name)
+    engine = create_engine(cluster.url(name))
+    migrate.upgrade(engine)
+    with unit_of_work(make_sessionmaker(engine)) as s:
+        base_data.load_base(s)
+        demo.load_demo(s, seed=7)
+    settings = Settings(database=DatabaseSettings(data_dir=cluster.data_dir, name=name))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()

@@ -28,7 +28,8 @@ def ewkt(geom: shapely.Geometry) -> str:
 
 
 # -- GeoJSON built by PostGIS (RFC 7946: lon/lat, exterior rings counter-clockwise, no crs member) -------------
-def _feature(id_col: Any, geom: Any, props: Mapping[str, Any]) -> Any:
+def feature(id_col: Any, geom: Any, props: Mapping[str, Any]) -> Any:
+    """A GeoJSON Feature built in SQL: RFC 7946 geometry (lon/lat, CCW exteriors) and the given properties."""
     pairs: list[Any] = []
     for name, col in props.items():
         pairs += [literal(name), col]
@@ -57,9 +58,9 @@ def _collection(session: Session, features: Any) -> str:
     return str(session.execute(stmt).scalar_one())
 
 
-def islands_geojson(session: Session) -> str:
+def island_properties() -> dict[str, Any]:
     i = Island
-    props = {
+    return {
         "code": i.code,
         "name": i.name,
         "official_codes": i.official_codes,
@@ -70,12 +71,11 @@ def islands_geojson(session: Session) -> str:
         "official_area_km2": i.official_area_km2,
         "source": i.source,
     }
-    return _collection(session, select(_feature(i.code, i.geom, props).label("f")).order_by(i.code))
 
 
-def harbours_geojson(session: Session) -> str:
+def harbour_properties() -> dict[str, Any]:
     h, i = Harbour, Island
-    props = {
+    return {
         "slug": h.slug,
         "name": h.name,
         "kind": h.kind,
@@ -84,7 +84,18 @@ def harbours_geojson(session: Session) -> str:
         "island_name": i.name,
         "source": h.source,
     }
-    stmt = select(_feature(h.id, h.geom, props).label("f")).outerjoin(i, h.island_id == i.id).order_by(h.id)
+
+
+def islands_geojson(session: Session) -> str:
+    i = Island
+    return _collection(session, select(feature(i.code, i.geom, island_properties()).label("f")).order_by(i.code))
+
+
+def harbours_geojson(session: Session) -> str:
+    h, i = Harbour, Island
+    stmt = (
+        select(feature(h.id, h.geom, harbour_properties()).label("f")).outerjoin(i, h.island_id == i.id).order_by(h.id)
+    )
     return _collection(session, stmt)
 
 

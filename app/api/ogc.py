@@ -1,0 +1,68 @@
+"""OGC API Features, Part 1 Core with GeoJSON, so QGIS, ArcGIS and GDAL connect without custom code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app.api.params import BBoxDep, IntervalDep, LimitDep, OffsetDep
+from app.deps import SessionDep
+from app.services import ogc
+
+router = APIRouter(prefix="/ogc", tags=["OGC API Features"])
+GEOJSON = "application/geo+json"
+_GEO = {200: {"content": {GEOJSON: {"schema": {"type": "object"}}}}}
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@router.get("")
+def landing_page(request: Request) -> dict[str, Any]:
+    """Landing page: links to the API description, conformance and collections."""
+    return ogc.landing(_base(request))
+
+
+@router.get("/conformance")
+def conformance() -> dict[str, Any]:
+    """The conformance classes this service implements."""
+    return ogc.conformance()
+
+
+@router.get("/collections")
+def collections(request: Request, session: SessionDep) -> dict[str, Any]:
+    """Every collection, with its spatial (and temporal) extent."""
+    return ogc.collections(session, _base(request))
+
+
+@router.get("/collections/{collection_id}")
+def collection(collection_id: str, request: Request, session: SessionDep) -> dict[str, Any]:
+    """One collection's description."""
+    return ogc.collection(session, _base(request), collection_id)
+
+
+@router.get("/collections/{collection_id}/items", response_class=Response, responses=_GEO)  # type: ignore[arg-type]
+def items(
+    collection_id: str,
+    request: Request,
+    session: SessionDep,
+    bbox: BBoxDep,
+    interval: IntervalDep,
+    limit: LimitDep,
+    offset: OffsetDep = 0,
+) -> Response:
+    """A page of features, filtered by ``bbox`` and ``datetime``, with ``next`` / ``prev`` links."""
+    query = {k: v for k, v in request.query_params.items() if k not in ("limit", "offset")}
+    body = ogc.items(
+        session, _base(request), collection_id, bbox=bbox, interval=interval, limit=limit, offset=offset, query=query
+    )
+    return Response(body, media_type=GEOJSON)
+
+
+@router.get("/collections/{collection_id}/items/{feature_id}", response_class=Response, responses=_GEO)  # type: ignore[arg-type]
+def item(collection_id: str, feature_id: str, request: Request, session: SessionDep) -> Response:
+    """One feature."""
+    return Response(ogc.item(session, _base(request), collection_id, feature_id), media_type=GEOJSON)

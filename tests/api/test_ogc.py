@@ -1,0 +1,85 @@
+"""OGC API Features Part 1 Core + GeoJSON: documents, paging, filters, errors, and GDAL's OAPIF driver."""
+
+from __future__ import annotations
+
+import pytest
+from shapely.geometry import box, shape
+
+
+def test_landing_page_and_conformance(client):
+    landing = client.get("/ogc").json()
+    rels = {link["rel"]: link["href"] for link in landing["links"]}
+    assert {"self", "service-desc", "conformance", "data"} <= set(rels)
+    assert rels["data"].endswith("/ogc/collections")
+    conf = client.get("/ogc/conformance").json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conf
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in conf
+
+
+def test_collections_carry_extents(client):
+    cols = {c["id"]: c for c in client.get("/ogc/collections").json()["collections"]}
+    assert {"islands", "harbours"} <= set(cols)
+    minx, miny, maxx, maxy = cols["islands"]["extent"]["spatial"]["bbox"][0]
+    assert 113.5 < minx < 113.7 and 116.2 < maxx < 116.4 and -7.5 < miny < -7.2 and -5.1 < maxy < -4.9
+    one = client.get("/ogc/collections/harbours").json()
+    assert one["id"] == "harbours" and any(link["rel"] == "items" for link in one["links"])
+    assert client.get("/ogc/collections/nope").status_code == 404
+
+
+def test_items_page_through_with_next_links(client):
+    first = client.get("/ogc/collections/harbours/items?limit=8")
+    assert first.status_code == 200 and first.headers["content-type"] == "application/geo+json"
+    body = first.json()
+    assert body["type"] == "FeatureCollection" and body["numberMatched"] == 20 and body["numberReturned"] == 8
+    seen = [f["id"] for f in body["features"]]
+    nxt = next(link["href"] for link in body["links"] if link["rel"] == "next")
+    while nxt:
+        page = client.get(nxt).json()
+        seen += [f["id"] for f in page["features"]]
+        nxt = next((link["href"] for link in page["links"] if link["rel"] == "next"), None)
+    assert len(seen) == len(set(seen)) == 20
+
+
+def test_bbox_filters_items(client):
+    kangean = (115.1, -7.0, 115.5, -6.7)
+    body = client.get(
+        "/ogc/collections/islands/items", params={"bbox": ",".join(map(str, kangean)), "limit": 1000}
+    ).json()
+    assert body["numberMatched"] == len(body["features"]) > 0
+    assert "35.29.40028" in {f["id"] for f in body["features"]}  # Kangean
+    for f in body["features"]:
+        assert shape(f["geometry"]).intersects(box(*kangean))
+
+
+def test_single_item_and_missing_item(client):
+    f = client.get("/ogc/collections/islands/items/35.29.40081").json()
+    assert f["type"] == "Feature" and f["properties"]["name"] == "Sapudi"
+    assert any(link["rel"] == "collection" for link in f["links"])
+    missing = client.get("/ogc/collections/islands/items/35.29.99999")
+    assert missing.status_code == 404 and "35.29.99999" in missing.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("bbox=1,2,3", "bbox: needs 4 comma-separated numbers"),
+        ("bbox=a,b,c,d", "bbox: every value must be a number"),
+        ("bbox=nan,1,2,3", "bbox: values must be finite"),
+        ("bbox=100,-95,120,0", "within ±180 and latitudes within ±90"),
+        ("bbox=110,0,120,-5", "minLat must not exceed maxLat"),
+        ("bbox=170,-5,-170,5", "antimeridian-crossing boxes are not supported"),
+        ("datetime=yesterday", "datetime: 'yesterday' is not an RFC 3339 date-time"),
+        ("datetime=2025-01-01T00:00:00", "needs a time zone"),
+        ("datetime=2025-02-01T00:00:00Z/2025-01-01T00:00:00Z", "start is after its end"),
+    ],
+)
+def test_bad_parameters_are_400_naming_the_parameter(client, query, message):
+    r = client.get(f"/ogc/collections/islands/items?{query}")
+    assert r.status_code == 400
+    assert message in r.json()["detail"]
+
+
+def test_limit_above_the_maximum_is_clamped(client):
+    body = client.get("/ogc/collections/islands/items?limit=10000000").json()
+    assert body["numberReturned"] == body["numberMatched"] == 113
+    assert client.get("/ogc/collections/islands/items?limit=0").status_code == 422
