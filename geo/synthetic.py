@@ -124,6 +124,7 @@ from geo.vocabulary import (
     CONFIDENCE_LEVELS,
     DIRECTIONS,
     INCIDENT_KINDS,
+    INCIDENT_RISK_KIND,
     REVIEW_STATES,
     RISK_KINDS,
     SUSPICION_FLAGS,
@@ -139,16 +140,7 @@ SYNTHETIC_NAMESPACE: Final = uuid.UUID("5b1f8a52-1c33-5d0e-9a43-70657369736d")
 DEFAULT_START: Final = datetime(2021, 1, 1, tzinfo=UTC)
 DEFAULT_END: Final = datetime(2026, 1, 1, tzinfo=UTC)
 
-RISK_KIND_OF: Final[Mapping[str, str]] = {
-    "tppo": "tppo",
-    "people_smuggling": "tppo",
-    "pmi_nonprocedural": "tppo",
-    "illegal_landing": "landing",
-    "drug_smuggling": "landing",
-    "foreign_vessel": "landing",
-    "illegal_fishing": "landing",
-    "other": "landing",
-}
+RISK_KIND_OF: Final[Mapping[str, str]] = INCIDENT_RISK_KIND
 """Which true surface drives each incident kind (every kind in ``INCIDENT_KINDS``)."""
 
 INCIDENT_KIND_SHARES: Final[Mapping[str, float]] = {
