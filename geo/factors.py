@@ -365,7 +365,7 @@ def incident_density(
     >>> inc = gpd.GeoDataFrame({"kind": ["tppo"], "occurred_start": [pd.Timestamp("2024-01-01", tz="UTC")],
     ...     "precision_m": [50.0], "review_state": ["verified"]}, geometry=[shapely.Point(10, 50)], crs="EPSG:23837")
     >>> d = incident_density(seg, inc, kind="tppo", cutoff=datetime(2025, 1, 1, tzinfo=UTC))
-    >>> bool(d.iloc[0] > 0.5), float(d.iloc[1])
+    >>> bool(d.iloc[0] > d.iloc[1]), float(d.iloc[1])
     (True, 0.0)
     """
     if kind not in RISK_KINDS:

@@ -140,7 +140,7 @@ def risk_classes(scores: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> risk_classes(np.array([0.9, 0.5, 0.4, 0.1]), np.array([1.0, 1.0, 2.0, 16.0])).tolist()
+    >>> risk_classes(np.array([0.9, 0.5, 0.4, 0.1]), np.array([1.0, 2.0, 5.0, 12.0])).tolist()
     ['critical', 'high', 'medium', 'low']
     """
     scores = np.asarray(scores, dtype=np.float64)
