@@ -12,9 +12,9 @@ factor                   definition (``d`` in km)
                          1 everywhere when none is monitored. Far from surveillance, boats land unseen.
 ``shipping_exposure``    ``exp(-d / scale_km)``, ``d`` to the nearest shipping lane (scale 25 km): goods and
                          people are transshipped from passing ships.
-``ferry_exposure``       ``exp(-d / scale_km)``, ``d`` to the nearest ferry link (scale 8 km): the routes
+``ferry_exposure``       ``exp(-d / scale_km)``, ``d`` to the nearest ferry link (scale 4 km): the routes
                          migrant workers travel along.
-``staging``              ``exp(-d / scale_km)``, ``d`` to the nearest uninhabited island (scale 5 km; 1 on its
+``staging``              ``exp(-d / scale_km)``, ``d`` to the nearest uninhabited island (scale 3 km; 1 on its
                          own coast): empty islands serve as staging points.
 ``inhabited``            1 on an inhabited island's coast, else 0 (people leave from where they live).
 ``monsoon_shelter``      ``-cos(bearing - wind_from)`` averaged over the season scored for: +1 on a coast
@@ -77,8 +77,8 @@ class FactorParams:
 
     harbour_scale_km: float = 20.0
     shipping_scale_km: float = 25.0
-    ferry_scale_km: float = 8.0
-    staging_scale_km: float = 5.0
+    ferry_scale_km: float = 4.0
+    staging_scale_km: float = 3.0
     patrol_scale_km: float = 15.0
     incident_bandwidth_m: float = 3000.0
     incident_half_life_days: float = 365.0
@@ -196,7 +196,7 @@ def lane_exposure(
     return _series(segments, np.exp(-d / scale_km), name)
 
 
-def staging(segments: gpd.GeoDataFrame, islands: gpd.GeoDataFrame, *, scale_km: float = 5.0) -> pd.Series:
+def staging(segments: gpd.GeoDataFrame, islands: gpd.GeoDataFrame, *, scale_km: float = 3.0) -> pd.Series:
     """Staging points: ``exp(-d / scale_km)``, ``d`` (km) to the nearest uninhabited island (1 on its coast).
 
     ``islands`` needs a boolean ``inhabited`` column.
@@ -205,7 +205,7 @@ def staging(segments: gpd.GeoDataFrame, islands: gpd.GeoDataFrame, *, scale_km: 
     --------
     >>> import geopandas as gpd, shapely
     >>> seg = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (0, 100)])], crs="EPSG:23837")
-    >>> isl = gpd.GeoDataFrame({"inhabited": [False]}, geometry=[shapely.box(5000, 0, 6000, 100)], crs="EPSG:23837")
+    >>> isl = gpd.GeoDataFrame({"inhabited": [False]}, geometry=[shapely.box(3000, 0, 4000, 100)], crs="EPSG:23837")
     >>> round(float(staging(seg, isl).iloc[0]), 3)
     0.368
     """

@@ -164,11 +164,14 @@ def base_map(
 RISK_COLOURS = {"critical": "#b10026", "high": "#fc4e2a", "medium": "#feb24c", "low": "#9ecae1"}
 
 
-def add_risk_layer(m: folium.Map, segments: gpd.GeoDataFrame, *, kind: str, top: int = 3) -> folium.Map:
+def add_risk_layer(
+    m: folium.Map, segments: gpd.GeoDataFrame, *, kind: str, top: int = 3, note: str | None = None
+) -> folium.Map:
     """Colour scored segments by class on ``m``, with a legend and a popup of each segment's top reasons.
 
     ``segments``: EPSG:4326 frame with ``id``, ``score``, ``risk_class``, ``contributions`` (dict factor ->
-    score points) and ``model_version``. Returns the same map.
+    score points) and ``model_version``. ``note`` (plain text, for example the model's measured accuracy) is
+    shown under the legend. Returns the same map.
 
     Examples
     --------
@@ -207,7 +210,9 @@ def add_risk_layer(m: folium.Map, segments: gpd.GeoDataFrame, *, kind: str, top:
     )
     legend = (
         '<div id="risk-legend" style="position:fixed;bottom:20px;left:20px;z-index:9999;background:white;'
-        f'padding:6px 10px;border:1px solid #999;font:12px sans-serif"><b>Risiko {html.escape(kind)}</b>{items}</div>'
+        f'padding:6px 10px;border:1px solid #999;font:12px sans-serif"><b>Risiko {html.escape(kind)}</b>{items}'
+        + (f'<div id="risk-accuracy" style="max-width:260px">{html.escape(note)}</div>' if note else "")
+        + "</div>"
     )
     m.get_root().html.add_child(Element(legend))  # type: ignore[attr-defined]
     return m

@@ -59,15 +59,15 @@ peak day, monsoon shelter):
 =========  ====  ====  =====  =====  =====  ====  ====  ====
 kind       rem   ship  ferry  stage  inh    A     peak  B
 =========  ====  ====  =====  =====  =====  ====  ====  ====
-landing    2.0   1.0   0.3    1.2    -0.5   0.35  213   0.6
-tppo       2.0   0.3   2.5    0.3    1.2    0.25  182   0.4
+landing    2.0   1.0   0.3    1.2    -1.2   0.35  213   0.6
+tppo       2.0   0.3   2.5    0.3    1.5    0.25  182   0.4
 =========  ====  ====  =====  =====  =====  ====  ====  ====
 
 Landings favour remote, uninhabited coasts near shipping lanes; trafficking and non-procedural departures
 favour remote *inhabited* coasts (people leave from where they live) near the ferry links. Shared defaults
-(:class:`SurfaceParams`): ``harbour_scale_km=20``, ``shipping_scale_km=25``, ``ferry_scale_km=8``,
-``staging_scale_km=5``, ``n_hotspots=10``, ``hotspot_amplitude=1.0``, ``hotspot_bandwidth_km=3``,
-``noise_sd=0.25``, ``noise_length_km=12``, ``n_noise_features=128``, west monsoon from 290 deg (WNW) in
+(:class:`SurfaceParams`): ``harbour_scale_km=20``, ``shipping_scale_km=25``, ``ferry_scale_km=4``,
+``staging_scale_km=3``, ``n_hotspots=4``, ``hotspot_amplitude=0.5``, ``hotspot_bandwidth_km=3``,
+``noise_sd=0.15``, ``noise_length_km=12``, ``n_noise_features=128``, west monsoon from 290 deg (WNW) in
 Dec-Mar, east monsoon from 110 deg (ESE) in Jun-Sep, coastline sampled every ``coast_spacing_m=200`` m.
 
 Lanes (:data:`LANES`) are schematic straight lines, good enough for a synthetic world, not for navigation:
@@ -257,7 +257,7 @@ def _landing_weights() -> KindWeights:
         shipping=1.0,
         ferry=0.3,
         staging=1.2,
-        inhabited=-0.5,
+        inhabited=-1.2,
         season_amplitude=0.35,
         season_peak_doy=213.0,  # 1 August, the calmest east-monsoon weeks
         monsoon_shelter=0.6,
@@ -270,7 +270,7 @@ def _tppo_weights() -> KindWeights:
         shipping=0.3,
         ferry=2.5,
         staging=0.3,
-        inhabited=1.2,
+        inhabited=1.5,
         season_amplitude=0.25,
         season_peak_doy=182.0,  # 1 July
         monsoon_shelter=0.4,
@@ -313,12 +313,12 @@ class SurfaceParams:
     tppo: KindWeights = field(default_factory=_tppo_weights)
     harbour_scale_km: float = 20.0
     shipping_scale_km: float = 25.0
-    ferry_scale_km: float = 8.0
-    staging_scale_km: float = 5.0
-    n_hotspots: int = 10
-    hotspot_amplitude: float = 1.0
+    ferry_scale_km: float = 4.0
+    staging_scale_km: float = 3.0
+    n_hotspots: int = 4
+    hotspot_amplitude: float = 0.5
     hotspot_bandwidth_km: float = 3.0
-    noise_sd: float = 0.25
+    noise_sd: float = 0.15
     noise_length_km: float = 12.0
     n_noise_features: int = 128
     west_monsoon_months: tuple[int, ...] = (12, 1, 2, 3)

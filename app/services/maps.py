@@ -22,5 +22,5 @@ def render_map(session: Session, *, web_tiles: bool = True, risk_kind: str = "la
     )
     scored = risk.scored_segments(session, kind=risk_kind)
     if not scored.empty:
-        add_risk_layer(m, scored, kind=risk_kind)
+        add_risk_layer(m, scored, kind=risk_kind, note=risk.accuracy_note(session, kind=risk_kind))
     return m.get_root().render()

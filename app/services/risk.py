@@ -219,3 +219,16 @@ def scored_segments(session: Session, *, kind: str) -> gpd.GeoDataFrame:
 def require_scores(session: Session, kind: str) -> None:
     if risk_repo.scored_segments_frame(session, kind).empty:
         raise NotFound(f"no {kind} scores yet; run 'pesisir score'")
+
+
+def accuracy_note(session: Session, *, kind: str) -> str | None:
+    """One line on the latest evaluation of ``kind`` for the map, or None when none is stored."""
+    latest = risk_repo.latest_evaluation(session)
+    if latest is None or kind not in latest.report.get("kinds", {}):
+        return None
+    ev = latest.report["kinds"][kind]
+    best = max(ev["baselines"].items(), key=lambda kv: kv[1]["pai"]["10%"])
+    return (
+        f"Accuracy (hold-out from {latest.report['split'][:10]}, {ev['n_test']} incidents): PAI at 10 % of coast "
+        f"{ev['model']['pai']['10%']:.2f} vs {best[1]['pai']['10%']:.2f} for the best baseline ({best[0]})"
+    )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+from app.db.models import ModelEvaluation, SegmentScore
 from app.errors import InvalidInput
 from app.services import demo, risk
 from geo.risk import MODELS_DIR
@@ -49,12 +52,29 @@ def test_map_colours_segments_by_class(client, scored):
 def test_evaluation_is_stored_and_served(db, client, scored):
     _, models = scored
     report = risk.evaluate(db, split="2025-01-01", models_dir=models)
+    assert "PAI at 10 % of coast" in client.get("/map", params={"risk": "tppo", "tiles": "false"}).text
     cli_json = json.loads(json.dumps(report, sort_keys=True))  # what `pesisir model evaluate --json` prints
     body = client.get("/api/v1/model").json()
     assert body["evaluation"] == cli_json
     for kind in ("landing", "tppo"):
         assert set(body["evaluation"]["kinds"][kind]["baselines"]) == {"uniform", "prior_counts", "kde"}
         assert body["models"][kind]["scored_version"] == body["models"][kind]["model_version"]
+
+
+def test_cli_evaluate_json_equals_the_api_body(db, client, scored, monkeypatch):
+    from typer.testing import CliRunner
+
+    from app import cli
+
+    _, models = scored
+    monkeypatch.setattr(cli, "_in_transaction", lambda settings, work: work(db))
+    monkeypatch.setattr(risk, "evaluate", functools.partial(risk.evaluate, models_dir=models))
+    monkeypatch.setattr(risk, "model_info", functools.partial(risk.model_info, models_dir=models))
+    result = CliRunner().invoke(cli.cli, ["model", "evaluate", "--split", "2025-01-01", "--json"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert client.get("/api/v1/model").json()["evaluation"] == printed
+    assert printed["kinds"]["tppo"]["model"]["pai"]["10%"] > 0
 
 
 def test_fit_writes_configs_with_uncertainty(db, scored):
@@ -71,9 +91,13 @@ def test_bad_dates_and_weights_are_refused(db, scored):
         risk.evaluate(db, split="2031-01-01", models_dir=models)
     with pytest.raises(InvalidInput, match="until: must be a date"):
         risk.fit(db, until="soon", models_dir=models)
+    evaluations = db.scalar(select(func.count()).select_from(ModelEvaluation))
+    scores = db.scalar(select(func.count()).select_from(SegmentScore))
     (models / "tppo.json").write_text("{broken")
     with pytest.raises(InvalidInput, match="do not parse"):
         risk.score(db, models_dir=models)
+    assert db.scalar(select(func.count()).select_from(SegmentScore)) == scores  # nothing written
+    assert db.scalar(select(func.count()).select_from(ModelEvaluation)) == evaluations
 
 
 def test_data_paths_exist():

@@ -15,7 +15,7 @@ from scipy.stats import spearmanr
 
 from geo import synthetic
 from geo.evaluation import best_baseline_pai, evaluate_kind, hit_rate, pai
-from geo.factors import FACTORS, FactorInputs, FactorParams, compute_factors, lanes_frame, midpoints
+from geo.factors import FACTORS, FactorInputs, compute_factors, lanes_frame, midpoints
 from geo.risk import MODELS, ModelConfig, load_config, model_for, parse_config, risk_classes
 from geo.segmentation import segment_coast
 
@@ -106,20 +106,10 @@ def test_split_with_no_incidents_after_is_refused(sumenep):
 
 
 # -- acceptance -----------------------------------------------------------------------------------------------
-# A world whose structure is partly fine-grained (staging within 3 km of empty islands, ferry links within
-# 4 km, a sharp inhabited / uninhabited contrast) with weaker hidden hot spots and noise than the generator's
-# defaults; the model's factor scales are set to the same documented values.
-ACCEPT_PARAMS = synthetic.SurfaceParams(
-    landing=dataclasses.replace(synthetic._landing_weights(), inhabited=-1.2),
-    tppo=dataclasses.replace(synthetic._tppo_weights(), inhabited=1.5),
-    n_hotspots=4,
-    hotspot_amplitude=0.5,
-    noise_sd=0.15,
-    staging_scale_km=3.0,
-    ferry_scale_km=4.0,
-)
-ACCEPT_FACTORS = FactorParams(staging_scale_km=3.0, ferry_scale_km=4.0)
-SEEDS = (0, 1, 2, 3, 4)
+# The generator's default world (geo.synthetic.SurfaceParams) with 800 incidents over 2021-2025; fit on the
+# first four years, test on 2025. The model's factors use their documented defaults (geo.factors.FactorParams).
+N_INCIDENTS = 800
+SEEDS = tuple(range(10))
 
 
 @pytest.fixture(scope="module")
@@ -128,10 +118,10 @@ def acceptance(sumenep):
     mids = gpd.GeoSeries(shapely.points(midpoints(seg)), crs="EPSG:23837")
     rows = []
     for seed in SEEDS:
-        data = synthetic.generate(isl, hb, seed=seed, n_incidents=1500, n_landings=2500, params=ACCEPT_PARAMS)
+        data = synthetic.generate(isl, hb, seed=seed, n_incidents=N_INCIDENTS, n_landings=2500)
         inputs = FactorInputs(isl, hb, data.incidents, data.landings, lanes_frame(harbours=hb))
         for kind in ("landing", "tppo"):
-            ev, _, scored = evaluate_kind(seg, inputs, kind=kind, split=SPLIT, params=ACCEPT_FACTORS)
+            ev, _, scored = evaluate_kind(seg, inputs, kind=kind, split=SPLIT)
             rho = spearmanr(scored["log_intensity"], data.surface.intensity(mids, kind=kind)).statistic
             ratio = ev.model["pai"]["10%"] / best_baseline_pai(ev)
             rows.append({"seed": seed, "kind": kind, "ratio": ratio, "rho": rho, "pai": ev.model["pai"]["10%"]})
@@ -144,15 +134,8 @@ def test_scores_correlate_with_the_true_surface(acceptance):
     assert (acceptance["rho"] >= 0.7).all(), acceptance
 
 
-def test_tppo_model_beats_the_best_baseline_by_a_quarter(acceptance):
-    tppo = acceptance[acceptance.kind == "tppo"]
-    assert tppo["ratio"].mean() >= 1.25, tppo
-    assert tppo["ratio"].min() >= 1.0, tppo
-
-
-def test_landing_model_beats_the_best_baseline(acceptance):
-    # The issue's bar is 1.25; the landing model reaches ~1.14 on average (see the closing note of issue 3):
-    # this asserts what holds, that it beats every baseline on average and is never far below the best.
-    landing = acceptance[acceptance.kind == "landing"]
-    assert landing["ratio"].mean() >= 1.05, landing
-    assert landing["ratio"].min() >= 0.95, landing
+@pytest.mark.parametrize("kind", ["landing", "tppo"])
+def test_model_beats_the_best_baseline_by_a_quarter(acceptance, kind):
+    rows = acceptance[acceptance.kind == kind]
+    assert rows["ratio"].mean() >= 1.25, rows  # PAI at 10 % of coastline / best of uniform, prior counts, KDE
+    assert rows["ratio"].min() >= 1.0, rows  # and never below the best baseline on any seed
