@@ -102,3 +102,24 @@ def test_bad_dates_and_weights_are_refused(db, scored):
 
 def test_data_paths_exist():
     assert (Path(MODELS_DIR) / "landing.json").is_file()
+
+
+def test_cli_segment_score_and_fit_print_their_results(db, scored, monkeypatch):
+    from typer.testing import CliRunner
+
+    from app import cli
+
+    _, models = scored
+    monkeypatch.setattr(cli, "_in_transaction", lambda settings, work: work(db))
+    monkeypatch.setattr(risk, "fit", functools.partial(risk.fit, models_dir=models))
+    monkeypatch.setattr(risk, "score", functools.partial(risk.score, models_dir=models))
+    runner = CliRunner()
+    seg = runner.invoke(cli.cli, ["segment"])
+    assert seg.exit_code == 0 and "0 added, 0 updated, 0 removed" in seg.stdout, seg.output
+    fit = runner.invoke(cli.cli, ["model", "fit", "--until", "2025-01-01"])
+    assert fit.exit_code == 0, fit.output
+    assert "remoteness" in fit.stdout and "not estimable" in fit.stdout  # patrol_remoteness: no bases loaded
+    sc = runner.invoke(cli.cli, ["score"])
+    assert sc.exit_code == 0 and "tppo:" in sc.stdout and "critical" in sc.stdout, sc.output
+    bad = runner.invoke(cli.cli, ["model", "evaluate", "--split", "2031-01-01"])
+    assert bad.exit_code != 0 and isinstance(bad.exception, InvalidInput)
