@@ -498,11 +498,26 @@ def compute_factors(
     return pd.DataFrame(cols, index=segments.index)[list(FACTORS)]
 
 
-def lanes_frame(lanes: Sequence[object] | None = None, harbours: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+def lanes_frame(
+    lanes: Sequence[object] | None = None,
+    harbours: gpd.GeoDataFrame | None = None,
+    *,
+    shipping: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
     """The regency's lanes as an EPSG:4326 frame (``name``, ``kind``, LineString).
 
     Defaults to :data:`geo.synthetic.LANES`: the schematic Java Sea and Madura Strait shipping lanes and the
     regency's three ferry links from Kalianget, their harbour waypoints taken from ``harbours`` when given.
+    ``shipping`` (a line layer in any CRS, for example ``data/shipping_lanes.geojson`` from ``searoute``'s
+    network) replaces the schematic shipping lanes; the ferry links stay.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> real = gpd.GeoDataFrame({"name": ["lane"]}, geometry=[shapely.LineString([(113, -6), (116, -6)])],
+    ...                         crs="EPSG:4326")
+    >>> sorted(lanes_frame(shipping=real).kind.value_counts().items())
+    [('ferry', 3), ('shipping', 1)]
     """
     from geo.synthetic import LANES
 
@@ -515,4 +530,11 @@ def lanes_frame(lanes: Sequence[object] | None = None, harbours: gpd.GeoDataFram
     for lane in chosen:
         pts = [where.get(slug, (lon, lat)) if slug else (lon, lat) for slug, lon, lat in lane.waypoints]  # type: ignore[attr-defined]
         rows.append({"name": lane.name, "kind": lane.kind, "geometry": shapely.LineString(pts)})  # type: ignore[attr-defined]
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    if shipping is None:
+        return frame
+    ships = _check_layer(shipping, "shipping").to_crs("EPSG:4326")
+    names = ships["name"] if "name" in ships.columns else [f"shipping lane {i + 1}" for i in range(len(ships))]
+    extra = gpd.GeoDataFrame({"name": list(names), "kind": "shipping"}, geometry=ships.geometry.array, crs="EPSG:4326")
+    merged = pd.concat([frame[frame["kind"] != "shipping"], extra], ignore_index=True)
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326")

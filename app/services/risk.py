@@ -25,6 +25,7 @@ from geo.vocabulary import RISK_KINDS
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 LAND_BOUNDARIES = DATA_DIR / "land_boundaries.geojson"
+SHIPPING_LANES = DATA_DIR / "shipping_lanes.geojson"  # searoute's network, clipped (data/README.md)
 
 Progress = Callable[[str], None]
 
@@ -79,7 +80,7 @@ def _inputs(session: Session) -> tuple[gpd.GeoDataFrame, FactorInputs]:
         harbours=harbours,
         incidents=risk_repo.incidents_for_model(session),
         landings=risk_repo.landings_for_model(session),
-        lanes=lanes_frame(harbours=harbours),
+        lanes=lanes_frame(harbours=harbours, shipping=read_layer(SHIPPING_LANES) if SHIPPING_LANES.is_file() else None),
     )
     return segments, inputs
 

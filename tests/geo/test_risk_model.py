@@ -139,3 +139,18 @@ def test_model_beats_the_best_baseline_by_a_quarter(acceptance, kind):
     rows = acceptance[acceptance.kind == kind]
     assert rows["ratio"].mean() >= 1.25, rows  # PAI at 10 % of coastline / best of uniform, prior counts, KDE
     assert rows["ratio"].min() >= 1.0, rows  # and never below the best baseline on any seed
+
+
+def test_searoute_shipping_lanes_replace_the_schematic_ones(sumenep):
+    isl, hb, seg = sumenep
+    ships = gpd.read_file(DATA / "shipping_lanes.geojson")
+    assert len(ships) > 5 and ships.crs.to_epsg() == 4326 and (ships["kind"] == "shipping").all()
+    lanes = lanes_frame(harbours=hb, shipping=ships)
+    assert (lanes["kind"] == "shipping").sum() == len(ships) and (lanes["kind"] == "ferry").sum() == 3
+    none = gpd.GeoDataFrame(
+        {"kind": [], "occurred_start": [], "direction": [], "suspicion_flags": [], "observed_start": []},
+        geometry=[],
+        crs="EPSG:4326",
+    )
+    f = compute_factors(seg, FactorInputs(isl, hb, none, none, lanes), kind="landing", cutoff=SPLIT)
+    assert f["shipping_exposure"].between(0, 1).all() and f["shipping_exposure"].std() > 0
