@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.db import repositories as repo
 from app.db.repositories import risk as risk_repo
 from app.errors import InvalidInput, NotFound
+from app.services import base_data
 from geo import evaluation, risk
 from geo.factors import FactorInputs, compute_factors, lanes_frame
 from geo.io import read_layer
@@ -24,7 +25,7 @@ from geo.segmentation import segment_coast
 from geo.vocabulary import RISK_KINDS
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-LAND_BOUNDARIES = DATA_DIR / "land_boundaries.geojson"
+LAND_BOUNDARIES = base_data.DEFAULT_LAND_BOUNDARIES
 SHIPPING_LANES = DATA_DIR / "shipping_lanes.geojson"  # searoute's network, clipped (data/README.md)
 
 Progress = Callable[[str], None]
