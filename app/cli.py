@@ -25,6 +25,8 @@ db_cli = typer.Typer(
     no_args_is_help=True,
 )
 cli.add_typer(db_cli, name="db")
+model_cli = typer.Typer(help="Fit and evaluate the landing and tppo risk models.", no_args_is_help=True)
+cli.add_typer(model_cli, name="model")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -206,6 +208,102 @@ def _demo(settings: Settings, seed: int, incidents: int = 400, landings: int = 2
     )
 
 
+# -- risk model -------------------------------------------------------------------------------------------------
+@cli.command("segment")
+def segment_cmd(
+    length: Annotated[float, typer.Option(help="Target segment length in metres.")] = 500.0,
+) -> None:
+    """Cut the stored island outlines into coastal segments (one transaction; idempotent)."""
+    _segment(_settings(), length)
+
+
+def _segment(settings: Settings, length: float = 500.0) -> None:
+    from app.services import risk
+
+    with step("Segmenting the coast ..."):
+        r = _in_transaction(settings, lambda s: risk.segment(s, length_m=length))
+    out.print(
+        f"coastal segments: {r.segments} ({r.coastline_km:.1f} km), {r.inserted} added, {r.updated} updated, "
+        f"{r.deleted} removed"
+    )
+
+
+@cli.command("score")
+def score_cmd() -> None:
+    """Score every segment for landing and tppo risk with the configured weights (data/models/)."""
+    _score(_settings())
+
+
+def _score(settings: Settings) -> None:
+    from rich.progress import Progress
+
+    from app.services import risk
+
+    with Progress(console=out, transient=True) as bar:
+        task = bar.add_task("Scoring segments ...", total=4)
+
+        def advance(message: str) -> None:
+            bar.update(task, advance=1, description=message)
+
+        reports = _in_transaction(settings, lambda s: risk.score(s, progress=advance))
+    for r in reports:
+        classes = ", ".join(f"{k} {r.classes.get(k, 0)}" for k in ("critical", "high", "medium", "low"))
+        out.print(f"{r.kind}: {r.segments} segments scored, model {r.model_version} ({classes})")
+
+
+@model_cli.command("fit")
+def model_fit(
+    until: Annotated[str, typer.Option(help="Fit on incidents before this date (YYYY-MM-DD, UTC).")],
+) -> None:
+    """Estimate the weights from incidents before --until, write data/models/<kind>.json, print them."""
+    from rich.table import Table
+
+    from app.services import risk
+
+    with step("Fitting the models ..."):
+        results = _in_transaction(_settings(), lambda s: risk.fit(s, until=until))
+    for r in results:
+        table = Table(title=f"{r.config.kind}: {r.config.version} ({r.n_events:.0f} weighted events)")
+        for col in ("factor", "weight", "std err", "95 % CI"):
+            table.add_column(col, justify="right" if col != "factor" else "left")
+        for name, row in r.table.iterrows():
+            ci = "not estimable" if row.std_err != row.std_err else f"[{row.ci_low:.2f}, {row.ci_high:.2f}]"
+            se = "" if row.std_err != row.std_err else f"{row.std_err:.3f}"
+            table.add_row(str(name), f"{row.weight:.3f}", se, ci)
+        out.print(table)
+
+
+@model_cli.command("evaluate")
+def model_evaluate(
+    split: Annotated[str, typer.Option(help="Fit before this date, test from it (YYYY-MM-DD, UTC).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Temporal hold-out: hit rate and PAI at 5/10/20 % of coastline, model vs baselines; stores the result."""
+    import json
+
+    from app.services import risk
+
+    with step("Evaluating ..."):
+        report = _in_transaction(_settings(), lambda s: risk.evaluate(s, split=split))
+    if as_json:
+        print(json.dumps(report, sort_keys=True))
+        return
+    from rich.table import Table
+
+    for kind, ev in report["kinds"].items():
+        table = Table(title=f"{kind}: split {report['split']}, {ev['n_train']} before, {ev['n_test']} after")
+        table.add_column("scores")
+        for share in report["shares"]:
+            table.add_column(f"hit {share}", justify="right")
+            table.add_column(f"PAI {share}", justify="right")
+        for name, m in [("model", ev["model"]), *ev["baselines"].items()]:
+            cells = []
+            for share in report["shares"]:
+                cells += [f"{m['hit_rate'][share]:.3f}", f"{m['pai'][share]:.2f}"]
+            table.add_row(name, *cells)
+        out.print(table)
+
+
 # -- service ----------------------------------------------------------------------------------------------------
 def _check_port(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -243,7 +341,7 @@ def serve() -> None:
 def run(
     demo: Annotated[bool, typer.Option(help="Load the synthetic demo data (PESISIR_DEMO_DATA).")] = True,
 ) -> None:
-    """Everything ``make run`` does: start the database, migrate, load base and demo data, serve."""
+    """Everything ``make run`` does: start the database, migrate, load base and demo data, segment, score, serve."""
     settings = _settings()
     _check_port(settings.server.host, settings.server.port)
     _db_start(settings)
@@ -251,6 +349,8 @@ def run(
     _load_base(settings)
     if demo and settings.demo.enabled:
         _demo(settings, settings.demo.seed)
+    _segment(settings)
+    _score(settings)
     _serve(settings)
 
 

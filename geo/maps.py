@@ -159,3 +159,60 @@ def base_map(
     bounds = islands.total_bounds
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     return m
+
+
+RISK_COLOURS = {"critical": "#b10026", "high": "#fc4e2a", "medium": "#feb24c", "low": "#9ecae1"}
+
+
+def add_risk_layer(
+    m: folium.Map, segments: gpd.GeoDataFrame, *, kind: str, top: int = 3, note: str | None = None
+) -> folium.Map:
+    """Colour scored segments by class on ``m``, with a legend and a popup of each segment's top reasons.
+
+    ``segments``: EPSG:4326 frame with ``id``, ``score``, ``risk_class``, ``contributions`` (dict factor ->
+    score points) and ``model_version``. ``note`` (plain text, for example the model's measured accuracy) is
+    shown under the legend. Returns the same map.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> isl = gpd.GeoDataFrame({"code": ["X"], "name": ["Pulau"], "inhabited": [True]},
+    ...                        geometry=[shapely.box(114, -7, 114.1, -6.9)], crs="EPSG:4326")
+    >>> seg = gpd.GeoDataFrame({"id": ["X-0001"], "score": [0.8], "risk_class": ["critical"],
+    ...     "contributions": [{"remoteness": 0.5, "staging": 0.3}], "model_version": ["landing-abc"]},
+    ...     geometry=[shapely.LineString([(114, -7), (114.1, -7)])], crs="EPSG:4326")
+    >>> "remoteness" in add_risk_layer(base_map(isl), seg, kind="landing").get_root().render()
+    True
+    """
+    if segments.crs is None or segments.crs.to_epsg() != 4326:
+        raise ValueError(f"segments: must be in EPSG:4326 (got {segments.crs})")
+    frame = segments[["id", "score", "risk_class", "model_version", "geometry"]].copy()
+    frame["reasons"] = [
+        "<br>".join(
+            f"{html.escape(str(k))}: {float(v):.3f}"
+            for k, v in sorted((c or {}).items(), key=lambda kv: -float(kv[1]))[:top]
+        )
+        for c in segments["contributions"]
+    ]
+    frame["score"] = frame["score"].round(3)
+    folium.GeoJson(
+        frame.to_json(),
+        name=f"Risiko / Risk ({kind})",
+        style_function=lambda f: {"color": RISK_COLOURS.get(f["properties"]["risk_class"], "#777777"), "weight": 4},
+        popup=folium.GeoJsonPopup(
+            fields=["id", "risk_class", "score", "reasons", "model_version"],
+            aliases=["Segmen", "Kelas / class", "Skor / score", "Alasan / top factors", "Model"],
+        ),
+    ).add_to(m)
+    items = "".join(
+        f'<div><span style="background:{c};display:inline-block;width:14px;height:4px"></span> {k}</div>'
+        for k, c in RISK_COLOURS.items()
+    )
+    legend = (
+        '<div id="risk-legend" style="position:fixed;bottom:20px;left:20px;z-index:9999;background:white;'
+        f'padding:6px 10px;border:1px solid #999;font:12px sans-serif"><b>Risiko {html.escape(kind)}</b>{items}'
+        + (f'<div id="risk-accuracy" style="max-width:260px">{html.escape(note)}</div>' if note else "")
+        + "</div>"
+    )
+    m.get_root().html.add_child(Element(legend))  # type: ignore[attr-defined]
+    return m

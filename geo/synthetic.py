@@ -59,15 +59,15 @@ peak day, monsoon shelter):
 =========  ====  ====  =====  =====  =====  ====  ====  ====
 kind       rem   ship  ferry  stage  inh    A     peak  B
 =========  ====  ====  =====  =====  =====  ====  ====  ====
-landing    2.0   1.0   0.3    1.2    -0.5   0.35  213   0.6
-tppo       2.0   0.3   2.5    0.3    1.2    0.25  182   0.4
+landing    2.0   1.0   0.3    1.2    -1.2   0.35  213   0.6
+tppo       2.0   0.3   2.5    0.3    1.5    0.25  182   0.4
 =========  ====  ====  =====  =====  =====  ====  ====  ====
 
 Landings favour remote, uninhabited coasts near shipping lanes; trafficking and non-procedural departures
 favour remote *inhabited* coasts (people leave from where they live) near the ferry links. Shared defaults
-(:class:`SurfaceParams`): ``harbour_scale_km=20``, ``shipping_scale_km=25``, ``ferry_scale_km=8``,
-``staging_scale_km=5``, ``n_hotspots=10``, ``hotspot_amplitude=1.0``, ``hotspot_bandwidth_km=3``,
-``noise_sd=0.25``, ``noise_length_km=12``, ``n_noise_features=128``, west monsoon from 290 deg (WNW) in
+(:class:`SurfaceParams`): ``harbour_scale_km=20``, ``shipping_scale_km=25``, ``ferry_scale_km=4``,
+``staging_scale_km=3``, ``n_hotspots=4``, ``hotspot_amplitude=0.5``, ``hotspot_bandwidth_km=3``,
+``noise_sd=0.15``, ``noise_length_km=12``, ``n_noise_features=128``, west monsoon from 290 deg (WNW) in
 Dec-Mar, east monsoon from 110 deg (ESE) in Jun-Sep, coastline sampled every ``coast_spacing_m=200`` m.
 
 Lanes (:data:`LANES`) are schematic straight lines, good enough for a synthetic world, not for navigation:
@@ -79,9 +79,11 @@ takes that harbour's point from the ``harbours`` frame when present, else its co
 Events
 ------
 The coastline is every island polygon's exterior ring (holes are lagoons, not sea coast), sampled every
-``coast_spacing_m``. Outline edges that are not shores are taken for coast too: in
-``data/sumenep_islands.geojson`` Madura (Sumenep)'s west side is the cut along the Pamekasan boundary, ~40 km
-of "coast" with below-average intensity that receives ~2 % of events.
+``coast_spacing_m``. Outline edges that are not shores are taken for coast too unless ``land_boundaries`` is
+given: in ``data/sumenep_islands.geojson`` Madura (Sumenep)'s west side is the cut along the Pamekasan
+boundary, ~40 km of "coast" with below-average intensity that receives ~2 % of events. With
+``land_boundaries=`` (a line layer such as ``data/land_boundaries.geojson``) coast samples within
+:data:`LAND_BOUNDARY_TOLERANCE_M` of those lines are dropped, as ``geo.segmentation`` drops them.
 
 Incident kinds map to risk kinds through :data:`RISK_KIND_OF`: ``tppo``, ``people_smuggling`` and
 ``pmi_nonprocedural`` -> ``tppo``; ``illegal_landing``, ``drug_smuggling``, ``foreign_vessel``,
@@ -124,6 +126,7 @@ from geo.vocabulary import (
     CONFIDENCE_LEVELS,
     DIRECTIONS,
     INCIDENT_KINDS,
+    INCIDENT_RISK_KIND,
     REVIEW_STATES,
     RISK_KINDS,
     SUSPICION_FLAGS,
@@ -139,16 +142,7 @@ SYNTHETIC_NAMESPACE: Final = uuid.UUID("5b1f8a52-1c33-5d0e-9a43-70657369736d")
 DEFAULT_START: Final = datetime(2021, 1, 1, tzinfo=UTC)
 DEFAULT_END: Final = datetime(2026, 1, 1, tzinfo=UTC)
 
-RISK_KIND_OF: Final[Mapping[str, str]] = {
-    "tppo": "tppo",
-    "people_smuggling": "tppo",
-    "pmi_nonprocedural": "tppo",
-    "illegal_landing": "landing",
-    "drug_smuggling": "landing",
-    "foreign_vessel": "landing",
-    "illegal_fishing": "landing",
-    "other": "landing",
-}
+RISK_KIND_OF: Final[Mapping[str, str]] = INCIDENT_RISK_KIND
 """Which true surface drives each incident kind (every kind in ``INCIDENT_KINDS``)."""
 
 INCIDENT_KIND_SHARES: Final[Mapping[str, float]] = {
@@ -168,6 +162,9 @@ OFF_HARBOUR_SHARE: Final = 0.08
 
 SUSPICIOUS_AT_HARBOUR_SHARE: Final = 0.05
 """Share of landing reports at a harbour that carry at least one suspicion flag."""
+
+LAND_BOUNDARY_TOLERANCE_M: Final = 50.0
+"""Coast samples this close (metres) to a land boundary are not coast when ``land_boundaries`` is given."""
 
 _WIB_OFFSET_H: Final = 7  # Asia/Jakarta is UTC+7 all year (no daylight saving)
 _DAY_S: Final = 86_400
@@ -265,7 +262,7 @@ def _landing_weights() -> KindWeights:
         shipping=1.0,
         ferry=0.3,
         staging=1.2,
-        inhabited=-0.5,
+        inhabited=-1.2,
         season_amplitude=0.35,
         season_peak_doy=213.0,  # 1 August, the calmest east-monsoon weeks
         monsoon_shelter=0.6,
@@ -278,7 +275,7 @@ def _tppo_weights() -> KindWeights:
         shipping=0.3,
         ferry=2.5,
         staging=0.3,
-        inhabited=1.2,
+        inhabited=1.5,
         season_amplitude=0.25,
         season_peak_doy=182.0,  # 1 July
         monsoon_shelter=0.4,
@@ -321,12 +318,12 @@ class SurfaceParams:
     tppo: KindWeights = field(default_factory=_tppo_weights)
     harbour_scale_km: float = 20.0
     shipping_scale_km: float = 25.0
-    ferry_scale_km: float = 8.0
-    staging_scale_km: float = 5.0
-    n_hotspots: int = 10
-    hotspot_amplitude: float = 1.0
+    ferry_scale_km: float = 4.0
+    staging_scale_km: float = 3.0
+    n_hotspots: int = 4
+    hotspot_amplitude: float = 0.5
     hotspot_bandwidth_km: float = 3.0
-    noise_sd: float = 0.25
+    noise_sd: float = 0.15
     noise_length_km: float = 12.0
     n_noise_features: int = 128
     west_monsoon_months: tuple[int, ...] = (12, 1, 2, 3)
@@ -449,6 +446,9 @@ class TrueRiskSurface:
         Seeds the hidden hot spots and the noise field.
     params
         Surface parameters; :class:`SurfaceParams` defaults when None.
+    land_boundaries
+        Optional line layer (any CRS, set) of land borders cut into the outlines: no coast sample lies within
+        :data:`LAND_BOUNDARY_TOLERANCE_M` of them.
 
     Examples
     --------
@@ -470,8 +470,10 @@ class TrueRiskSurface:
         *,
         seed: int,
         params: SurfaceParams | None = None,
+        land_boundaries: gpd.GeoDataFrame | None = None,
     ) -> None:
         _check_islands(islands)
+        boundary = _check_boundaries(land_boundaries)
         _check_harbours(harbours)
         _check_seed(seed)
         if params is not None and not isinstance(params, SurfaceParams):
@@ -486,7 +488,7 @@ class TrueRiskSurface:
         names = isl["name"] if "name" in isl.columns else isl["code"]
         self._island_names = names.fillna(isl["code"]).astype(str).to_numpy()
         self._island_inhabited = isl["inhabited"].to_numpy(dtype=bool)
-        self._build_coast(isl)
+        self._build_coast(isl, boundary)
 
         hb = harbours.to_crs(METRIC)
         monitored = hb["monitored"].to_numpy(dtype=bool)
@@ -529,7 +531,7 @@ class TrueRiskSurface:
 
     # -- construction helpers
 
-    def _build_coast(self, isl: gpd.GeoDataFrame) -> None:
+    def _build_coast(self, isl: gpd.GeoDataFrame, boundary: shapely.Geometry | None = None) -> None:
         """Sample every exterior ring (holes are lagoons, not sea coast) every ~coast_spacing_m metres."""
         parts, owner = shapely.get_parts(isl.geometry.array, return_index=True)
         rings = shapely.get_exterior_ring(parts)
@@ -567,6 +569,15 @@ class TrueRiskSurface:
         self._coast_tangent = tangent
         self._coast_normal = np.column_stack([tangent[:, 1], -tangent[:, 0]])
         self._coast_bearing = np.degrees(np.arctan2(self._coast_normal[:, 0], self._coast_normal[:, 1])) % 360
+        if boundary is not None:
+            keep = shapely.distance(shapely.points(self._coast_xy), boundary) > LAND_BOUNDARY_TOLERANCE_M
+            if not keep.any():
+                raise ValueError("land_boundaries: every coast sample lies on a land boundary")
+            for name in (
+                "_coast_ring", "_coast_pos", "_coast_len", "_coast_island", "_coast_xy",
+                "_coast_tangent", "_coast_normal", "_coast_bearing",
+            ):  # fmt: skip
+                setattr(self, name, getattr(self, name)[keep])
         self._coast_tree = shapely.STRtree(shapely.points(self._coast_xy))
 
     def _ring_point(self, ring_idx: IntArray, pos: FloatArray) -> FloatArray:
@@ -792,6 +803,18 @@ class TrueRiskSurface:
         off_n = rng.uniform(-0.3, 0.9, len(where)) * precision
         off_t = np.clip(rng.normal(0.0, 0.25, len(where)), -0.4, 0.4) * precision
         return shore + off_n[:, None] * self._coast_normal[where] + off_t[:, None] * self._coast_tangent[where]
+
+
+def _check_boundaries(land_boundaries: object) -> shapely.Geometry | None:
+    if land_boundaries is None:
+        return None
+    if not isinstance(land_boundaries, gpd.GeoDataFrame):
+        raise ValueError(f"land_boundaries: must be a GeoDataFrame or None, got {type(land_boundaries).__name__}")
+    if land_boundaries.empty:
+        return None
+    if land_boundaries.crs is None:
+        raise ValueError("land_boundaries: CRS is not set")
+    return shapely.union_all(land_boundaries.to_crs(METRIC).geometry.array)
 
 
 def _check_seed(seed: object) -> None:
@@ -1282,6 +1305,7 @@ def generate(
     n_incidents: int = 400,
     n_landings: int = 2500,
     params: SurfaceParams | None = None,
+    land_boundaries: gpd.GeoDataFrame | None = None,
 ) -> SyntheticData:
     """Generate synthetic incidents and landing reports from a seeded true risk surface.
 
@@ -1304,6 +1328,9 @@ def generate(
         Number of landing reports (>= 1).
     params
         Surface parameters; :class:`SurfaceParams` defaults when None.
+    land_boundaries
+        Optional line layer of land borders: no event is placed on outline parts along them (see
+        :class:`TrueRiskSurface`).
 
     Returns
     -------
@@ -1348,7 +1375,7 @@ def generate(
     if params is not None and not isinstance(params, SurfaceParams):
         raise ValueError(f"params: must be a SurfaceParams or None, got {type(params).__name__}")
     seed = int(seed)
-    surface = TrueRiskSurface(islands, harbours, seed=seed, params=params)
+    surface = TrueRiskSurface(islands, harbours, seed=seed, params=params, land_boundaries=land_boundaries)
     incidents = _incidents(surface, seed, int(n_incidents), t0, t1)
     landings = _landings(surface, harbours, seed, int(n_landings), t0, t1)
     return SyntheticData(incidents=incidents, landings=landings, surface=surface, seed=seed)

@@ -61,3 +61,15 @@ RISK_KINDS: Final = ("landing", "tppo")
 
 RISK_CLASSES: Final = ("low", "medium", "high", "critical")
 """After EUROSUR's impact levels."""
+
+INCIDENT_RISK_KIND: Final = {
+    "tppo": "tppo",
+    "people_smuggling": "tppo",
+    "pmi_nonprocedural": "tppo",
+    "illegal_landing": "landing",
+    "drug_smuggling": "landing",
+    "foreign_vessel": "landing",
+    "illegal_fishing": "landing",
+    "other": "landing",
+}
+"""Which risk kind each incident kind counts towards: trafficking and departures -> tppo, the rest -> landing."""

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from app.deps import SessionDep
@@ -10,6 +12,10 @@ router = APIRouter(tags=["map"])
 
 
 @router.get("/map", response_class=HTMLResponse)
-def show_map(session: SessionDep, tiles: bool = True) -> HTMLResponse:
-    """The interactive map: islands, harbours and incidents (``?tiles=false`` drops the web-tile layer)."""
-    return HTMLResponse(maps.render_map(session, web_tiles=tiles))
+def show_map(
+    session: SessionDep,
+    tiles: bool = True,
+    risk_kind: Annotated[Literal["landing", "tppo"], Query(alias="risk")] = "landing",
+) -> HTMLResponse:
+    """The interactive map with scored segments (``?risk=landing|tppo``; ``?tiles=false`` drops web tiles)."""
+    return HTMLResponse(maps.render_map(session, web_tiles=tiles, risk_kind=risk_kind))

@@ -260,6 +260,17 @@ class SegmentScore(Base):
     stale: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
 
 
+class ModelEvaluation(Base):
+    """One run of ``pesisir model evaluate``: the split date and, per risk kind, the model's and baselines' numbers."""
+
+    __tablename__ = "model_evaluations"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    split: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    report: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+
+
 class AuditLog(Base):
     """Who did what, when, to which object, with the state before and after. Append-only."""
 

@@ -17,6 +17,8 @@ from geo.io import LayerError, check_harbours, check_islands, read_layer
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DEFAULT_ISLANDS = DATA_DIR / "sumenep_islands.geojson"
 DEFAULT_HARBOURS = DATA_DIR / "harbours.csv"
+DEFAULT_LAND_BOUNDARIES = DATA_DIR / "land_boundaries.geojson"
+"""Outline edges that are land borders, not coast (Madura's cut at the Pamekasan boundary)."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
 from app.errors import InvalidInput
+from app.services.base_data import DEFAULT_LAND_BOUNDARIES
 from geo import synthetic
+from geo.io import read_layer
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,15 @@ def load_demo(
     if islands.empty or harbours.empty:
         raise InvalidInput("demo data needs the base layers: run 'pesisir load-base' first")
     try:
-        data = synthetic.generate(islands, harbours, seed=seed, n_incidents=n_incidents, n_landings=n_landings)
+        boundaries = read_layer(DEFAULT_LAND_BOUNDARIES) if DEFAULT_LAND_BOUNDARIES.is_file() else None
+        data = synthetic.generate(
+            islands,
+            harbours,
+            seed=seed,
+            n_incidents=n_incidents,
+            n_landings=n_landings,
+            land_boundaries=boundaries,
+        )
     except ValueError as exc:
         raise InvalidInput(f"demo data: {exc}") from None
 

@@ -474,3 +474,17 @@ def test_bad_surface_queries_and_params_raise(data: SyntheticData) -> None:
         SurfaceParams(west_monsoon_months=(6,))
     with pytest.raises(dataclasses.FrozenInstanceError):
         SurfaceParams().noise_sd = 1.0  # type: ignore[misc]
+
+
+def test_land_boundaries_are_not_coast() -> None:
+    data = Path(__file__).resolve().parents[2] / "data"
+    islands = gpd.read_file(data / "sumenep_islands.geojson")
+    hb = pd.read_csv(data / "harbours.csv")
+    harbours = gpd.GeoDataFrame(hb, geometry=gpd.points_from_xy(hb.lon, hb.lat), crs="EPSG:4326")
+    border = gpd.read_file(data / "land_boundaries.geojson")
+    line = border.to_crs(METRIC).geometry.iloc[0]
+    plain = TrueRiskSurface(islands, harbours, seed=1).coast.to_crs(METRIC)
+    cut = TrueRiskSurface(islands, harbours, seed=1, land_boundaries=border).coast.to_crs(METRIC)
+    assert (plain.distance(line) < 50).sum() > 100  # ~40 km of the Pamekasan cut sampled every 200 m
+    assert (cut.distance(line) > 50).all()
+    assert plain.length_m.sum() - cut.length_m.sum() > 30_000

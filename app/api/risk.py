@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from app.deps import SessionDep
+from app.services import risk
+
+router = APIRouter(prefix="/api/v1", tags=["risk"])
+
+GEOJSON = "application/geo+json"
+_FC = {200: {"content": {GEOJSON: {"schema": {"type": "object", "description": "RFC 7946 FeatureCollection"}}}}}
+
+
+@router.get("/segments", response_class=Response, responses=_FC)  # type: ignore[arg-type]
+def list_segments(
+    session: SessionDep, risk_kind: Annotated[Literal["landing", "tppo"], Query(alias="risk")] = "landing"
+) -> Response:
+    """Coastal segments with the chosen risk kind's score, class, contributions, model version and cut-off."""
+    return Response(risk.segments_geojson(session, kind=risk_kind), media_type=GEOJSON)
+
+
+@router.get("/model")
+def show_model(session: SessionDep) -> dict[str, Any]:
+    """Current model versions and weights, the scores' data cut-off, and the latest evaluation."""
+    return risk.model_info(session)

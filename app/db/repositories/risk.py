@@ -1,0 +1,149 @@
+"""SQL of the risk model: coastal segments, segment scores and stored evaluations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import geopandas as gpd
+from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from app.db.models import CoastalSegment, Incident, Island, Landing, ModelEvaluation, SegmentScore
+from app.db.repositories import _collection, _comparable, _frame, feature, literal_column_xmax
+
+
+def island_ids_by_code(session: Session) -> dict[str, int]:
+    return {code: id_ for code, id_ in session.execute(select(Island.code, Island.id))}
+
+
+def replace_segments(session: Session, rows: Sequence[Mapping[str, Any]]) -> tuple[int, int, int]:
+    """Upsert segments by id (unchanged rows untouched), delete the ones no longer produced.
+
+    Returns (inserted, updated, deleted); running it again on the same rows gives (0, 0, 0).
+    """
+    table: Any = CoastalSegment.__table__
+    inserted = updated = 0
+    cols = ("island_id", "ordinal", "geom", "length_m", "seaward_bearing")
+    for start in range(0, len(rows), 1000):
+        ins = pg_insert(table).values(list(rows[start : start + 1000]))
+        current = tuple_(*[_comparable(table.c[c]) for c in cols])
+        proposed = tuple_(*[_comparable(ins.excluded[c]) for c in cols])
+        stmt = ins.on_conflict_do_update(
+            index_elements=["id"],
+            set_={c: ins.excluded[c] for c in cols},
+            where=current.is_distinct_from(proposed),
+        ).returning(literal_column_xmax())
+        for (was_insert,) in session.execute(stmt):
+            inserted += int(bool(was_insert))
+            updated += int(not was_insert)
+    keep = [r["id"] for r in rows]
+    result: Any = session.execute(delete(CoastalSegment).where(CoastalSegment.id.not_in(keep)))
+    deleted = result.rowcount or 0
+    return inserted, updated, int(deleted)
+
+
+def count_segments(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(CoastalSegment)).scalar_one())
+
+
+def segments_frame(session: Session) -> gpd.GeoDataFrame:
+    s, i = CoastalSegment, Island
+    stmt = (
+        select(s.id, i.code.label("island_code"), s.ordinal, s.length_m, s.seaward_bearing, s.geom)
+        .join(i, s.island_id == i.id)
+        .order_by(s.id)
+    )
+    return _frame(session, stmt)
+
+
+def incidents_for_model(session: Session) -> gpd.GeoDataFrame:
+    n = Incident
+    stmt = select(n.id, n.kind, n.occurred_start, n.precision_m, n.review_state, n.geom).order_by(n.id)
+    return _frame(session, stmt)
+
+
+def landings_for_model(session: Session) -> gpd.GeoDataFrame:
+    ld = Landing
+    stmt = select(
+        ld.id, ld.direction, ld.suspicion_flags, ld.observed_start, ld.precision_m, ld.review_state, ld.geom
+    ).order_by(ld.id)
+    return _frame(session, stmt)
+
+
+def write_scores(session: Session, kind: str, model_version: str, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Replace this kind's scores under ``model_version``; mark the kind's other versions stale."""
+    session.execute(
+        delete(SegmentScore).where(SegmentScore.risk_kind == kind, SegmentScore.model_version == model_version)
+    )
+    session.execute(
+        update(SegmentScore)
+        .where(SegmentScore.risk_kind == kind, SegmentScore.model_version != model_version)
+        .values(stale=True)
+    )
+    for start in range(0, len(rows), 1000):
+        session.execute(pg_insert(SegmentScore).values(list(rows[start : start + 1000])))
+    return len(rows)
+
+
+def _current_scores(kind: str) -> Any:
+    return select(SegmentScore).where(SegmentScore.risk_kind == kind, SegmentScore.stale.is_(False)).subquery()
+
+
+def segments_geojson(session: Session, kind: str) -> str:
+    s, i = CoastalSegment, Island
+    sc = _current_scores(kind)
+    props = {
+        "island_code": i.code,
+        "ordinal": s.ordinal,
+        "length_m": s.length_m,
+        "seaward_bearing": s.seaward_bearing,
+        "risk_kind": sc.c.risk_kind,
+        "score": sc.c.score,
+        "risk_class": sc.c.risk_class,
+        "contributions": sc.c.contributions,
+        "model_version": sc.c.model_version,
+        "data_cutoff": sc.c.data_cutoff,
+        "computed_at": sc.c.computed_at,
+    }
+    stmt = (
+        select(feature(s.id, s.geom, props).label("f"))
+        .join(i, s.island_id == i.id)
+        .outerjoin(sc, sc.c.segment_id == s.id)
+        .order_by(s.id)
+    )
+    return _collection(session, stmt)
+
+
+def scored_segments_frame(session: Session, kind: str) -> gpd.GeoDataFrame:
+    s = CoastalSegment
+    sc = _current_scores(kind)
+    stmt = (
+        select(s.id, s.length_m, sc.c.score, sc.c.risk_class, sc.c.contributions, sc.c.model_version, s.geom)
+        .join(sc, sc.c.segment_id == s.id)
+        .order_by(s.id)
+    )
+    return _frame(session, stmt)
+
+
+def current_score_versions(session: Session) -> dict[str, tuple[str, datetime]]:
+    stmt = (
+        select(SegmentScore.risk_kind, SegmentScore.model_version, func.max(SegmentScore.data_cutoff))
+        .where(SegmentScore.stale.is_(False))
+        .group_by(SegmentScore.risk_kind, SegmentScore.model_version)
+    )
+    return {kind: (version, cutoff) for kind, version, cutoff in session.execute(stmt)}
+
+
+def insert_evaluation(session: Session, split: datetime, report: Mapping[str, Any]) -> int:
+    row = ModelEvaluation(split=split, report=dict(report))
+    session.add(row)
+    session.flush()
+    return int(row.id)
+
+
+def latest_evaluation(session: Session) -> ModelEvaluation | None:
+    stmt = select(ModelEvaluation).order_by(ModelEvaluation.computed_at.desc(), ModelEvaluation.id.desc()).limit(1)
+    return session.execute(stmt).scalar_one_or_none()
