@@ -43,4 +43,6 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent, so a client never sees 201 for a write that a crash
+# between response and commit would lose (FastAPI otherwise runs yield-dependency exits after the response).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
