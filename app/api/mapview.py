@@ -1,15 +1,22 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.deps import SessionDep
+from app.deps import OptionalUser, SessionDep
+from app.errors import Forbidden
+from app.security import MAP_READERS
 from app.services import maps
 
 router = APIRouter(tags=["map"])
 
 
-@router.get("/map", response_class=HTMLResponse)
-def show_map(session: SessionDep, tiles: bool = True) -> HTMLResponse:
-    """The interactive map: islands, harbours and incidents (``?tiles=false`` drops the web-tile layer)."""
+@router.get("/map", response_class=HTMLResponse, responses={303: {"description": "Not signed in: to /login"}})
+def show_map(who: OptionalUser, session: SessionDep, tiles: bool = True) -> Response:
+    """The interactive risk map (planners, intelligence, admin): islands, harbours and incidents. Not signed in:
+    a redirect to the login page. ``?tiles=false`` drops the web-tile layer."""
+    if who is None:
+        return RedirectResponse("/login?next=/map", status_code=303)
+    if who.role not in MAP_READERS:
+        raise Forbidden(f"the {who.role} role may not see the risk map")
     return HTMLResponse(maps.render_map(session, web_tiles=tiles))
