@@ -74,7 +74,9 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent. FastAPI's default ("request") runs the exit code after
+# the response has gone out, so a client could get 201 for a transaction that a crash then loses.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 # -- who is calling ---------------------------------------------------------------------------------------------
