@@ -49,7 +49,14 @@ import shapely
 from scipy.spatial import cKDTree
 
 from geo.crs import METRIC
-from geo.vocabulary import INCIDENT_RISK_KIND, RISK_KINDS
+from geo.vocabulary import (
+    EAST_MONSOON_FROM_DEG,
+    EAST_MONSOON_MONTHS,
+    INCIDENT_RISK_KIND,
+    RISK_KINDS,
+    WEST_MONSOON_FROM_DEG,
+    WEST_MONSOON_MONTHS,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -85,10 +92,10 @@ class FactorParams:
     landing_bandwidth_m: float = 5000.0
     landing_half_life_days: float = 365.0
     density_cap: float = 20.0
-    west_monsoon_from_deg: float = 290.0
-    east_monsoon_from_deg: float = 110.0
-    west_monsoon_months: tuple[int, ...] = (12, 1, 2, 3)
-    east_monsoon_months: tuple[int, ...] = (6, 7, 8, 9)
+    west_monsoon_from_deg: float = WEST_MONSOON_FROM_DEG
+    east_monsoon_from_deg: float = EAST_MONSOON_FROM_DEG
+    west_monsoon_months: tuple[int, ...] = WEST_MONSOON_MONTHS
+    east_monsoon_months: tuple[int, ...] = EAST_MONSOON_MONTHS
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():

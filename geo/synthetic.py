@@ -125,12 +125,16 @@ from geo.crs import METRIC, WGS84
 from geo.vocabulary import (
     CONFIDENCE_LEVELS,
     DIRECTIONS,
+    EAST_MONSOON_FROM_DEG,
+    EAST_MONSOON_MONTHS,
     INCIDENT_KINDS,
     INCIDENT_RISK_KIND,
     REVIEW_STATES,
     RISK_KINDS,
     SUSPICION_FLAGS,
     VESSEL_TYPES,
+    WEST_MONSOON_FROM_DEG,
+    WEST_MONSOON_MONTHS,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -326,10 +330,10 @@ class SurfaceParams:
     noise_sd: float = 0.15
     noise_length_km: float = 12.0
     n_noise_features: int = 128
-    west_monsoon_months: tuple[int, ...] = (12, 1, 2, 3)
-    east_monsoon_months: tuple[int, ...] = (6, 7, 8, 9)
-    west_monsoon_from_deg: float = 290.0
-    east_monsoon_from_deg: float = 110.0
+    west_monsoon_months: tuple[int, ...] = WEST_MONSOON_MONTHS
+    east_monsoon_months: tuple[int, ...] = EAST_MONSOON_MONTHS
+    west_monsoon_from_deg: float = WEST_MONSOON_FROM_DEG
+    east_monsoon_from_deg: float = EAST_MONSOON_FROM_DEG
     coast_spacing_m: float = 200.0
     lanes: tuple[Lane, ...] = LANES
 

@@ -73,3 +73,10 @@ INCIDENT_RISK_KIND: Final = {
     "other": "landing",
 }
 """Which risk kind each incident kind counts towards: trafficking and departures -> tppo, the rest -> landing."""
+
+# The Indonesian monsoons: the months each blows and the direction it blows FROM (degrees from north).
+# One definition for the risk factors (geo.factors) and the synthetic generator (geo.synthetic).
+WEST_MONSOON_MONTHS: Final = (12, 1, 2, 3)
+EAST_MONSOON_MONTHS: Final = (6, 7, 8, 9)
+WEST_MONSOON_FROM_DEG: Final = 290.0
+EAST_MONSOON_FROM_DEG: Final = 110.0
