@@ -27,6 +27,8 @@ db_cli = typer.Typer(
 cli.add_typer(db_cli, name="db")
 model_cli = typer.Typer(help="Fit and evaluate the landing and tppo risk models.", no_args_is_help=True)
 cli.add_typer(model_cli, name="model")
+users_cli = typer.Typer(help="Manage users: create, list, disable, set a password.", no_args_is_help=True)
+cli.add_typer(users_cli, name="users")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -304,6 +306,82 @@ def model_evaluate(
         out.print(table)
 
 
+# -- users ------------------------------------------------------------------------------------------------------
+def _actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:
+        return "cli"
+
+
+def _ask_password() -> str:
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@users_cli.command("create")
+def users_create(
+    username: Annotated[str, typer.Option(help="Login name (lower case).")],
+    role: Annotated[str, typer.Option(help="admin, intelligence, harbourmaster or planner.")],
+    harbour: Annotated[
+        str | None, typer.Option(help="Harbour slug or id (harbourmasters only, and required for them).")
+    ] = None,
+    password: Annotated[str | None, typer.Option(help="Prompted for (hidden) when not given.")] = None,
+) -> None:
+    """Create a user. Passwords are stored as argon2id hashes."""
+    from app.services import users
+
+    pw = password if password is not None else _ask_password()
+    u = _in_transaction(
+        _settings(),
+        lambda s: users.create_user(s, username=username, role=role, harbour=harbour, password=pw, actor=_actor()),
+    )
+    out.print(f"created {u.username} ({u.role}{', harbour ' + u.harbour if u.harbour else ''}), id {u.id}")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """List the users with their role, harbour and whether they may sign in."""
+    from app.services import users
+
+    for u in _in_transaction(_settings(), users.list_users):
+        state = "active" if u.is_active else "disabled"
+        out.print(f"{u.id:>4}  {u.username:<24} {u.role:<14} {u.harbour or '-':<20} {state}")
+
+
+@users_cli.command("disable")
+def users_disable(username: Annotated[str, typer.Argument(help="The user to disable.")]) -> None:
+    """Disable a user: their tokens stop working at their next request."""
+    from app.services import users
+
+    _in_transaction(_settings(), lambda s: users.disable_user(s, username, actor=_actor()))
+    out.print(f"{username} disabled.")
+
+
+@users_cli.command("set-password")
+def users_set_password(
+    username: Annotated[str, typer.Argument(help="The user.")],
+    password: Annotated[str | None, typer.Option(help="Prompted for (hidden) when not given.")] = None,
+) -> None:
+    """Set a user's password."""
+    from app.services import users
+
+    pw = password if password is not None else _ask_password()
+    _in_transaction(_settings(), lambda s: users.set_password(s, username, pw, actor=_actor()))
+    out.print(f"password of {username} set.")
+
+
+def _demo_users(settings: Settings) -> None:
+    from app.services import users
+
+    logins = _in_transaction(settings, users.ensure_demo_users)
+    out.print("Demo logins (new passwords each run; dev only):")
+    for login in logins:
+        where = f" at {login.harbour}" if login.harbour else ""
+        out.print(f"  {login.role:<14} {login.username:<22} password {login.password}{where}")
+
+
 # -- service ----------------------------------------------------------------------------------------------------
 def _check_port(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -319,16 +397,17 @@ def _check_port(host: str, port: int) -> None:
 def _serve(settings: Settings) -> None:
     import uvicorn
 
-    from app.main import create_app
-
     host, port = settings.server.host, settings.server.port
     _check_port(host, port)
+    from app.main import create_app
+
     base = f"http://{host}:{port}"
     out.print(
         f"\nPesisir is serving on [bold]{base}[/bold]\n  map:     {base}/map\n  health:  {base}/healthz\n"
-        f"  API:     {base}/docs\n(no login yet: every page is open on this machine) Ctrl-C stops it."
+        f"  API:     {base}/docs\n  sign in: {base}/login (API clients: POST {base}/auth/token)\nCtrl-C stops it."
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=10)
+    application = create_app(settings)
+    uvicorn.run(application, host=host, port=port, log_level="info", timeout_graceful_shutdown=10)
 
 
 @cli.command("serve")
@@ -351,6 +430,8 @@ def run(
         _demo(settings, settings.demo.seed)
     _segment(settings)
     _score(settings)
+    if settings.server.environment == "dev":
+        _demo_users(settings)
     _serve(settings)
 
 

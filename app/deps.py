@@ -3,16 +3,30 @@ the route returns and rolls back when it raises."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.db.session import describe
-from app.errors import DatabaseUnavailable
+from app.errors import DatabaseUnavailable, Forbidden, Unauthenticated
+from app.security import (
+    ADMINS,
+    ALL_ROLES,
+    COOKIE,
+    LANDING_READERS,
+    LANDING_REPORTERS,
+    MAP_READERS,
+    REVIEWERS,
+    LoginLimiter,
+    Principal,
+    read_token,
+)
+from app.services import users
 from app.settings import Settings
 
 
@@ -46,3 +60,56 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 # scope="function": commit before the response is sent, so a client never sees 201 for a write that a crash
 # between response and commit would lose (FastAPI otherwise runs yield-dependency exits after the response).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+# -- who is calling ---------------------------------------------------------------------------------------------
+_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+def _token(request: Request, bearer: str | None) -> str | None:
+    # The browser map signs in with a cookie; it counts only for reads, so a forged cross-site form cannot write.
+    if bearer:
+        return bearer
+    if request.method in ("GET", "HEAD"):
+        return request.cookies.get(COOKIE)
+    return None
+
+
+def get_optional_principal(
+    request: Request, session: SessionDep, bearer: Annotated[str | None, Depends(_bearer)]
+) -> Principal | None:
+    token = _token(request, bearer)
+    if not token:
+        return None
+    return users.principal(session, read_token(token, request.state.signing_key))
+
+
+def get_principal(principal: Annotated[Principal | None, Depends(get_optional_principal)]) -> Principal:
+    if principal is None:
+        raise Unauthenticated("not signed in: send 'Authorization: Bearer <token>' from POST /auth/token")
+    return principal
+
+
+def require(roles: frozenset[str]) -> Callable[[Principal], Principal]:
+    allowed = ", ".join(sorted(roles))
+
+    def _check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(f"the {principal.role} role may not do this (allowed: {allowed})")
+        return principal
+
+    return _check
+
+
+def get_login_limiter(request: Request) -> LoginLimiter:
+    return request.state.login_limiter
+
+
+OptionalUser = Annotated[Principal | None, Depends(get_optional_principal)]
+AnyUser = Annotated[Principal, Depends(require(ALL_ROLES))]
+MapReader = Annotated[Principal, Depends(require(MAP_READERS))]
+LandingReporter = Annotated[Principal, Depends(require(LANDING_REPORTERS))]
+LandingReader = Annotated[Principal, Depends(require(LANDING_READERS))]
+Reviewer = Annotated[Principal, Depends(require(REVIEWERS))]
+Admin = Annotated[Principal, Depends(require(ADMINS))]
+LimiterDep = Annotated[LoginLimiter, Depends(get_login_limiter)]

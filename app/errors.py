@@ -1,10 +1,17 @@
-"""Pesisir's domain errors and their HTTP status codes, mapped in one table and registered once."""
+"""Pesisir's domain errors and their HTTP status codes, mapped in one table and registered once.
+
+Error bodies never carry stack traces, SQL or paths: a 500 says "internal server error" and the details go to
+the log. Validation errors name the field (``loc``) and the rule (``msg``, ``type``) but never echo the input
+(an echoed NaN would make the error itself unserialisable, RELIABILITY BI-02).
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 log = logging.getLogger(__name__)
@@ -34,14 +41,40 @@ class NotFound(PesisirError):
     """The object does not exist, or the caller may not know that it does."""
 
 
+class Unauthenticated(PesisirError):
+    """No valid credentials: missing, expired or tampered token, wrong password, disabled user."""
+
+
+class Forbidden(PesisirError):
+    """Authenticated, but the role may not do this."""
+
+
+class Conflict(PesisirError):
+    """The request is valid but clashes with the object's current state (e.g. reviewing twice)."""
+
+
+class RateLimited(PesisirError):
+    """Too many attempts; ``retry_after`` seconds until the next one is allowed."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 DEFAULT_STATUS_CODES: dict[type[PesisirError], int] = {
     InvalidParameter: 400,
     InvalidInput: 422,
     NotFound: 404,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    Conflict: 409,
+    RateLimited: 429,
     DatabaseUnavailable: 503,
     SetupError: 500,
     PesisirError: 500,
 }
+
+RETRY_AFTER_S = 5
 
 
 def status_for(exc: PesisirError) -> int:
@@ -51,14 +84,37 @@ def status_for(exc: PesisirError) -> int:
     return 500
 
 
+def _headers(exc: PesisirError, status: int) -> dict[str, str] | None:
+    if status == 503:
+        return {"Retry-After": str(RETRY_AFTER_S)}
+    if isinstance(exc, RateLimited):
+        return {"Retry-After": str(exc.retry_after)}
+    if status == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    return None
+
+
+def validation_errors(errors: Any) -> list[dict[str, Any]]:
+    """Pydantic errors without the offending input: field location, rule message and rule type."""
+    return [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))} for e in errors
+    ]
+
+
 def register_error_handlers(app: FastAPI) -> None:
     async def _handle(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, PesisirError)
         status = status_for(exc)
-        headers = {"Retry-After": "5"} if status == 503 else None
         if status >= 500 and status != 503:
             log.exception("internal error on %s %s", request.method, request.url.path)
             return JSONResponse({"detail": "internal server error"}, status_code=status)
-        return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+        if status == 503:
+            log.warning("503 on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse({"detail": str(exc)}, status_code=status, headers=_headers(exc, status))
+
+    async def _invalid(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return JSONResponse({"detail": validation_errors(exc.errors())}, status_code=422)
 
     app.add_exception_handler(PesisirError, _handle)
+    app.add_exception_handler(RequestValidationError, _invalid)

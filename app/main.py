@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import TypedDict
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__
-from app.api import features, health, mapview, ogc, risk
-from app.db.session import make_engine, make_sessionmaker
+from app.api import admin, auth, features, health, incidents, landings, mapview, ogc, risk
+from app.db.session import make_engine, make_sessionmaker, unit_of_work
 from app.errors import register_error_handlers
+from app.hardening import Hardening
+from app.security import LoginLimiter, signing_key
+from app.services import rescoring
 from app.settings import Settings
+
+log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -26,22 +35,54 @@ class State(TypedDict):
     settings: Settings
     engine: Engine
     sessionmaker: sessionmaker[Session]
+    signing_key: str
+    login_limiter: LoginLimiter
+
+
+async def _refresher(factory: sessionmaker[Session], interval_s: float) -> None:
+    """Re-score stale segments every ``interval_s`` seconds through the one hook in ``app.services.rescoring``."""
+
+    def once() -> None:
+        with unit_of_work(factory) as session:
+            rescoring.refresh_stale(session)
+
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await run_in_threadpool(once)
+        except Exception:  # a database outage must not end the loop
+            log.warning("background re-scoring failed; retrying in %.0f s", interval_s, exc_info=True)
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the service. Tests pass explicit settings (and may pass an engine bound to a test database)."""
     settings = settings or Settings()
+    key = signing_key(settings)  # refuses to start outside dev without a proper secret
+    limiter = LoginLimiter(settings.auth.login_attempts_per_minute)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[State]:
         eng = engine or make_engine(settings.database)
+        factory = make_sessionmaker(eng)
+        interval = settings.server.rescore_interval_s
+        task = asyncio.create_task(_refresher(factory, interval)) if interval > 0 else None
         try:
-            yield {"settings": settings, "engine": eng, "sessionmaker": make_sessionmaker(eng)}
+            yield {
+                "settings": settings,
+                "engine": eng,
+                "sessionmaker": factory,
+                "signing_key": key,
+                "login_limiter": limiter,
+            }
         finally:
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
             if engine is None:
                 eng.dispose()
 
-    docs = settings.server.docs_enabled
+    docs = settings.server.docs
     application = FastAPI(
         title="Pesisir",
         version=__version__,
@@ -52,8 +93,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         openapi_url="/openapi.json" if docs else None,
     )
     register_error_handlers(application)
+    if settings.server.cors_origins:
+        application.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.server.cors_origins,
+            allow_methods=["GET", "POST", "PATCH"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        )
+    application.add_middleware(Hardening, max_body_bytes=settings.server.max_body_bytes)
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, features, risk, mapview, ogc):
+    for module in (health, auth, features, risk, mapview, ogc, landings, incidents, admin):
         application.include_router(module.router)
 
     @application.get("/favicon.ico", include_in_schema=False)

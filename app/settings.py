@@ -62,7 +62,45 @@ class ServerSettings(BaseSettings):
     host: str = Field(default="127.0.0.1", validation_alias="PESISIR_HOST")
     port: int = Field(default=8000, ge=1, le=65535, validation_alias="PESISIR_PORT")
     environment: Literal["dev", "production"] = Field(default="dev", validation_alias="PESISIR_ENV")
-    docs_enabled: bool = Field(default=True, validation_alias="PESISIR_DOCS")
+    docs_enabled: bool | None = Field(
+        default=None,
+        validation_alias="PESISIR_DOCS",
+        description="Serve /docs, /redoc and /openapi.json. Unset: on in dev, off in production.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        validation_alias="PESISIR_CORS_ORIGINS",
+        description="Browser origins allowed to call the API (JSON list). Empty: no CORS headers at all.",
+    )
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, validation_alias="PESISIR_MAX_BODY_BYTES")
+    rescore_interval_s: float = Field(
+        default=60.0,
+        ge=0,
+        validation_alias="PESISIR_RESCORE_INTERVAL_S",
+        description="How often the background refresher re-scores stale segments; 0 turns it off.",
+    )
+
+    @property
+    def docs(self) -> bool:
+        return self.docs_enabled if self.docs_enabled is not None else self.environment == "dev"
+
+
+MIN_SECRET_LENGTH = 32
+DEFAULT_SECRETS = frozenset({"", "secret", "changeme", "change-me", "dev", "pesisir"})
+
+
+class AuthSettings(BaseSettings):
+    """Sign-in: the token signing secret, token lifetime and the login rate limit."""
+
+    model_config = _ENV
+
+    secret_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="PESISIR_SECRET_KEY",
+        description="HMAC key signing access tokens (at least 32 characters). Required outside dev.",
+    )
+    token_ttl_s: int = Field(default=900, ge=60, le=86_400, validation_alias="PESISIR_TOKEN_TTL_S")
+    login_attempts_per_minute: int = Field(default=5, ge=1, validation_alias="PESISIR_LOGIN_ATTEMPTS_PER_MINUTE")
 
 
 class DemoSettings(BaseSettings):
@@ -80,3 +118,4 @@ class Settings(BaseModel):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)

@@ -22,10 +22,14 @@ from app.db.cluster import LocalCluster
 from app.db.session import make_sessionmaker, unit_of_work
 from app.deps import get_session
 from app.main import create_app
+from app.security import Principal, hash_password, issue_token
 from app.services import base_data, demo
-from app.settings import DatabaseSettings, DemoSettings, ServerSettings, Settings
+from app.settings import AuthSettings, DatabaseSettings, DemoSettings, ServerSettings, Settings
 
 TEST_DB = "pesisir_test"
+SECRET = "test-secret-" + "x" * 40
+PASSWORD = "correct horse battery"
+ROLES = ("admin", "intelligence", "harbourmaster", "planner")
 
 
 @pytest.fixture(scope="session")
@@ -46,8 +50,9 @@ def cluster() -> Iterator[LocalCluster]:
 def settings(cluster: LocalCluster) -> Settings:
     return Settings(
         database=DatabaseSettings(data_dir=cluster.data_dir, name=TEST_DB),
-        server=ServerSettings(port=8000),
+        server=ServerSettings(port=8000, rescore_interval_s=0),
         demo=DemoSettings(seed=7, enabled=True),
+        auth=AuthSettings(secret_key=SECRET),
     )
 
 
@@ -82,8 +87,13 @@ def client(settings: Settings, engine: Engine, db: Session) -> Iterator[TestClie
     app = create_app(settings, engine=engine)
 
     def _session() -> Iterator[Session]:
-        yield db
-        db.flush()
+        # As in production, one unit of work per request: here a savepoint released or rolled back.
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
 
     app.dependency_overrides[get_session] = _session
     with TestClient(app) as c:
@@ -120,3 +130,36 @@ def live_url(cluster: LocalCluster) -> Iterator[str]:
     server.should_exit = True
     thread.join(timeout=10)
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def users(db: Session, password_hash: str) -> dict[str, Principal]:
+    """One user per role (the harbourmaster at Kalianget) plus ``harbourmaster_b`` at Sapeken, in the test's
+    rolled-back transaction."""
+    from sqlalchemy import select
+
+    from app.db.models import Harbour, User
+
+    harbours = {slug: id_ for slug, id_ in db.execute(select(Harbour.slug, Harbour.id))}
+    spec = [(r, r, harbours["kalianget"] if r == "harbourmaster" else None) for r in ROLES]
+    spec.append(("harbourmaster_b", "harbourmaster", harbours["sapeken"]))
+    out = {}
+    for name, role, harbour_id in spec:
+        u = User(username=f"t-{name}", role=role, harbour_id=harbour_id, password_hash=password_hash)
+        db.add(u)
+        db.flush()
+        out[name] = Principal(u.id, u.username, role, harbour_id)
+    return out
+
+
+@pytest.fixture
+def headers(users: dict[str, Principal]) -> dict[str, dict[str, str]]:
+    """Authorization headers per role name (and ``anonymous``: none)."""
+    out = {name: {"Authorization": f"Bearer {issue_token(p, SECRET, 900)}"} for name, p in users.items()}
+    out["anonymous"] = {}
+    return out

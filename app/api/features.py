@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from app.deps import SessionDep
+from app.deps import AnyUser, SessionDep
 from app.services import catalog
 
 router = APIRouter(prefix="/api/v1", tags=["layers"])
@@ -13,12 +13,12 @@ _FC = {200: {"content": {GEOJSON: {"schema": {"type": "object", "description": "
 
 
 @router.get("/islands", response_class=Response, responses=_FC)  # type: ignore[arg-type]
-def list_islands(session: SessionDep) -> Response:
+def list_islands(who: AnyUser, session: SessionDep) -> Response:
     """Every island (and the regency's part of Madura) as a GeoJSON FeatureCollection."""
     return Response(catalog.islands_geojson(session), media_type=GEOJSON)
 
 
 @router.get("/harbours", response_class=Response, responses=_FC)  # type: ignore[arg-type]
-def list_harbours(session: SessionDep) -> Response:
+def list_harbours(who: AnyUser, session: SessionDep) -> Response:
     """Every harbour, with its kind, monitoring status and island, as a GeoJSON FeatureCollection."""
     return Response(catalog.harbours_geojson(session), media_type=GEOJSON)

@@ -32,8 +32,8 @@ def test_healthz_is_503_with_retry_after_when_the_database_is_unreachable(tmp_pa
     assert r.json()["database"] == "unreachable" and "pw" not in r.text
 
 
-def test_islands_are_rfc7946_geojson_with_every_inhabited_island(client):
-    r = client.get("/api/v1/islands")
+def test_islands_are_rfc7946_geojson_with_every_inhabited_island(client, headers):
+    r = client.get("/api/v1/islands", headers=headers["planner"])
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/geo+json"
     fc = r.json()
@@ -54,8 +54,8 @@ def test_islands_are_rfc7946_geojson_with_every_inhabited_island(client):
         assert 113 < lon < 117 and -8 < lat < -4.5  # lon, lat order
 
 
-def test_harbours_list_every_row_of_the_facts_table(client):
-    fc = client.get("/api/v1/harbours").json()
+def test_harbours_list_every_row_of_the_facts_table(client, headers):
+    fc = client.get("/api/v1/harbours", headers=headers["harbourmaster"]).json()
     with (DATA / "harbours.csv").open() as f:
         expected = {(row["name"], row["kind"]) for row in csv.DictReader(f)}
     got = {(ft["properties"]["name"], ft["properties"]["kind"]) for ft in fc["features"]}
@@ -66,7 +66,8 @@ def test_harbours_list_every_row_of_the_facts_table(client):
     assert shapely.Point(kalianget["geometry"]["coordinates"]).is_valid
 
 
-def test_map_draws_the_island_layer(client):
+def test_map_draws_the_island_layer(client, headers):
+    client.headers.update(headers["planner"])
     r = client.get("/map")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "Pulau / Islands" in r.text and "Sapudi" in r.text and "Kalianget" in r.text
@@ -80,9 +81,10 @@ def test_openapi_docs(client):
     assert {"/healthz", "/api/v1/islands", "/api/v1/harbours", "/map"} <= set(paths)
 
 
-def test_map_needs_no_internet(client):
+def test_map_needs_no_internet(client, headers):
     import re
 
+    client.headers.update(headers["planner"])
     html = client.get("/map").text
     sources = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
     assert sources and all(s.startswith("/static/vendor/") for s in sources)

@@ -1,0 +1,39 @@
+"""The audit log: append and read. There is no update or delete here, and the database refuses both."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app.db.models import AuditLog
+
+
+def append_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Several audit rows in one statement (a batch upload writes one per landing)."""
+    if rows:
+        session.execute(insert(AuditLog), list(rows))
+
+
+def listing(
+    session: Session,
+    *,
+    object_type: str | None,
+    object_id: str | None,
+    actor: str | None,
+    action: str | None,
+    limit: int,
+    offset: int,
+) -> Sequence[AuditLog]:
+    stmt = select(AuditLog)
+    if object_type:
+        stmt = stmt.where(AuditLog.object_type == object_type)
+    if object_id:
+        stmt = stmt.where(AuditLog.object_id == object_id)
+    if actor:
+        stmt = stmt.where(AuditLog.actor == actor)
+    if action:
+        stmt = stmt.where(AuditLog.action == action)
+    return session.execute(stmt.order_by(AuditLog.id.desc()).limit(limit).offset(offset)).scalars().all()

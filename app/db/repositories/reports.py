@@ -1,0 +1,208 @@
+"""Landings and incidents as reported by people: plausibility of a location, inserts deduplicated by UUID,
+filtered listings. Rows come back with lon/lat and the harbour's slug so services build responses without
+further queries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Select, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from app.db.models import Harbour, Incident, Landing
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a point lies relative to Sumenep: its nearest island, how far inland, how far from a harbour."""
+
+    island: str
+    island_m: float
+    inland_m: float
+    harbour: str | None
+    harbour_m: float | None
+
+
+# Nearest island by the GiST index (KNN), then metres on the spheroid. ``inland_m`` is the distance to the
+# island's outline for points inside it. One statement for a whole batch.
+_PLACES = text(
+    """
+    WITH p AS (
+        SELECT ord, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS pt, hid
+        FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[]), CAST(:hids AS int[]))
+             WITH ORDINALITY AS u(lon, lat, hid, ord)
+    )
+    SELECT p.ord, near.name AS island, near.island_m, near.inland_m, hb.name AS harbour, hb.harbour_m
+    FROM p
+    CROSS JOIN LATERAL (
+        SELECT i.name,
+               ST_Distance(i.geom::geography, p.pt::geography) AS island_m,
+               CASE WHEN ST_Intersects(i.geom, p.pt)
+                    THEN ST_Distance(ST_Boundary(i.geom)::geography, p.pt::geography) ELSE 0 END AS inland_m
+        FROM islands i ORDER BY i.geom <-> p.pt LIMIT 1
+    ) near
+    LEFT JOIN LATERAL (
+        SELECT h.name, ST_Distance(h.geom::geography, p.pt::geography) AS harbour_m FROM harbours h WHERE h.id = p.hid
+    ) hb ON true
+    ORDER BY p.ord
+    """
+)
+
+
+def places(session: Session, points: Sequence[tuple[float, float, int | None]]) -> list[Place]:
+    """For each (lon, lat, harbour id or None), where it lies. Empty islands table: an empty list."""
+    if not points:
+        return []
+    rows = session.execute(
+        _PLACES,
+        {"lons": [p[0] for p in points], "lats": [p[1] for p in points], "hids": [p[2] for p in points]},
+    ).all()
+    return [Place(r.island, float(r.island_m), float(r.inland_m), r.harbour, r.harbour_m) for r in rows]
+
+
+def harbours_by_slug(session: Session) -> dict[str, tuple[int, str]]:
+    return {slug: (id_, name) for id_, slug, name in session.execute(select(Harbour.id, Harbour.slug, Harbour.name))}
+
+
+# -- landings -----------------------------------------------------------------------------------------------------
+def insert_landings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[uuid.UUID, int]:
+    """Insert rows whose ``client_uuid`` is new (ON CONFLICT DO NOTHING: a concurrent insert of the same UUID waits
+    for the first and then skips). Returns {client_uuid: id} of the rows inserted by this call."""
+    if not rows:
+        return {}
+    stmt = (
+        pg_insert(Landing)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=["client_uuid"])
+        .returning(Landing.client_uuid, Landing.id)
+    )
+    return {u: i for u, i in session.execute(stmt).all()}
+
+
+def landings_by_uuid(session: Session, uuids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int | None]]:
+    """{client_uuid: (id, harbour_id)} of stored landings."""
+    if not uuids:
+        return {}
+    stmt = select(Landing.client_uuid, Landing.id, Landing.harbour_id).where(Landing.client_uuid.in_(uuids))
+    return {u: (i, h) for u, i, h in session.execute(stmt).all()}
+
+
+def _landing_select() -> Select[Any]:
+    return select(Landing, func.ST_X(Landing.geom), func.ST_Y(Landing.geom), Harbour.slug).outerjoin(
+        Harbour, Landing.harbour_id == Harbour.id
+    )
+
+
+LandingRow = tuple[Landing, float, float, str | None]
+
+
+def _rows(rows: Sequence[Any]) -> list[Any]:
+    return [tuple(r) for r in rows]
+
+
+def landings_by_id(session: Session, ids: Sequence[int]) -> list[LandingRow]:
+    if not ids:
+        return []
+    return _rows(session.execute(_landing_select().where(Landing.id.in_(ids)).order_by(Landing.id)).all())
+
+
+def landing(
+    session: Session, landing_id: int, *, harbour_id: int | None = None, lock: bool = False
+) -> LandingRow | None:
+    stmt = _landing_select().where(Landing.id == landing_id)
+    if harbour_id is not None:
+        stmt = stmt.where(Landing.harbour_id == harbour_id)
+    if lock:
+        stmt = stmt.with_for_update(of=Landing)
+    row = session.execute(stmt).one_or_none()
+    return None if row is None else cast(LandingRow, tuple(row))
+
+
+def _window(stmt: Select[Any], start_col: Any, end_col: Any, start: datetime | None, end: datetime | None) -> Any:
+    # A record overlaps [start, end] when it ends after start and begins before end.
+    if start is not None:
+        stmt = stmt.where(end_col >= start)
+    if end is not None:
+        stmt = stmt.where(start_col <= end)
+    return stmt
+
+
+def _bbox(stmt: Select[Any], geom: Any, bbox: tuple[float, float, float, float] | None) -> Any:
+    if bbox is not None:
+        stmt = stmt.where(geom.op("&&")(func.ST_MakeEnvelope(*bbox, 4326)))
+    return stmt
+
+
+def landings(
+    session: Session,
+    *,
+    harbour_id: int | None,
+    bbox: tuple[float, float, float, float] | None,
+    observed_from: datetime | None,
+    observed_to: datetime | None,
+    review_state: str | None,
+    suspicious: bool | None,
+    limit: int,
+    offset: int,
+) -> list[LandingRow]:
+    stmt = _landing_select()
+    if harbour_id is not None:
+        stmt = stmt.where(Landing.harbour_id == harbour_id)
+    stmt = _bbox(stmt, Landing.geom, bbox)
+    stmt = _window(stmt, Landing.observed_start, Landing.observed_end, observed_from, observed_to)
+    if review_state is not None:
+        stmt = stmt.where(Landing.review_state == review_state)
+    if suspicious is not None:
+        stmt = stmt.where(Landing.suspicious.is_(suspicious))
+    stmt = stmt.order_by(Landing.observed_start.desc(), Landing.id.desc()).limit(limit).offset(offset)
+    return _rows(session.execute(stmt).all())
+
+
+# -- incidents ----------------------------------------------------------------------------------------------------
+IncidentRow = tuple[Incident, float, float]
+
+
+def _incident_select() -> Select[Any]:
+    return select(Incident, func.ST_X(Incident.geom), func.ST_Y(Incident.geom))
+
+
+def add_incident(session: Session, values: Mapping[str, Any]) -> int:
+    incident = Incident(**values)
+    session.add(incident)
+    session.flush()
+    return incident.id
+
+
+def incident(session: Session, incident_id: int, *, lock: bool = False) -> IncidentRow | None:
+    stmt = _incident_select().where(Incident.id == incident_id).execution_options(populate_existing=True)
+    if lock:
+        stmt = stmt.with_for_update(of=Incident)
+    row = session.execute(stmt).one_or_none()
+    return None if row is None else cast(IncidentRow, tuple(row))
+
+
+def incidents(
+    session: Session,
+    *,
+    kind: str | None,
+    bbox: tuple[float, float, float, float] | None,
+    occurred_from: datetime | None,
+    occurred_to: datetime | None,
+    review_state: str | None,
+    limit: int,
+    offset: int,
+) -> list[IncidentRow]:
+    stmt = _incident_select()
+    if kind is not None:
+        stmt = stmt.where(Incident.kind == kind)
+    stmt = _bbox(stmt, Incident.geom, bbox)
+    stmt = _window(stmt, Incident.occurred_start, Incident.occurred_end, occurred_from, occurred_to)
+    if review_state is not None:
+        stmt = stmt.where(Incident.review_state == review_state)
+    stmt = stmt.order_by(Incident.occurred_start.desc(), Incident.id.desc()).limit(limit).offset(offset)
+    return _rows(session.execute(stmt).all())

@@ -1,0 +1,49 @@
+"""Users: look-ups and writes. Passwords arrive here already hashed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.orm import Session
+
+from app.db.models import Harbour, User
+
+
+def by_username(session: Session, username: str) -> User | None:
+    return session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+
+
+def by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def active_by_id(session: Session, user_id: int) -> Row[int, str, str, int | None] | None:
+    """(id, username, role, harbour_id) of an active user: one indexed look-up per request."""
+    stmt = select(User.id, User.username, User.role, User.harbour_id).where(
+        User.id == user_id, User.is_active.is_(True)
+    )
+    return session.execute(stmt).one_or_none()
+
+
+def add(session: Session, *, username: str, role: str, harbour_id: int | None, password_hash: str) -> User:
+    user = User(username=username, role=role, harbour_id=harbour_id, password_hash=password_hash)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_fields(session: Session, user_id: int, **values: object) -> None:
+    session.execute(update(User).where(User.id == user_id).values(**values))
+    session.flush()
+
+
+def listing(session: Session) -> Sequence[tuple[User, str | None]]:
+    stmt = select(User, Harbour.slug).outerjoin(Harbour, User.harbour_id == Harbour.id).order_by(User.username)
+    return [(u, slug) for u, slug in session.execute(stmt).all()]
+
+
+def harbour_by_slug_or_id(session: Session, ref: str) -> Harbour | None:
+    if ref.isdigit():
+        return session.get(Harbour, int(ref))
+    return session.execute(select(Harbour).where(Harbour.slug == ref.strip().lower())).scalar_one_or_none()

@@ -1,0 +1,119 @@
+"""The HTTP surface's guard rails, as one pure ASGI middleware (RELIABILITY BI-07, AZ-14, AZ-17):
+
+- request bodies above ``max_body_bytes`` are refused with 413, whether announced by Content-Length or sent
+  chunked (the body is read up to the limit before the application sees it);
+- security headers on every response, errors included;
+- any exception that escapes the application becomes a generic 500 (details only in the log).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", CSP.encode()),
+    (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
+]
+NO_STORE = (b"cache-control", b"no-store")
+
+
+class Hardening:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+        cacheable = scope.get("path", "").startswith("/static/")
+
+        async def send_hardened(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control" or cacheable]
+                headers += SECURITY_HEADERS
+                if not cacheable:
+                    headers.append(NO_STORE)
+                message["headers"] = headers
+            await send(message)
+
+        async def reply(status: int, detail: str) -> None:
+            body = json.dumps({"detail": detail}).encode()
+            await send_hardened(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                }
+            )
+            await send_hardened({"type": "http.response.body", "body": body})
+
+        limit = self.max_body_bytes
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > limit
+            except ValueError:
+                await reply(400, "Content-Length: not a number")
+                return
+            if too_big:
+                await reply(413, f"request body: larger than the limit of {limit} bytes")
+                return
+
+        chunks: list[bytes] = []
+        size = 0
+        if scope.get("method") in ("POST", "PUT", "PATCH"):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    await reply(413, f"request body: larger than the limit of {limit} bytes")
+                    return
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+            body = b"".join(chunks)
+            delivered = False
+
+            async def replay() -> Message:
+                nonlocal delivered
+                if not delivered:
+                    delivered = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            inner_receive: Receive = replay
+        else:
+            inner_receive = receive
+
+        try:
+            await self.app(scope, inner_receive, send_hardened)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if not started:
+                await reply(500, "internal server error")

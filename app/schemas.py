@@ -1,0 +1,280 @@
+"""Request and response bodies (pydantic). Strict where it matters: unknown fields are refused, numbers must be
+finite, timestamps must carry a time zone, enums are closed, text has a length limit (RELIABILITY §B).
+
+Locations travel as GeoJSON Points (RFC 7946: WGS 84 lon/lat, no ``crs`` member).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from geo import vocabulary as v
+
+MAX_FUTURE = timedelta(minutes=5)
+"""An observation may lie at most this far in the future (device clocks drift); more is a 422."""
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+MAX_BATCH = 500
+MAX_COUNT = 2000
+"""More persons than any vessel on this coast carries: a typo, not a report."""
+
+IncidentKind = Literal[v.INCIDENT_KINDS]  # type: ignore[valid-type]
+ReviewState = Literal[v.REVIEW_STATES]  # type: ignore[valid-type]
+Confidence = Literal[v.CONFIDENCE_LEVELS]  # type: ignore[valid-type]
+Direction = Literal[v.DIRECTIONS]  # type: ignore[valid-type]
+VesselType = Literal[v.VESSEL_TYPES]  # type: ignore[valid-type]
+SuspicionFlag = Literal[v.SUSPICION_FLAGS]  # type: ignore[valid-type]
+Role = Literal[v.USER_ROLES]  # type: ignore[valid-type]
+
+Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, strict=True)]
+Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, strict=True)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
+Precision = Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False, strict=True)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+
+
+class Point(Strict):
+    """A GeoJSON Point in WGS 84 lon/lat."""
+
+    type: Literal["Point"]
+    coordinates: tuple[Lon, Lat]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_crs(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "crs" in data:
+            raise ValueError("the crs member is not allowed: only WGS 84 lon/lat (RFC 7946 §4)")
+        return data
+
+    @property
+    def lon(self) -> float:
+        return self.coordinates[0]
+
+    @property
+    def lat(self) -> float:
+        return self.coordinates[1]
+
+
+def _not_future(value: datetime, field: str, now: datetime | None = None) -> datetime:
+    now = now or datetime.now(UTC)
+    if value > now + MAX_FUTURE:
+        raise ValueError(f"{field} lies more than 5 minutes in the future (check the device clock)")
+    if value < EARLIEST:
+        raise ValueError(f"{field} lies before 2000")
+    return value
+
+
+class LandingIn(Strict):
+    """One landing or departure report from a harbourmaster's device."""
+
+    client_uuid: uuid.UUID = Field(description="Generated on the device once per record; deduplicates for ever.")
+    harbour: str | None = Field(
+        default=None, max_length=60, description="Harbour slug; a harbourmaster's own harbour when omitted."
+    )
+    location: Point
+    precision_m: Precision = 50.0
+    observed_start: AwareDatetime
+    observed_end: AwareDatetime | None = Field(default=None, description="Defaults to observed_start.")
+    direction: Direction
+    vessel_name: str | None = Field(default=None, max_length=120)
+    vessel_registration: str | None = Field(default=None, max_length=60)
+    vessel_flag: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
+    vessel_type: VesselType | None = None
+    persons_aboard: Count | None = None
+    crew: Count | None = None
+    foreign_nationals: Count | None = None
+    origin: str | None = Field(default=None, max_length=120)
+    suspicion_flags: list[SuspicionFlag] = Field(default_factory=list, max_length=len(v.SUSPICION_FLAGS))
+
+    @field_validator("observed_start", "observed_end")
+    @classmethod
+    def _time(cls, value: datetime | None, info: Any) -> datetime | None:
+        return None if value is None else _not_future(value, info.field_name)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LandingIn:
+        if self.observed_end is not None and self.observed_end < self.observed_start:
+            raise ValueError("observed_end precedes observed_start")
+        for name in ("crew", "foreign_nationals"):
+            n = getattr(self, name)
+            if n is not None and (self.persons_aboard is None or n > self.persons_aboard):
+                raise ValueError(f"{name} ({n}) exceeds persons_aboard ({self.persons_aboard})")
+        if len(set(self.suspicion_flags)) != len(self.suspicion_flags):
+            raise ValueError("suspicion_flags repeats a flag")
+        return self
+
+
+class LandingBatchIn(Strict):
+    items: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH, description="Up to 500 reports.")
+
+
+class LandingOut(BaseModel):
+    id: int
+    client_uuid: uuid.UUID
+    harbour: str | None
+    location: Point
+    precision_m: float
+    observed_start: datetime
+    observed_end: datetime
+    direction: str
+    vessel_name: str | None
+    vessel_registration: str | None
+    vessel_flag: str | None
+    vessel_type: str | None
+    persons_aboard: int | None
+    crew: int | None
+    foreign_nationals: int | None
+    origin: str | None
+    suspicion_flags: list[str]
+    suspicious: bool
+    review_state: str
+    review_reason: str | None
+    reviewed_at: datetime | None
+    received_at: datetime
+    synthetic: bool
+
+
+class BatchItemOut(BaseModel):
+    index: int
+    client_uuid: str | None
+    status: Literal["created", "duplicate", "invalid"]
+    id: int | None = None
+    error: str | None = None
+
+
+class BatchOut(BaseModel):
+    created: int
+    duplicate: int
+    invalid: int
+    items: list[BatchItemOut]
+
+
+class Paging(BaseModel):
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class LandingPage(Paging):
+    items: list[LandingOut]
+
+
+class ReviewIn(Strict):
+    review_state: Literal["verified", "rejected"]
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class IncidentIn(Strict):
+    kind: IncidentKind
+    occurred_start: AwareDatetime
+    occurred_end: AwareDatetime | None = Field(default=None, description="Defaults to occurred_start.")
+    location: Point
+    precision_m: Precision
+    people: Count | None = None
+    vessels: Annotated[int, Field(ge=0, le=200, strict=True)] | None = None
+    source: str = Field(min_length=1, max_length=500)
+    confidence: Confidence = "medium"
+    narrative: str | None = Field(default=None, max_length=20_000)
+
+    @field_validator("occurred_start", "occurred_end")
+    @classmethod
+    def _time(cls, value: datetime | None, info: Any) -> datetime | None:
+        return None if value is None else _not_future(value, info.field_name)
+
+    @model_validator(mode="after")
+    def _window(self) -> IncidentIn:
+        if self.occurred_end is not None and self.occurred_end < self.occurred_start:
+            raise ValueError("occurred_end precedes occurred_start")
+        return self
+
+
+class IncidentPatch(Strict):
+    """Fields to change; omitted fields stay as they are."""
+
+    kind: IncidentKind | None = None
+    occurred_start: AwareDatetime | None = None
+    occurred_end: AwareDatetime | None = None
+    location: Point | None = None
+    precision_m: Precision | None = None
+    people: Count | None = None
+    vessels: Annotated[int, Field(ge=0, le=200, strict=True)] | None = None
+    source: str | None = Field(default=None, min_length=1, max_length=500)
+    confidence: Confidence | None = None
+    narrative: str | None = Field(default=None, max_length=20_000)
+
+    @field_validator("occurred_start", "occurred_end")
+    @classmethod
+    def _time(cls, value: datetime | None, info: Any) -> datetime | None:
+        return None if value is None else _not_future(value, info.field_name)
+
+
+class IncidentPublicOut(BaseModel):
+    """What planners see: no narrative, no source, no reviewer's reason."""
+
+    id: int
+    uuid: uuid.UUID
+    kind: str
+    occurred_start: datetime
+    occurred_end: datetime
+    location: Point
+    precision_m: float
+    people: int | None
+    vessels: int | None
+    confidence: str
+    review_state: str
+    synthetic: bool
+
+
+class IncidentOut(IncidentPublicOut):
+    """The whole record, for intelligence and admin (reading it is audited)."""
+
+    source: str
+    narrative: str | None
+    review_reason: str | None
+    created_by: int | None
+
+
+class IncidentPage(Paging):
+    items: list[IncidentPublicOut]
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    actor_id: int | None
+    action: str
+    object_type: str
+    object_id: str | None
+    purpose: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class AuditPage(Paging):
+    items: list[AuditOut]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth2 token type, not a password)
+    expires_in: int
+
+
+class RefreshOut(BaseModel):
+    stale: int = Field(description="Stale segment scores found by this refresh.")
+    rescored: int
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    role: str
+    harbour: str | None
+    is_active: bool

@@ -1,0 +1,158 @@
+"""Passwords, access tokens, roles and the login rate limit. No SQL here.
+
+- Passwords: argon2id through pwdlib (its defaults meet OWASP's minimum: m=64 MiB, t=3, p=4 in pwdlib 0.3);
+  ``verify_and_update`` gives a new hash when the parameters change.
+- Tokens: JWT signed with HMAC-SHA256; the algorithm is pinned on decode (``alg=none`` and any other algorithm
+  are refused), ``exp``/``iat``/``sub`` are required, and the secret must be at least 32 characters outside dev.
+- Roles: who may do what is written here once, as sets of roles, and enforced by ``app.deps``.
+- Login rate limit: in-process, per username (whatever the client address), a sliding window of one minute.
+  Several worker processes would each keep their own window; Pesisir runs one process per host.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from app.errors import RateLimited, SetupError, Unauthenticated
+from app.settings import DEFAULT_SECRETS, MIN_SECRET_LENGTH, Settings
+
+log = logging.getLogger(__name__)
+
+ALGORITHM = "HS256"
+ISSUER = "pesisir"
+COOKIE = "pesisir_token"
+
+ADMIN, INTELLIGENCE, HARBOURMASTER, PLANNER = "admin", "intelligence", "harbourmaster", "planner"
+ALL_ROLES = frozenset({ADMIN, INTELLIGENCE, HARBOURMASTER, PLANNER})
+MAP_READERS = frozenset({ADMIN, INTELLIGENCE, PLANNER})
+"""The risk map and the incident layer (planners without narrative)."""
+LANDING_REPORTERS = frozenset({ADMIN, HARBOURMASTER})
+LANDING_READERS = frozenset({ADMIN, INTELLIGENCE, HARBOURMASTER})
+"""Harbourmasters see only their own harbour's landings."""
+REVIEWERS = frozenset({ADMIN, INTELLIGENCE})
+"""Review landings, record and edit incidents, read narratives, trigger re-scoring."""
+ADMINS = frozenset({ADMIN})
+
+_hasher = PasswordHash((Argon2Hasher(),))
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller, as loaded from the database on every request."""
+
+    id: int
+    username: str
+    role: str
+    harbour_id: int | None
+
+    @property
+    def sees_sensitive(self) -> bool:
+        return self.role in REVIEWERS
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, hashed: str) -> tuple[bool, str | None]:
+    """(valid, new hash when the stored one uses old parameters)."""
+    try:
+        return _hasher.verify_and_update(password, hashed)
+    except Exception:  # a malformed stored hash counts as a wrong password
+        return False, None
+
+
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+def burn_password_check(password: str) -> None:
+    """Spend the same time as a real check for unknown usernames (no user-enumeration by timing)."""
+    verify_password(password, _DUMMY_HASH)
+
+
+def signing_key(settings: Settings) -> str:
+    """The token secret. Outside dev a missing, default or short secret refuses start-up (RELIABILITY AZ-08)."""
+    raw = settings.auth.secret_key.get_secret_value() if settings.auth.secret_key else None
+    weak = raw is None or raw.strip().lower() in DEFAULT_SECRETS or len(raw) < MIN_SECRET_LENGTH
+    if not weak:
+        assert raw is not None
+        return raw
+    if settings.server.environment != "dev":
+        raise SetupError(
+            f"PESISIR_SECRET_KEY is missing, a default or shorter than {MIN_SECRET_LENGTH} characters: "
+            "set a random one (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    if raw is not None:
+        raise SetupError(f"PESISIR_SECRET_KEY is a default or shorter than {MIN_SECRET_LENGTH} characters")
+    global _dev_key
+    if _dev_key is None:
+        log.warning("dev mode without PESISIR_SECRET_KEY: tokens are signed with a random key valid until restart")
+        _dev_key = secrets.token_urlsafe(48)
+    return _dev_key
+
+
+_dev_key: str | None = None
+
+
+def issue_token(principal: Principal, key: str, ttl_s: int, *, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    claims = {
+        "sub": str(principal.id),
+        "name": principal.username,
+        "role": principal.role,
+        "iss": ISSUER,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=ttl_s)).timestamp()),
+    }
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
+
+
+def read_token(token: str, key: str) -> int:
+    """The user id in a valid token; Unauthenticated for anything else (expired, tampered, other algorithm)."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "iss"]},
+        )
+        return int(claims["sub"])
+    except (jwt.PyJWTError, ValueError):
+        raise Unauthenticated("invalid or expired token: sign in again at POST /auth/token") from None
+
+
+class LoginLimiter:
+    """At most ``limit`` login attempts per username per ``window_s`` seconds (successful ones count too)."""
+
+    def __init__(self, limit: int, window_s: float = 60.0) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._attempts: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, username: str, *, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        key = username.strip().lower()
+        with self._lock:
+            q = self._attempts.setdefault(key, deque())
+            while q and q[0] <= now - self.window_s:
+                q.popleft()
+            if len(q) >= self.limit:
+                retry = max(1, int(q[0] + self.window_s - now + 0.999))
+                raise RateLimited(f"too many login attempts for this username: retry in {retry} s", retry)
+            q.append(now)
+            if len(self._attempts) > 10_000:  # bound memory under a username-spraying attack
+                for k in [k for k, v in self._attempts.items() if not v or v[-1] <= now - self.window_s]:
+                    del self._attempts[k]

@@ -1,0 +1,69 @@
+"""The audit trail: every write (and every read of an incident's sensitive fields) appends who, when, what and
+before/after, in the caller's transaction, so the change and its record commit or vanish together."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.db.repositories import audit_log as repo
+from app.schemas import AuditOut, AuditPage
+from app.security import Principal
+
+
+def entry(
+    who: Principal | str,
+    action: str,
+    object_type: str,
+    object_id: object = None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    purpose: str | None = None,
+) -> dict[str, Any]:
+    actor, actor_id = (who.username, who.id) if isinstance(who, Principal) else (who, None)
+    return {
+        "actor": actor[:80],
+        "actor_id": actor_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "purpose": purpose,
+        "before": before,
+        "after": after,
+    }
+
+
+def record(
+    session: Session, who: Principal | str, action: str, object_type: str, object_id: object = None, **kw: Any
+) -> None:
+    repo.append_many(session, [entry(who, action, object_type, object_id, **kw)])
+
+
+def record_many(session: Session, entries: Sequence[dict[str, Any]]) -> None:
+    repo.append_many(session, entries)
+
+
+def listing(
+    session: Session,
+    *,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> AuditPage:
+    rows = repo.listing(
+        session,
+        object_type=object_type,
+        object_id=object_id,
+        actor=actor,
+        action=action,
+        limit=limit + 1,
+        offset=offset,
+    )
+    items = [AuditOut.model_validate(r, from_attributes=True) for r in rows[:limit]]
+    return AuditPage(items=items, limit=limit, offset=offset, next_offset=offset + limit if len(rows) > limit else None)

@@ -1,0 +1,162 @@
+"""Incidents, recorded and reviewed by intelligence. Everyone allowed to list them gets the public view; the
+narrative, source and reviewer's reason are shown only to intelligence and admin, and each such read is audited
+(RELIABILITY AZ-06). Audit rows never copy a narrative: they note its length."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.db.repositories import reports as repo
+from app.db.repositories import scores
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.schemas import IncidentIn, IncidentOut, IncidentPage, IncidentPatch, IncidentPublicOut, Point, ReviewIn
+from app.security import Principal
+from app.services import audit
+from app.services.landings import STALE_REACH_M, check_window, parse_bbox
+
+
+def _out(row: repo.IncidentRow) -> IncidentOut:
+    n, lon, lat = row
+    return IncidentOut(
+        id=n.id,
+        uuid=n.uuid,
+        kind=n.kind,
+        occurred_start=n.occurred_start,
+        occurred_end=n.occurred_end,
+        location=Point(type="Point", coordinates=(lon, lat)),
+        precision_m=n.precision_m,
+        people=n.people,
+        vessels=n.vessels,
+        confidence=n.confidence,
+        review_state=n.review_state,
+        synthetic=n.synthetic,
+        source=n.source,
+        narrative=n.narrative,
+        review_reason=n.review_reason,
+        created_by=n.created_by,
+    )
+
+
+def _public(row: repo.IncidentRow) -> IncidentPublicOut:
+    return IncidentPublicOut.model_validate(_out(row).model_dump(include=set(IncidentPublicOut.model_fields)))
+
+
+def _audited(out: IncidentOut) -> dict[str, Any]:
+    body = out.model_dump(mode="json")
+    if body.get("narrative") is not None:
+        body["narrative"] = f"<{len(body['narrative'])} characters>"
+    return body
+
+
+def _ewkt(p: Point) -> str:
+    return f"SRID=4326;POINT({p.lon!r} {p.lat!r})"
+
+
+def _require_sensitive(who: Principal) -> None:
+    if not who.sees_sensitive:
+        raise Forbidden("incidents are recorded and changed by intelligence and admin only")
+
+
+def create(session: Session, who: Principal, data: IncidentIn) -> IncidentOut:
+    _require_sensitive(who)
+    values = data.model_dump(exclude={"location", "occurred_end"})
+    values.update(geom=_ewkt(data.location), occurred_end=data.occurred_end or data.occurred_start, created_by=who.id)
+    incident_id = repo.add_incident(session, values)
+    row = repo.incident(session, incident_id)
+    assert row is not None
+    out = _out(row)
+    audit.record(session, who, "create", "incident", incident_id, after=_audited(out))
+    scores.mark_stale_near(session, [(data.location.lon, data.location.lat)], STALE_REACH_M)
+    return out
+
+
+def get(session: Session, who: Principal, incident_id: int, *, purpose: str | None) -> IncidentOut | IncidentPublicOut:
+    row = repo.incident(session, incident_id)
+    if row is None:
+        raise NotFound(f"incident {incident_id} not found")
+    if not who.sees_sensitive:
+        return _public(row)
+    audit.record(session, who, "read_sensitive", "incident", incident_id, purpose=purpose)
+    return _out(row)
+
+
+def listing(
+    session: Session,
+    who: Principal,
+    *,
+    kind: str | None = None,
+    bbox: str | None = None,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+    review_state: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> IncidentPage:
+    """The public view for every reader: narratives are read one incident at a time, audited."""
+    check_window(occurred_from, occurred_to, "occurred")
+    rows = repo.incidents(
+        session,
+        kind=kind,
+        bbox=parse_bbox(bbox),
+        occurred_from=occurred_from,
+        occurred_to=occurred_to,
+        review_state=review_state,
+        limit=limit + 1,
+        offset=offset,
+    )
+    items = [_public(r) for r in rows[:limit]]
+    return IncidentPage(
+        items=items, limit=limit, offset=offset, next_offset=offset + limit if len(rows) > limit else None
+    )
+
+
+def update(session: Session, who: Principal, incident_id: int, patch: IncidentPatch) -> IncidentOut:
+    _require_sensitive(who)
+    row = repo.incident(session, incident_id, lock=True)
+    if row is None:
+        raise NotFound(f"incident {incident_id} not found")
+    before = _out(row)
+    incident = row[0]
+    changes = patch.model_dump(exclude_unset=True)
+    for name in ("kind", "source", "confidence", "occurred_start", "precision_m"):
+        if name in changes and changes[name] is None:
+            raise InvalidInput(f"{name}: may not be null")
+    location = changes.pop("location", None)
+    start = changes.get("occurred_start", incident.occurred_start)
+    end = changes.get("occurred_end", incident.occurred_end) or start
+    if end < start:
+        raise InvalidInput("occurred_end precedes occurred_start")
+    for name, value in changes.items():
+        setattr(incident, name, value)
+    incident.occurred_end = end
+    if location is not None and patch.location is not None:
+        incident.geom = _ewkt(patch.location)  # type: ignore[assignment]
+    session.flush()
+    fresh = repo.incident(session, incident_id)
+    assert fresh is not None
+    out = _out(fresh)
+    audit.record(session, who, "update", "incident", incident_id, before=_audited(before), after=_audited(out))
+    scores.mark_stale_near(session, [(row[1], row[2]), (fresh[1], fresh[2])], STALE_REACH_M)
+    return out
+
+
+def review(session: Session, who: Principal, incident_id: int, decision: ReviewIn) -> IncidentOut:
+    _require_sensitive(who)
+    row = repo.incident(session, incident_id, lock=True)
+    if row is None:
+        raise NotFound(f"incident {incident_id} not found")
+    if row[0].review_state != "reported":
+        raise Conflict(f"review_state: incident {incident_id} is {row[0].review_state} already")
+    before = _out(row)
+    row[0].review_state = decision.review_state
+    row[0].review_reason = decision.reason
+    session.flush()
+    fresh = repo.incident(session, incident_id)
+    assert fresh is not None
+    out = _out(fresh)
+    audit.record(session, who, "review", "incident", incident_id, before=_audited(before), after=_audited(out))
+    scores.mark_stale_near(session, [(fresh[1], fresh[2])], STALE_REACH_M)
+    return out

@@ -1,0 +1,376 @@
+"""Landing reports: retry-safe creation (Idempotency-Key per user, client UUID for ever), batch upload of an
+offline queue, listing, review. Harbourmasters see and write only their own harbour's landings.
+
+Plausibility (RELIABILITY BI-13): a range check cannot tell a swapped or mistyped position, so every point is
+placed against the islands and the reporter's harbour in PostGIS. The limits are module constants.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from app.db.repositories import idempotency as keys
+from app.db.repositories import reports as repo
+from app.db.repositories import scores
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound, PesisirError, validation_errors
+from app.schemas import (
+    BatchItemOut,
+    BatchOut,
+    LandingIn,
+    LandingOut,
+    LandingPage,
+    Point,
+    ReviewIn,
+)
+from app.security import HARBOURMASTER, Principal
+from app.services import audit
+
+REGENCY_REACH_M = 60_000
+"""A report further than this from every island of Sumenep is refused (swapped or mistyped lon/lat)."""
+HARBOUR_REACH_M = 60_000
+"""A harbourmaster's report further than this from their harbour is refused (Kangean to Sapeken is ~50 km)."""
+INLAND_LIMIT_M = 3_000
+"""A landing is at the coast: a point deeper inland than this is refused."""
+STALE_REACH_M = 10_000
+"""The risk factors' reach: segment scores within this distance of new evidence are marked stale."""
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a single POST answers (and what a retry with the same key replays)."""
+
+    status: int
+    body: str
+    replayed: bool
+
+
+@dataclass
+class Outcome:
+    status: Literal["created", "duplicate", "invalid"]
+    id: int | None = None
+    error: PesisirError | None = None
+
+
+def _ewkt(lon: float, lat: float) -> str:
+    return f"SRID=4326;POINT({lon!r} {lat!r})"
+
+
+def landing_out(row: repo.LandingRow) -> LandingOut:
+    landing, lon, lat, slug = row
+    return LandingOut(
+        id=landing.id,
+        client_uuid=landing.client_uuid,
+        harbour=slug,
+        location=Point(type="Point", coordinates=(lon, lat)),
+        precision_m=landing.precision_m,
+        observed_start=landing.observed_start,
+        observed_end=landing.observed_end,
+        direction=landing.direction,
+        vessel_name=landing.vessel_name,
+        vessel_registration=landing.vessel_registration,
+        vessel_flag=landing.vessel_flag,
+        vessel_type=landing.vessel_type,
+        persons_aboard=landing.persons_aboard,
+        crew=landing.crew,
+        foreign_nationals=landing.foreign_nationals,
+        origin=landing.origin,
+        suspicion_flags=list(landing.suspicion_flags),
+        suspicious=bool(landing.suspicious),
+        review_state=landing.review_state,
+        review_reason=landing.review_reason,
+        reviewed_at=landing.reviewed_at,
+        received_at=landing.received_at,
+        synthetic=landing.synthetic,
+    )
+
+
+def _harbour_id(who: Principal, item: LandingIn, harbours: dict[str, tuple[int, str]]) -> int | None:
+    slug = item.harbour.lower() if item.harbour else None
+    if slug is not None and slug not in harbours:
+        raise InvalidInput(f"harbour: no harbour with slug {item.harbour!r}")
+    if who.role == HARBOURMASTER:
+        if slug is not None and harbours[slug][0] != who.harbour_id:
+            raise Forbidden("harbour: a harbourmaster reports landings for their own harbour only")
+        return who.harbour_id
+    return None if slug is None else harbours[slug][0]
+
+
+def _check_place(place: repo.Place) -> None:
+    if place.island_m > REGENCY_REACH_M:
+        raise InvalidInput(
+            f"location: point is {place.island_m / 1000:.0f} km from the nearest island of Sumenep ({place.island}); "
+            f"the limit is {REGENCY_REACH_M // 1000} km: check the lon/lat order"
+        )
+    if place.harbour is not None and place.harbour_m is not None and place.harbour_m > HARBOUR_REACH_M:
+        raise InvalidInput(
+            f"location: point is {place.harbour_m / 1000:.0f} km from harbour {place.harbour}; "
+            f"the limit is {HARBOUR_REACH_M // 1000} km: check the lon/lat order"
+        )
+    if place.inland_m > INLAND_LIMIT_M:
+        raise InvalidInput(
+            f"location: point is {place.inland_m / 1000:.1f} km inland on {place.island}; a landing is reported "
+            f"at the coast (limit {INLAND_LIMIT_M / 1000:.0f} km inland)"
+        )
+
+
+def _values(who: Principal, item: LandingIn, harbour_id: int | None) -> dict[str, Any]:
+    values = item.model_dump(exclude={"harbour", "location", "observed_end"})
+    values.update(
+        harbour_id=harbour_id,
+        geom=_ewkt(item.location.lon, item.location.lat),
+        observed_end=item.observed_end or item.observed_start,
+        reporter_id=who.id,
+    )
+    return values
+
+
+def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> list[Outcome]:
+    """Validate against the database and insert; each item gets its own outcome. No exceptions for bad items."""
+    outcomes: list[Outcome | None] = [None] * len(items)
+    harbours = repo.harbours_by_slug(session)
+    pending: list[tuple[int, LandingIn, int | None]] = []
+    for i, item in enumerate(items):
+        try:
+            pending.append((i, item, _harbour_id(who, item, harbours)))
+        except PesisirError as exc:
+            outcomes[i] = Outcome("invalid", error=exc)
+    places = repo.places(session, [(it.location.lon, it.location.lat, hid) for _, it, hid in pending])
+    ok: list[tuple[int, LandingIn, int | None]] = []
+    for (i, item, hid), place in zip(pending, places, strict=False):
+        try:
+            _check_place(place)
+            ok.append((i, item, hid))
+        except PesisirError as exc:
+            outcomes[i] = Outcome("invalid", error=exc)
+    if pending and not places:
+        raise InvalidInput("location: no islands are loaded to check positions against (run pesisir load-base)")
+
+    first: dict[Any, int] = {}
+    rows = []
+    for i, item, hid in ok:
+        if item.client_uuid not in first:
+            first[item.client_uuid] = i
+            rows.append(_values(who, item, hid))
+    inserted = _insert(session, rows)
+    existing = repo.landings_by_uuid(session, [u for u in first if u not in inserted])
+    for i, item, _ in ok:
+        u = item.client_uuid
+        if u in inserted and first[u] == i:
+            outcomes[i] = Outcome("created", inserted[u])
+            continue
+        landing_id, landing_harbour = existing.get(u) or (inserted[u], who.harbour_id)
+        if who.role == HARBOURMASTER and landing_harbour != who.harbour_id:
+            outcomes[i] = Outcome("invalid", error=Conflict("client_uuid: already used by another harbour's report"))
+        else:
+            outcomes[i] = Outcome("duplicate", landing_id)
+
+    created = [o.id for o in outcomes if o is not None and o.status == "created" and o.id is not None]
+    if created:
+        stored = repo.landings_by_id(session, created)
+        audit.record_many(
+            session,
+            [
+                audit.entry(who, "create", "landing", r[0].id, after=landing_out(r).model_dump(mode="json"))
+                for r in stored
+            ],
+        )
+        scores.mark_stale_near(session, [(r[1], r[2]) for r in stored], STALE_REACH_M)
+    return [o if o is not None else Outcome("invalid", error=InvalidInput("unprocessed")) for o in outcomes]
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[Any, int]:
+    """All rows in one statement; should the database refuse it, row by row so one bad row fails alone."""
+    try:
+        with session.begin_nested():
+            return repo.insert_landings(session, rows)
+    except DBAPIError:
+        if len(rows) == 1:
+            raise
+    inserted: dict[Any, int] = {}
+    for row in rows:
+        try:
+            with session.begin_nested():
+                inserted.update(repo.insert_landings(session, [row]))
+        except DBAPIError:
+            continue
+    return inserted
+
+
+def request_hash(item: LandingIn) -> str:
+    return hashlib.sha256(item.model_dump_json().encode()).hexdigest()
+
+
+def submit(session: Session, who: Principal, key: str, item: LandingIn) -> Reply:
+    """Create one landing under an Idempotency-Key. A retry with the same key and body replays the first reply;
+    the same key with another body is refused; the same client UUID under a new key answers the stored landing."""
+    digest = request_hash(item)
+    prior = keys.claim(session, who.id, key, digest)
+    if prior is not None:
+        if prior.request_hash != digest:
+            raise InvalidInput("Idempotency-Key: already used with a different body")
+        if prior.status_code is None or prior.response_body is None:
+            raise Conflict("Idempotency-Key: a request with this key is still being processed; retry")
+        return Reply(prior.status_code, prior.response_body, True)
+    (outcome,) = _create(session, who, [item])
+    if outcome.error is not None:
+        raise outcome.error
+    assert outcome.id is not None
+    row = repo.landing(session, outcome.id)
+    assert row is not None
+    status = 201 if outcome.status == "created" else 200
+    body = landing_out(row).model_dump_json()
+    keys.store_response(session, who.id, key, status, body)
+    return Reply(status, body, False)
+
+
+def _error_text(exc: ValidationError) -> str:
+    parts = []
+    for e in validation_errors(exc.errors()):
+        where = ".".join(str(p) for p in e["loc"])
+        parts.append(f"{where}: {e['msg']}" if where else e["msg"])
+    return "; ".join(parts)
+
+
+def submit_batch(session: Session, who: Principal, raw_items: Sequence[dict[str, Any]]) -> BatchOut:
+    """An offline queue: every item validated and stored on its own; duplicates (by client UUID) answered with the
+    stored id. Retrying a whole batch is safe without an Idempotency-Key."""
+    parsed: list[LandingIn] = []
+    index: list[int] = []
+    results: list[BatchItemOut | None] = [None] * len(raw_items)
+    for i, raw in enumerate(raw_items):
+        uuid_text = raw.get("client_uuid") if isinstance(raw.get("client_uuid"), str) else None
+        try:
+            parsed.append(LandingIn.model_validate(raw))
+            index.append(i)
+        except ValidationError as exc:
+            results[i] = BatchItemOut(index=i, client_uuid=uuid_text, status="invalid", error=_error_text(exc))
+    for i, item, outcome in zip(index, parsed, _create(session, who, parsed), strict=True):
+        results[i] = BatchItemOut(
+            index=i,
+            client_uuid=str(item.client_uuid),
+            status=outcome.status,
+            id=outcome.id,
+            error=str(outcome.error) if outcome.error is not None else None,
+        )
+    items = [r for r in results if r is not None]
+    return BatchOut(
+        created=sum(r.status == "created" for r in items),
+        duplicate=sum(r.status == "duplicate" for r in items),
+        invalid=sum(r.status == "invalid" for r in items),
+        items=items,
+    )
+
+
+def _visible_harbour(who: Principal) -> int | None:
+    return who.harbour_id if who.role == HARBOURMASTER else None
+
+
+def get(session: Session, who: Principal, landing_id: int) -> LandingOut:
+    row = repo.landing(session, landing_id, harbour_id=_visible_harbour(who))
+    if row is None or (who.role == HARBOURMASTER and row[0].harbour_id != who.harbour_id):
+        raise NotFound(f"landing {landing_id} not found")
+    return landing_out(row)
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """``minLon,minLat,maxLon,maxLat`` in WGS 84. The antimeridian case (minLon > maxLon) is refused: Sumenep
+    is nowhere near it."""
+    if text is None:
+        return None
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise InvalidInput("bbox: four numbers minLon,minLat,maxLon,maxLat")
+    try:
+        x0, y0, x1, y1 = (float(p) for p in parts)
+    except ValueError:
+        raise InvalidInput("bbox: four numbers minLon,minLat,maxLon,maxLat") from None
+    if not all(math.isfinite(c) for c in (x0, y0, x1, y1)):
+        raise InvalidInput("bbox: numbers must be finite")
+    if not (-180 <= x0 <= 180 and -180 <= x1 <= 180 and -90 <= y0 <= 90 and -90 <= y1 <= 90):
+        raise InvalidInput("bbox: longitudes within [-180, 180], latitudes within [-90, 90]")
+    if x0 > x1 or y0 > y1:
+        raise InvalidInput("bbox: minLon <= maxLon and minLat <= maxLat")
+    return (x0, y0, x1, y1)
+
+
+def check_window(start: datetime | None, end: datetime | None, field: str) -> None:
+    for name, t in ((f"{field}_from", start), (f"{field}_to", end)):
+        if t is not None and t.tzinfo is None:
+            raise InvalidInput(f"{name}: a timestamp with a time zone (e.g. 2025-01-01T00:00:00+07:00)")
+    if start is not None and end is not None and end < start:
+        raise InvalidInput(f"{field}_to precedes {field}_from")
+
+
+def listing(
+    session: Session,
+    who: Principal,
+    *,
+    harbour: str | None = None,
+    bbox: str | None = None,
+    observed_from: datetime | None = None,
+    observed_to: datetime | None = None,
+    review_state: str | None = None,
+    suspicious: bool | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> LandingPage:
+    check_window(observed_from, observed_to, "observed")
+    box = parse_bbox(bbox)
+    harbour_id = _visible_harbour(who)
+    if harbour is not None:
+        harbours = repo.harbours_by_slug(session)
+        if harbour.lower() not in harbours:
+            raise InvalidInput(f"harbour: no harbour with slug {harbour!r}")
+        wanted = harbours[harbour.lower()][0]
+        if harbour_id is not None and wanted != harbour_id:
+            return LandingPage(items=[], limit=limit, offset=offset, next_offset=None)
+        harbour_id = wanted
+    rows = repo.landings(
+        session,
+        harbour_id=harbour_id,
+        bbox=box,
+        observed_from=observed_from,
+        observed_to=observed_to,
+        review_state=review_state,
+        suspicious=suspicious,
+        limit=limit + 1,
+        offset=offset,
+    )
+    items = [landing_out(r) for r in rows[:limit]]
+    return LandingPage(
+        items=items, limit=limit, offset=offset, next_offset=offset + limit if len(rows) > limit else None
+    )
+
+
+def review(session: Session, who: Principal, landing_id: int, decision: ReviewIn) -> LandingOut:
+    """``reported -> verified | rejected`` with a reason; reviewing twice is a 409."""
+    row = repo.landing(session, landing_id, lock=True)
+    if row is None:
+        raise NotFound(f"landing {landing_id} not found")
+    landing = row[0]
+    if landing.review_state != "reported":
+        raise Conflict(
+            f"review_state: landing {landing_id} is {landing.review_state} already; only reported ones are reviewed"
+        )
+    before = landing_out(row).model_dump(mode="json")
+    landing.review_state = decision.review_state
+    landing.review_reason = decision.reason
+    landing.reviewed_by = who.id
+    landing.reviewed_at = datetime.now(UTC)
+    session.flush()
+    fresh = repo.landing(session, landing_id)
+    assert fresh is not None
+    out = landing_out(fresh)
+    audit.record(session, who, "review", "landing", landing_id, before=before, after=out.model_dump(mode="json"))
+    scores.mark_stale_near(session, [(fresh[1], fresh[2])], STALE_REACH_M)
+    return out
