@@ -154,6 +154,7 @@ def users(db: Session, password_hash: str) -> dict[str, Principal]:
         db.add(u)
         db.flush()
         out[name] = Principal(u.id, u.username, role, harbour_id)
+    db.commit()  # release the savepoint: a failed request rolls back only its own work
     return out
 
 

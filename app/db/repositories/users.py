@@ -11,7 +11,8 @@ from app.db.models import Harbour, User
 
 
 def by_username(session: Session, username: str) -> User | None:
-    return session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    stmt = select(User).where(User.username == username).execution_options(populate_existing=True)
+    return session.execute(stmt).scalar_one_or_none()
 
 
 def by_id(session: Session, user_id: int) -> User | None:

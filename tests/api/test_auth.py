@@ -1,0 +1,186 @@
+"""Sign-in, tokens, roles and the audit log (RELIABILITY §C)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from app.db.models import AuditLog, User
+from app.errors import SetupError
+from app.main import create_app
+from app.security import LoginLimiter, issue_token
+from app.settings import AuthSettings, DatabaseSettings, ServerSettings, Settings
+from tests.conftest import PASSWORD, SECRET
+
+
+def _login(client, username, password=PASSWORD):
+    return client.post("/auth/token", data={"username": username, "password": password})
+
+
+def test_password_flow_gives_a_bearer_token_that_works(client, users):
+    r = _login(client, "t-planner")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["token_type"] == "bearer" and body["expires_in"] == 900
+    claims = jwt.decode(body["access_token"], SECRET, algorithms=["HS256"], issuer="pesisir")
+    assert claims["sub"] == str(users["planner"].id) and claims["exp"] - claims["iat"] == 900
+    auth = {"Authorization": f"Bearer {body['access_token']}"}
+    assert client.get("/api/v1/harbours", headers=auth).status_code == 200
+
+
+def test_wrong_password_and_unknown_user_get_the_same_401(client, users):
+    a, b = _login(client, "t-planner", "wrong password!"), _login(client, "nobody-here", "wrong password!")
+    assert a.status_code == b.status_code == 401 and a.json() == b.json()
+    assert a.headers["www-authenticate"] == "Bearer"
+
+
+def test_stored_hashes_are_argon2id(db, users, password_hash):
+    stored = db.execute(select(User.password_hash).where(User.id == users["admin"].id)).scalar_one()
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_disabled_user_is_refused_at_once(client, headers, users, db):
+    assert client.get("/api/v1/islands", headers=headers["planner"]).status_code == 200
+    db.execute(update(User).where(User.id == users["planner"].id).values(is_active=False))
+    db.commit()  # releases the test's savepoint; the outer transaction is still rolled back at the end
+    assert client.get("/api/v1/islands", headers=headers["planner"]).status_code == 401
+    assert _login(client, "t-planner").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: jwt.encode({"sub": str(p.id), "iss": "pesisir", "iat": 1, "exp": 2**40}, key=None, algorithm="none"),
+        lambda p: issue_token(p, SECRET, 60, now=datetime.now(UTC) - timedelta(hours=1)),  # expired
+        lambda p: issue_token(p, SECRET, 900)[:-4] + "AAAA",  # tampered signature
+        lambda p: issue_token(p, "another-secret-" + "y" * 40, 900),  # other key
+        lambda p: jwt.encode({"sub": str(p.id), "iss": "pesisir", "iat": 1, "exp": 2**40}, SECRET, algorithm="HS512"),
+        lambda p: "not.a.token",
+    ],
+    ids=["alg-none", "expired", "tampered", "other-key", "other-alg", "garbage"],
+)
+def test_bad_tokens_are_401(client, users, make):
+    r = client.get("/api/v1/islands", headers={"Authorization": f"Bearer {make(users['admin'])}"})
+    assert r.status_code == 401
+
+
+def test_no_credentials_is_401(client):
+    assert client.get("/api/v1/islands").status_code == 401
+
+
+def test_login_rate_limit_per_username(client, users):
+    for _ in range(5):
+        assert _login(client, "t-intelligence", "wrong password!").status_code == 401
+    r = _login(client, "t-intelligence")  # even the right password, the 6th time within a minute
+    assert r.status_code == 429
+    assert 1 <= int(r.headers["retry-after"]) <= 60
+    assert _login(client, "t-admin").status_code == 200  # other usernames are unaffected
+
+
+def test_limiter_window_slides():
+    lim = LoginLimiter(2, window_s=60)
+    lim.hit("a", now=0)
+    lim.hit("A ", now=1)
+    with pytest.raises(Exception, match="retry in 58 s"):
+        lim.hit("a", now=2)
+    lim.hit("a", now=61)
+
+
+@pytest.mark.parametrize("secret", [None, "secret", "short-but-not-default"])
+def test_production_refuses_a_missing_default_or_short_secret(secret):
+    s = Settings(
+        database=DatabaseSettings(url="postgresql://u@127.0.0.1:9/x"),
+        server=ServerSettings(environment="production"),
+        auth=AuthSettings(secret_key=secret),
+    )
+    with pytest.raises(SetupError, match="PESISIR_SECRET_KEY"):
+        create_app(s)
+
+
+def test_production_hides_the_docs():
+    s = Settings(
+        database=DatabaseSettings(url="postgresql://u@127.0.0.1:9/x"),
+        server=ServerSettings(environment="production"),
+        auth=AuthSettings(secret_key="z" * 40),
+    )
+    with TestClient(create_app(s)) as c:
+        for path in ("/docs", "/redoc", "/openapi.json"):
+            assert c.get(path).status_code in (401, 404), path
+
+
+def test_browser_login_sets_a_cookie_for_the_map(client, users):
+    assert client.get("/map", follow_redirects=False).headers["location"] == "/login?next=/map"
+    assert "password" in client.get("/login").text
+    r = client.post(
+        "/auth/login", data={"username": "t-planner", "password": PASSWORD, "next": "/map"}, follow_redirects=False
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/map"
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+    assert client.get("/map").status_code == 200
+    # The cookie does not authorise writes (no cross-site form can post a landing with it).
+    assert client.post("/api/v1/scores/refresh").status_code == 401
+
+
+def test_harbourmaster_gets_403_on_the_risk_map(client, headers):
+    assert client.get("/map", headers=headers["harbourmaster"]).status_code == 403
+
+
+def test_audit_log_is_admin_only_and_append_only(client, headers, db, users):
+    db.execute(text("INSERT INTO audit_log (actor, action, object_type) VALUES ('t', 'test', 'thing')"))
+    db.commit()
+    r = client.get("/api/v1/audit", params={"object_type": "thing"}, headers=headers["admin"])
+    assert r.status_code == 200 and r.json()["items"][0]["action"] == "test"
+    for role in ("intelligence", "planner", "harbourmaster"):
+        assert client.get("/api/v1/audit", headers=headers[role]).status_code == 403
+    for stmt in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
+        with pytest.raises(DBAPIError, match="append-only"), db.begin_nested():
+            db.execute(text(stmt))
+    assert db.execute(select(AuditLog).where(AuditLog.object_type == "thing")).scalar_one().actor == "t"
+
+
+def test_users_cli_create_list_disable_set_password(cluster, engine):
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    env = {**os.environ, "PESISIR_DATA_DIR": str(cluster.data_dir), "PESISIR_DATABASE_NAME": cluster.dbname}
+    env.pop("PESISIR_DATABASE_URL", None)
+    name = f"cli-{uuid.uuid4().hex[:6]}"
+
+    def run(*args, input=None):
+        return subprocess.run(
+            [sys.executable, "-m", "app", "users", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            input=input,
+        )
+
+    r = run(
+        "create", "--username", name, "--role", "harbourmaster", "--harbour", "sapeken", "--password", "long enough pw"
+    )
+    assert r.returncode == 0 and "harbour sapeken" in r.stdout, r.stderr
+    r = run("create", "--username", name + "x", "--role", "harbourmaster", "--password", "long enough pw")
+    assert r.returncode == 1 and "harbour" in r.stderr
+    r = run("create", "--username", name + "p", "--role", "planner", input="prompted password\nprompted password\n")
+    assert r.returncode == 0, r.stderr
+    assert name in run("list").stdout
+    assert run("set-password", name, "--password", "another long pw").returncode == 0
+    assert run("disable", name).returncode == 0
+    line = next(ln for ln in run("list").stdout.splitlines() if f" {name} " in ln)
+    assert line.rstrip().endswith("disabled")
+    with engine.connect() as c:
+        actions = (
+            c.execute(text("SELECT action FROM audit_log WHERE object_type='user' AND actor LIKE 'cli%' ORDER BY id"))
+            .scalars()
+            .all()
+        )
+    assert {"create", "set_password", "disable"} <= set(actions)
