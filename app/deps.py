@@ -4,16 +4,17 @@ the route returns and rolls back when it raises."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.db.session import describe
-from app.errors import DatabaseUnavailable, Forbidden, Unauthenticated
+from app.errors import DatabaseUnavailable, Forbidden, InvalidInput, Unauthenticated
 from app.security import (
     ADMINS,
     ALL_ROLES,
@@ -38,11 +39,20 @@ def get_engine(request: Request) -> Engine:
     return request.state.engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    session: Session = request.state.sessionmaker()
+@contextmanager
+def request_transaction(session: Session) -> Iterator[Session]:
+    """Commit when the block succeeds, roll back when it raises; database errors become domain errors: an
+    unreachable database 503, a value the database cannot hold 422."""
     try:
         yield session
         session.commit()
+    except DataError as exc:
+        # A value the database cannot hold (a NUL character in text, a number out of its range): the client's
+        # input, not a server fault.
+        session.rollback()
+        raise InvalidInput(
+            "a value in the request cannot be stored (a NUL character, or a number out of range)"
+        ) from exc
     except (OperationalError, DBAPIError) as exc:
         session.rollback()
         if isinstance(exc, OperationalError) or exc.connection_invalidated:
@@ -51,6 +61,13 @@ def get_session(request: Request) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session: Session = request.state.sessionmaker()
+    try:
+        with request_transaction(session):
+            yield session
     finally:
         session.close()
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.db import migrate
 from app.db.cluster import LocalCluster
 from app.db.session import make_sessionmaker, unit_of_work
-from app.deps import get_session
+from app.deps import get_session, request_transaction
 from app.main import create_app
 from app.security import Principal, hash_password, issue_token
 from app.services import base_data, demo
@@ -88,12 +88,8 @@ def client(settings: Settings, engine: Engine, db: Session) -> Iterator[TestClie
 
     def _session() -> Iterator[Session]:
         # As in production, one unit of work per request: here a savepoint released or rolled back.
-        try:
+        with request_transaction(db):
             yield db
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
 
     app.dependency_overrides[get_session] = _session
     with TestClient(app) as c:
