@@ -137,7 +137,7 @@ def _values(who: Principal, item: LandingIn, harbour_id: int | None) -> dict[str
 def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> list[Outcome]:
     """Validate against the database and insert; each item gets its own outcome. No exceptions for bad items."""
     outcomes: list[Outcome | None] = [None] * len(items)
-    harbours = repo.harbours_by_slug(session)
+    harbours = repo.harbours_by_slug(session) if any(it.harbour for it in items) else {}
     pending: list[tuple[int, LandingIn, int | None]] = []
     for i, item in enumerate(items):
         try:

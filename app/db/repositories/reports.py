@@ -75,13 +75,16 @@ def insert_landings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
     for the first and then skips). Returns {client_uuid: id} of the rows inserted by this call."""
     if not rows:
         return {}
+    table = Landing.__table__
     stmt = (
-        pg_insert(Landing)
-        .values(list(rows))
+        pg_insert(table)
         .on_conflict_do_nothing(index_elements=["client_uuid"])
-        .returning(Landing.client_uuid, Landing.id)
+        .returning(table.c.client_uuid, table.c.id)
     )
-    return {u: i for u, i in session.execute(stmt).all()}
+    # executemany form: one cached statement, sent as multi-row VALUES pages by SQLAlchemy's insertmanyvalues.
+    keys = rows[0].keys()
+    params = [{k: r.get(k) for k in keys} for r in rows]
+    return {u: i for u, i in session.execute(stmt, params).all()}
 
 
 def landings_by_uuid(session: Session, uuids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int | None]]:
