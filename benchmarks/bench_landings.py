@@ -148,9 +148,8 @@ def main() -> None:
             f"batch upload, {args.batches} x 500 reports: {created} created in {dt:.2f} s = {rate_batch:.0f} reports/s"
         )
         print(f"raw INSERT through psycopg executemany (ceiling): {rate_raw:.0f} rows/s")
-        print(
-            f"ratios: batch / raw = {rate_batch / rate_raw:.1%} (target >= 25 %), single / raw = {rate_single / rate_raw:.1%}"
-        )
+        ratio_batch, ratio_single = rate_batch / rate_raw, rate_single / rate_raw
+        print(f"ratios: batch / raw = {ratio_batch:.1%} (target >= 25 %), single / raw = {ratio_single:.1%}")
     finally:
         if server is not None:
             server.stop()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, Table, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -75,7 +75,7 @@ def insert_landings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
     for the first and then skips). Returns {client_uuid: id} of the rows inserted by this call."""
     if not rows:
         return {}
-    table = Landing.__table__
+    table = cast(Table, Landing.__table__)
     stmt = (
         pg_insert(table)
         .on_conflict_do_nothing(index_elements=["client_uuid"])
