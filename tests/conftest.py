@@ -67,6 +67,21 @@ def engine(cluster: LocalCluster) -> Iterator[Engine]:
     eng.dispose()
 
 
+@pytest.fixture(scope="session")
+def scratch(cluster: LocalCluster) -> Iterator[tuple[str, Engine]]:
+    """A second database with the base layers, for tests that must commit (concurrency, CLI subprocesses):
+    what they leave behind does not disturb the tests that count rows in the main test database."""
+    name = "pesisir_scratch"
+    cluster.create_database(name)
+    eng = create_engine(cluster.url(name))
+    migrate.upgrade(eng)
+    with unit_of_work(make_sessionmaker(eng)) as s:
+        base_data.load_base(s)
+    yield name, eng
+    eng.dispose()
+    cluster.drop_database(name)
+
+
 @pytest.fixture
 def db(engine: Engine) -> Iterator[Session]:
     """A session inside a transaction that is rolled back after the test: tests never see each other's writes."""

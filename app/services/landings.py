@@ -190,12 +190,13 @@ def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> lis
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[Any, int]:
     """All rows in one statement; should the database refuse it, row by row so one bad row fails alone."""
+    if len(rows) <= 1:
+        return repo.insert_landings(session, rows)  # a refusal fails the request, no savepoint needed
     try:
         with session.begin_nested():
             return repo.insert_landings(session, rows)
     except DBAPIError:
-        if len(rows) == 1:
-            raise
+        pass
     inserted: dict[Any, int] = {}
     for row in rows:
         try:

@@ -144,13 +144,14 @@ def test_audit_log_is_admin_only_and_append_only(client, headers, db, users):
     assert db.execute(select(AuditLog).where(AuditLog.object_type == "thing")).scalar_one().actor == "t"
 
 
-def test_users_cli_create_list_disable_set_password(cluster, engine):
+def test_users_cli_create_list_disable_set_password(cluster, scratch):
     import os
     import subprocess
     import sys
     import uuid
 
-    env = {**os.environ, "PESISIR_DATA_DIR": str(cluster.data_dir), "PESISIR_DATABASE_NAME": cluster.dbname}
+    dbname, engine = scratch
+    env = {**os.environ, "PESISIR_DATA_DIR": str(cluster.data_dir), "PESISIR_DATABASE_NAME": dbname}
     env.pop("PESISIR_DATABASE_URL", None)
     name = f"cli-{uuid.uuid4().hex[:6]}"
 

@@ -128,3 +128,11 @@ def test_oversized_chunked_body_is_413(client, headers):
         URL, content=chunks(), headers={**headers["harbourmaster"], **key(), "Content-Type": "application/json"}
     )
     assert r.status_code == 413
+
+
+def test_deeply_nested_json_is_4xx_not_500(client, headers):
+    body = "[" * 100_000 + "]" * 100_000  # 200 kB, under the body limit (RELIABILITY BI-08)
+    r = client.post(
+        URL, content=body, headers={**headers["harbourmaster"], **key(), "Content-Type": "application/json"}
+    )
+    assert 400 <= r.status_code < 500

@@ -227,7 +227,7 @@ def test_new_landing_marks_nearby_segment_scores_stale(client, headers, db):
     assert client.post("/api/v1/scores/refresh", headers=headers["planner"]).status_code == 403
 
 
-def test_twenty_concurrent_posts_with_one_key_make_one_row(engine, settings, cluster):
+def test_twenty_concurrent_posts_with_one_key_make_one_row(scratch, settings):
     """RELIABILITY DL-04 against a committed database: all 20 get 201 with the same id."""
     from fastapi.testclient import TestClient
 
@@ -237,6 +237,7 @@ def test_twenty_concurrent_posts_with_one_key_make_one_row(engine, settings, clu
     from app.security import Principal, hash_password, issue_token
     from tests.conftest import SECRET
 
+    _, engine = scratch
     name = f"t-conc-{uuid.uuid4().hex[:6]}"
     with unit_of_work(make_sessionmaker(engine)) as s:
         u = User(username=name, role="admin", harbour_id=None, password_hash=hash_password("x" * 12))
