@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -13,8 +14,32 @@ from app.db.models import AuditLog
 
 def append_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     """Several audit rows in one statement (a batch upload writes one per landing)."""
-    if rows:
+    if not rows:
+        return
+    if len(rows) == 1:
         session.execute(insert(AuditLog), list(rows))
+        return
+    # Many rows: the driver's pipelined executemany on the session's connection (same transaction).
+    dbapi = session.connection().connection.driver_connection
+    assert dbapi is not None
+    with dbapi.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO audit_log (actor, actor_id, action, object_type, object_id, purpose, before, after)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    r["actor"],
+                    r.get("actor_id"),
+                    r["action"],
+                    r["object_type"],
+                    r.get("object_id"),
+                    r.get("purpose"),
+                    None if r.get("before") is None else Jsonb(r["before"]),
+                    None if r.get("after") is None else Jsonb(r["after"]),
+                )
+                for r in rows
+            ],
+        )
 
 
 def listing(

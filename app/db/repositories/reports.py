@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, func, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from psycopg import sql as psql
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from app.db.models import Harbour, Incident, Landing
@@ -72,19 +72,32 @@ def harbours_by_slug(session: Session) -> dict[str, tuple[int, str]]:
 # -- landings -----------------------------------------------------------------------------------------------------
 def insert_landings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[uuid.UUID, int]:
     """Insert rows whose ``client_uuid`` is new (ON CONFLICT DO NOTHING: a concurrent insert of the same UUID waits
-    for the first and then skips). Returns {client_uuid: id} of the rows inserted by this call."""
+    for the first and then skips). Returns {client_uuid: id} of the rows inserted by this call.
+
+    Sent with the driver's pipelined ``executemany`` on the session's own connection (same transaction): one
+    short statement prepared once, instead of a multi-row VALUES with thousands of placeholders to render and
+    parse. ``geom`` is EWKT text."""
     if not rows:
         return {}
-    table = cast(Table, Landing.__table__)
-    stmt = (
-        pg_insert(table)
-        .on_conflict_do_nothing(index_elements=["client_uuid"])
-        .returning(table.c.client_uuid, table.c.id)
+    cols = list(rows[0].keys())
+    assert set(cols) <= {c.name for c in Landing.__table__.columns}
+    query = psql.SQL(
+        "INSERT INTO landings ({cols}) VALUES ({vals}) ON CONFLICT (client_uuid) DO NOTHING RETURNING client_uuid, id"
+    ).format(
+        cols=psql.SQL(", ").join(psql.Identifier(c) for c in cols),
+        vals=psql.SQL(", ").join(psql.SQL("%s::geometry" if c == "geom" else "%s") for c in cols),
     )
-    # executemany form: one cached statement, sent as multi-row VALUES pages by SQLAlchemy's insertmanyvalues.
-    keys = rows[0].keys()
-    params = [{k: r.get(k) for k in keys} for r in rows]
-    return {u: i for u, i in session.execute(stmt, params).all()}
+    dbapi = session.connection().connection.driver_connection
+    assert dbapi is not None
+    inserted: dict[uuid.UUID, int] = {}
+    with dbapi.cursor() as cur:
+        cur.executemany(query, [tuple(r[c] for c in cols) for r in rows], returning=True)
+        while True:
+            for client_uuid, landing_id in cur.fetchall():
+                inserted[client_uuid] = landing_id
+            if not cur.nextset():
+                break
+    return inserted
 
 
 def landings_by_uuid(session: Session, uuids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int | None]]:
@@ -109,9 +122,23 @@ def _rows(rows: Sequence[Any]) -> list[Any]:
 
 
 def landings_by_id(session: Session, ids: Sequence[int]) -> list[LandingRow]:
+    """Freshly stored landings, read back as plain rows (no ORM identity map: a batch reads 500 of them)."""
     if not ids:
         return []
-    return _rows(session.execute(_landing_select().where(Landing.id.in_(ids)).order_by(Landing.id)).all())
+    t = Landing.__table__
+    stmt = (
+        select(
+            *[c for c in t.c if c.name != "geom"],
+            func.ST_X(t.c.geom).label("lon"),
+            func.ST_Y(t.c.geom).label("lat"),
+            Harbour.slug.label("harbour_slug"),
+        )
+        .outerjoin(Harbour, t.c.harbour_id == Harbour.id)
+        .where(t.c.id.in_(ids))
+        .order_by(t.c.id)
+    )
+    # The row has the landing's columns as attributes, which is all a LandingRow's first member is used for.
+    return [cast(LandingRow, (r, r.lon, r.lat, r.harbour_slug)) for r in session.execute(stmt)]
 
 
 def landing(
