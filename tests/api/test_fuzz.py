@@ -34,10 +34,8 @@ def test_no_5xx(case, role, client, headers):
     kwargs = case.as_transport_kwargs(base_url="http://testserver", headers=headers[role])
     method, url = kwargs.pop("method"), kwargs.pop("url")
     params = kwargs.pop("params", None)
-    r = client.request(
-        method,
-        url,
-        params=params,
-        **{k: v for k, v in kwargs.items() if k in ("headers", "json", "data", "cookies", "content")},
-    )
+    passed = {k: v for k, v in kwargs.items() if k in ("headers", "json", "data", "content") and v is not None}
+    if isinstance(passed.get("data"), bytes | str):
+        passed["content"] = passed.pop("data")
+    r = client.request(method, url, params=params, **passed)
     assert r.status_code < 500, f"{method} {url} -> {r.status_code}: {r.text[:300]}"
