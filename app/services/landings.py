@@ -59,6 +59,7 @@ class Outcome:
     status: Literal["created", "duplicate", "invalid"]
     id: int | None = None
     error: PesisirError | None = None
+    row: repo.LandingRow | None = None
 
 
 def _ewkt(lon: float, lat: float) -> str:
@@ -177,6 +178,10 @@ def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> lis
     created = [o.id for o in outcomes if o is not None and o.status == "created" and o.id is not None]
     if created:
         stored = repo.landings_by_id(session, created)
+        by_id = {r[0].id: r for r in stored}
+        for o in outcomes:
+            if o is not None and o.status == "created" and o.id is not None:
+                o.row = by_id.get(o.id)
         audit.record_many(
             session,
             [
@@ -226,7 +231,7 @@ def submit(session: Session, who: Principal, key: str, item: LandingIn) -> Reply
     if outcome.error is not None:
         raise outcome.error
     assert outcome.id is not None
-    row = repo.landing(session, outcome.id)
+    row = outcome.row or repo.landing(session, outcome.id)
     assert row is not None
     status = 201 if outcome.status == "created" else 200
     body = landing_out(row).model_dump_json()
