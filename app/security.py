@@ -36,7 +36,9 @@ COOKIE = "pesisir_token"
 ADMIN, INTELLIGENCE, HARBOURMASTER, PLANNER = "admin", "intelligence", "harbourmaster", "planner"
 ALL_ROLES = frozenset({ADMIN, INTELLIGENCE, HARBOURMASTER, PLANNER})
 MAP_READERS = frozenset({ADMIN, INTELLIGENCE, PLANNER})
-"""The risk map and the incident layer (planners without narrative)."""
+"""The risk map, segments and scores (``/api/v1/segments``, ``/api/v1/model``), OGC API Features and the incident
+layer (planners without narrative). Harbourmasters are not among them: they report landings and read their own
+harbour's; where the coast is watched is not theirs to see (least privilege, RELIABILITY AZ-04)."""
 LANDING_REPORTERS = frozenset({ADMIN, HARBOURMASTER})
 LANDING_READERS = frozenset({ADMIN, INTELLIGENCE, HARBOURMASTER})
 """Harbourmasters see only their own harbour's landings."""

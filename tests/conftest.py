@@ -24,12 +24,15 @@ from app.deps import get_session, request_transaction
 from app.main import create_app
 from app.security import Principal, hash_password, issue_token
 from app.services import base_data, demo
+from app.services import users as user_service
 from app.settings import AuthSettings, DatabaseSettings, DemoSettings, ServerSettings, Settings
 
 TEST_DB = "pesisir_test"
 SECRET = "test-secret-" + "x" * 40
 PASSWORD = "correct horse battery"
 ROLES = ("admin", "intelligence", "harbourmaster", "planner")
+LIVE_PLANNER = "live-planner"
+"""A planner committed in ``live_url``'s database, signing in with ``PASSWORD``."""
 
 
 @pytest.fixture(scope="session")
@@ -119,7 +122,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_url(cluster: LocalCluster) -> Iterator[str]:
-    """The real service on a loopback port, on a database of its own with base and demo data committed."""
+    """The real service on a loopback port, on a database of its own with base and demo data committed, and a
+    planner ``LIVE_PLANNER`` (password ``PASSWORD``) to sign in with."""
     name = "pesisir_browser"
     cluster.create_database(name)
     engine = create_engine(cluster.url(name))
@@ -127,7 +131,10 @@ def live_url(cluster: LocalCluster) -> Iterator[str]:
     with unit_of_work(make_sessionmaker(engine)) as s:
         base_data.load_base(s)
         demo.load_demo(s, seed=7)
-    settings = Settings(database=DatabaseSettings(data_dir=cluster.data_dir, name=name))
+        user_service.create_user(s, username=LIVE_PLANNER, role="planner", harbour=None, password=PASSWORD)
+    settings = Settings(
+        database=DatabaseSettings(data_dir=cluster.data_dir, name=name), auth=AuthSettings(secret_key=SECRET)
+    )
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -175,3 +182,10 @@ def headers(users: dict[str, Principal]) -> dict[str, dict[str, str]]:
     out = {name: {"Authorization": f"Bearer {issue_token(p, SECRET, 900)}"} for name, p in users.items()}
     out["anonymous"] = {}
     return out
+
+
+@pytest.fixture
+def as_planner(client: TestClient, headers: dict[str, dict[str, str]]) -> TestClient:
+    """The test client with the planner's bearer token on every request."""
+    client.headers.update(headers["planner"])
+    return client

@@ -1,17 +1,22 @@
-"""OGC API Features, Part 1 Core with GeoJSON, so QGIS, ArcGIS and GDAL connect without custom code."""
+"""OGC API Features, Part 1 Core with GeoJSON, so QGIS, ArcGIS and GDAL connect without custom code.
+
+Every route here, the landing page and conformance included, needs a bearer token (or the browser's sign-in
+cookie) of a planner, intelligence officer or admin: QGIS sends one through an "API header" or OAuth2
+authentication configuration."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.api.params import BBoxDep, IntervalDep, LimitDep, OffsetDep
-from app.deps import SessionDep
+from app.deps import SessionDep, require
+from app.security import MAP_READERS
 from app.services import ogc
 
-router = APIRouter(prefix="/ogc", tags=["OGC API Features"])
+router = APIRouter(prefix="/ogc", tags=["OGC API Features"], dependencies=[Depends(require(MAP_READERS))])
 GEOJSON = "application/geo+json"
 _GEO = {200: {"content": {GEOJSON: {"schema": {"type": "object"}}}}}
 

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from app.deps import SessionDep
+from app.deps import MapReader, SessionDep
 from app.services import risk
 
 router = APIRouter(prefix="/api/v1", tags=["risk"])
@@ -16,13 +16,17 @@ _FC = {200: {"content": {GEOJSON: {"schema": {"type": "object", "description": "
 
 @router.get("/segments", response_class=Response, responses=_FC)  # type: ignore[arg-type]
 def list_segments(
-    session: SessionDep, risk_kind: Annotated[Literal["landing", "tppo"], Query(alias="risk")] = "landing"
+    who: MapReader,
+    session: SessionDep,
+    risk_kind: Annotated[Literal["landing", "tppo"], Query(alias="risk")] = "landing",
 ) -> Response:
-    """Coastal segments with the chosen risk kind's score, class, contributions, model version and cut-off."""
+    """Coastal segments with the chosen risk kind's score, class, contributions, model version and cut-off
+    (planners, intelligence, admin)."""
     return Response(risk.segments_geojson(session, kind=risk_kind), media_type=GEOJSON)
 
 
 @router.get("/model")
-def show_model(session: SessionDep) -> dict[str, Any]:
-    """Current model versions and weights, the scores' data cut-off, and the latest evaluation."""
+def show_model(who: MapReader, session: SessionDep) -> dict[str, Any]:
+    """Current model versions and weights, the scores' data cut-off, and the latest evaluation (planners,
+    intelligence, admin)."""
     return risk.model_info(session)

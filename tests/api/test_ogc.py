@@ -1,4 +1,5 @@
-"""OGC API Features Part 1 Core + GeoJSON: documents, paging, filters, errors, and GDAL's OAPIF driver."""
+"""OGC API Features Part 1 Core + GeoJSON: documents, paging, filters, errors; who may read it (planners and up,
+with a bearer token)."""
 
 from __future__ import annotations
 
@@ -6,43 +7,43 @@ import pytest
 from shapely.geometry import box, shape
 
 
-def test_landing_page_and_conformance(client):
-    landing = client.get("/ogc").json()
+def test_landing_page_and_conformance(as_planner):
+    landing = as_planner.get("/ogc").json()
     rels = {link["rel"]: link["href"] for link in landing["links"]}
     assert {"self", "service-desc", "conformance", "data"} <= set(rels)
     assert rels["data"].endswith("/ogc/collections")
-    conf = client.get("/ogc/conformance").json()["conformsTo"]
+    conf = as_planner.get("/ogc/conformance").json()["conformsTo"]
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conf
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in conf
 
 
-def test_collections_carry_extents(client):
-    cols = {c["id"]: c for c in client.get("/ogc/collections").json()["collections"]}
+def test_collections_carry_extents(as_planner):
+    cols = {c["id"]: c for c in as_planner.get("/ogc/collections").json()["collections"]}
     assert {"islands", "harbours"} <= set(cols)
     minx, miny, maxx, maxy = cols["islands"]["extent"]["spatial"]["bbox"][0]
     assert 113.5 < minx < 113.7 and 116.2 < maxx < 116.4 and -7.5 < miny < -7.2 and -5.1 < maxy < -4.9
-    one = client.get("/ogc/collections/harbours").json()
+    one = as_planner.get("/ogc/collections/harbours").json()
     assert one["id"] == "harbours" and any(link["rel"] == "items" for link in one["links"])
-    assert client.get("/ogc/collections/nope").status_code == 404
+    assert as_planner.get("/ogc/collections/nope").status_code == 404
 
 
-def test_items_page_through_with_next_links(client):
-    first = client.get("/ogc/collections/harbours/items?limit=8")
+def test_items_page_through_with_next_links(as_planner):
+    first = as_planner.get("/ogc/collections/harbours/items?limit=8")
     assert first.status_code == 200 and first.headers["content-type"] == "application/geo+json"
     body = first.json()
     assert body["type"] == "FeatureCollection" and body["numberMatched"] == 20 and body["numberReturned"] == 8
     seen = [f["id"] for f in body["features"]]
     nxt = next(link["href"] for link in body["links"] if link["rel"] == "next")
     while nxt:
-        page = client.get(nxt).json()
+        page = as_planner.get(nxt).json()
         seen += [f["id"] for f in page["features"]]
         nxt = next((link["href"] for link in page["links"] if link["rel"] == "next"), None)
     assert len(seen) == len(set(seen)) == 20
 
 
-def test_bbox_filters_items(client):
+def test_bbox_filters_items(as_planner):
     kangean = (115.1, -7.0, 115.5, -6.7)
-    body = client.get(
+    body = as_planner.get(
         "/ogc/collections/islands/items", params={"bbox": ",".join(map(str, kangean)), "limit": 1000}
     ).json()
     assert body["numberMatched"] == len(body["features"]) > 0
@@ -51,11 +52,11 @@ def test_bbox_filters_items(client):
         assert shape(f["geometry"]).intersects(box(*kangean))
 
 
-def test_single_item_and_missing_item(client):
-    f = client.get("/ogc/collections/islands/items/35.29.40081").json()
+def test_single_item_and_missing_item(as_planner):
+    f = as_planner.get("/ogc/collections/islands/items/35.29.40081").json()
     assert f["type"] == "Feature" and f["properties"]["name"] == "Sapudi"
     assert any(link["rel"] == "collection" for link in f["links"])
-    missing = client.get("/ogc/collections/islands/items/35.29.99999")
+    missing = as_planner.get("/ogc/collections/islands/items/35.29.99999")
     assert missing.status_code == 404 and "35.29.99999" in missing.json()["detail"]
 
 
@@ -73,13 +74,23 @@ def test_single_item_and_missing_item(client):
         ("datetime=2025-02-01T00:00:00Z/2025-01-01T00:00:00Z", "start is after its end"),
     ],
 )
-def test_bad_parameters_are_400_naming_the_parameter(client, query, message):
-    r = client.get(f"/ogc/collections/islands/items?{query}")
+def test_bad_parameters_are_400_naming_the_parameter(as_planner, query, message):
+    r = as_planner.get(f"/ogc/collections/islands/items?{query}")
     assert r.status_code == 400
     assert message in r.json()["detail"]
 
 
-def test_limit_above_the_maximum_is_clamped(client):
-    body = client.get("/ogc/collections/islands/items?limit=10000000").json()
+def test_limit_above_the_maximum_is_clamped(as_planner):
+    body = as_planner.get("/ogc/collections/islands/items?limit=10000000").json()
     assert body["numberReturned"] == body["numberMatched"] == 113
-    assert client.get("/ogc/collections/islands/items?limit=0").status_code == 422
+    assert as_planner.get("/ogc/collections/islands/items?limit=0").status_code == 422
+
+
+def test_ogc_needs_a_planner_token(client, headers):
+    assert client.get("/ogc/collections").status_code == 401
+    assert client.get("/ogc", headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    assert client.get("/ogc/collections", headers=headers["harbourmaster"]).status_code == 403
+    r = client.get("/ogc/collections/harbours/items?limit=2", headers=headers["planner"])
+    assert r.status_code == 200
+    nxt = next(link["href"] for link in r.json()["links"] if link["rel"] == "next")
+    assert client.get(nxt, headers=headers["planner"]).status_code == 200  # next links work with the same token

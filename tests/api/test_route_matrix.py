@@ -24,6 +24,7 @@ def _r(anonymous, admin, intelligence, harbourmaster, planner):
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/"): _all(307),
     ("GET", "/healthz"): _all(200),
+    ("GET", "/favicon.ico"): _all(200),  # public, like the /static mount: the map's own assets, no data
     ("GET", "/openapi.json"): _all(200),  # dev; hidden in production (test_auth)
     ("GET", "/docs"): _all(200),
     ("GET", "/docs/oauth2-redirect"): _all(200),
@@ -35,6 +36,16 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/islands"): _r(401, 200, 200, 200, 200),
     ("GET", "/api/v1/harbours"): _r(401, 200, 200, 200, 200),
     ("GET", "/map"): _r(303, 200, 200, 403, 200),
+    # Segments, scores and the model: planners and up; not harbourmasters (least privilege, as for the map).
+    ("GET", "/api/v1/segments"): _r(401, 200, 200, 403, 200),
+    ("GET", "/api/v1/model"): _r(401, 200, 200, 403, 200),
+    # OGC API Features: planners and up, with a bearer token; the landing page and conformance included.
+    ("GET", "/ogc"): _r(401, 200, 200, 403, 200),
+    ("GET", "/ogc/conformance"): _r(401, 200, 200, 403, 200),
+    ("GET", "/ogc/collections"): _r(401, 200, 200, 403, 200),
+    ("GET", "/ogc/collections/{collection_id}"): _r(401, 200, 200, 403, 200),
+    ("GET", "/ogc/collections/{collection_id}/items"): _r(401, 200, 200, 403, 200),
+    ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): _r(401, 200, 200, 403, 200),
     ("POST", "/api/v1/landings"): _r(401, 422, 403, 422, 403),
     ("POST", "/api/v1/landings/batch"): _r(401, 422, 403, 422, 403),
     ("GET", "/api/v1/landings"): _r(401, 200, 200, 200, 403),
@@ -49,6 +60,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/scores/refresh"): _r(401, 200, 200, 403, 403),
 }
 MOUNTS = {"/static"}
+"""Public on purpose: the map's vendored JavaScript, CSS and icons, no data."""
 
 
 def route_table(app) -> set[tuple[str, str]]:
@@ -83,7 +95,12 @@ def ids(client, headers):
     made = client.post("/api/v1/landings", json=landing(), headers={**headers["harbourmaster"], **key()})
     inc = client.post("/api/v1/incidents", json=incident(), headers=headers["intelligence"])
     assert made.status_code == 201 and inc.status_code == 201
-    return {"landing_id": made.json()["id"], "incident_id": inc.json()["id"]}
+    return {
+        "landing_id": made.json()["id"],
+        "incident_id": inc.json()["id"],
+        "collection_id": "islands",
+        "feature_id": "35.29.40081",
+    }
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(EXPECTED), ids=[f"{m} {p}" for m, p in sorted(EXPECTED)])

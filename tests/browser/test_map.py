@@ -1,8 +1,10 @@
-"""The map as a person sees it: it renders in headless Chromium with no internet and no console errors."""
+"""The map as a person sees it: sign in on the login page, then it renders in headless Chromium with no internet
+and no console errors."""
 
 from __future__ import annotations
 
 from tests.browser.conftest import ARTIFACTS
+from tests.conftest import LIVE_PLANNER, PASSWORD
 
 
 def test_map_renders_offline_without_console_errors(live_url, browser):
@@ -13,8 +15,13 @@ def test_map_renders_offline_without_console_errors(live_url, browser):
     external: list[str] = []
     page.on("request", lambda r: external.append(r.url) if not r.url.startswith((live_url, "data:")) else None)
 
-    response = page.goto(f"{live_url}/map", wait_until="networkidle")
-    assert response is not None and response.ok
+    page.goto(f"{live_url}/map")  # not signed in: 303 to the login form, which comes back to the map
+    assert page.url == f"{live_url}/login?next=/map"
+    page.fill("input[name=username]", LIVE_PLANNER)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation(wait_until="networkidle"):
+        page.click("button[type=submit]")
+    assert page.url == f"{live_url}/map"
     page.wait_for_selector(".leaflet-control-layers")
 
     assert errors == []

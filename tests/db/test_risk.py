@@ -33,35 +33,35 @@ def test_segment_is_idempotent(db, scored):
     assert (again.inserted, again.updated, again.deleted) == (0, 0, 0)
 
 
-def test_segments_endpoint_serves_scores_with_contributions(client, scored):
-    body = client.get("/api/v1/segments", params={"risk": "tppo"}).json()
+def test_segments_endpoint_serves_scores_with_contributions(as_planner, scored):
+    body = as_planner.get("/api/v1/segments", params={"risk": "tppo"}).json()
     assert body["type"] == "FeatureCollection" and len(body["features"]) > 1500
     props = body["features"][0]["properties"]
     assert props["risk_kind"] == "tppo" and 0 <= props["score"] <= 1
     assert props["risk_class"] in ("low", "medium", "high", "critical")
     assert props["model_version"].startswith("tppo-") and props["data_cutoff"]
     assert set(props["contributions"]) >= {"remoteness", "incident_density"}
-    assert client.get("/api/v1/segments", params={"risk": "piracy"}).status_code == 422
+    assert as_planner.get("/api/v1/segments", params={"risk": "piracy"}).status_code == 422
 
 
-def test_map_colours_segments_by_class(client, scored):
-    html = client.get("/map", params={"risk": "landing", "tiles": "false"}).text
+def test_map_colours_segments_by_class(as_planner, scored):
+    html = as_planner.get("/map", params={"risk": "landing", "tiles": "false"}).text
     assert "risk-legend" in html and "critical" in html
 
 
-def test_evaluation_is_stored_and_served(db, client, scored):
+def test_evaluation_is_stored_and_served(db, as_planner, scored):
     _, models = scored
     report = risk.evaluate(db, split="2025-01-01", models_dir=models)
-    assert "PAI at 10 % of coast" in client.get("/map", params={"risk": "tppo", "tiles": "false"}).text
+    assert "PAI at 10 % of coast" in as_planner.get("/map", params={"risk": "tppo", "tiles": "false"}).text
     cli_json = json.loads(json.dumps(report, sort_keys=True))  # what `pesisir model evaluate --json` prints
-    body = client.get("/api/v1/model").json()
+    body = as_planner.get("/api/v1/model").json()
     assert body["evaluation"] == cli_json
     for kind in ("landing", "tppo"):
         assert set(body["evaluation"]["kinds"][kind]["baselines"]) == {"uniform", "prior_counts", "kde"}
         assert body["models"][kind]["scored_version"] == body["models"][kind]["model_version"]
 
 
-def test_cli_evaluate_json_equals_the_api_body(db, client, scored, monkeypatch):
+def test_cli_evaluate_json_equals_the_api_body(db, as_planner, scored, monkeypatch):
     from typer.testing import CliRunner
 
     from app import cli
@@ -73,7 +73,7 @@ def test_cli_evaluate_json_equals_the_api_body(db, client, scored, monkeypatch):
     result = CliRunner().invoke(cli.cli, ["model", "evaluate", "--split", "2025-01-01", "--json"])
     assert result.exit_code == 0, result.output
     printed = json.loads(result.stdout)
-    assert client.get("/api/v1/model").json()["evaluation"] == printed
+    assert as_planner.get("/api/v1/model").json()["evaluation"] == printed
     assert printed["kinds"]["tppo"]["model"]["pai"]["10%"] > 0
 
 
