@@ -268,8 +268,8 @@ class TokenOut(BaseModel):
 
 
 class RefreshOut(BaseModel):
-    stale: int = Field(description="Stale segment scores found by this refresh.")
-    rescored: int
+    stale: int = Field(description="Segment scores flagged by new evidence nearby, found by this refresh.")
+    rescored: int = Field(description="Segment scores written (every segment, per risk kind); 0 when none was due.")
 
 
 class UserOut(BaseModel):

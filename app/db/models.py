@@ -258,6 +258,9 @@ class SegmentScore(Base):
     risk_class: Mapped[str] = mapped_column(RiskClass, nullable=False)
     contributions: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'"))
     stale: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    """Superseded by another model version: no longer served."""
+    needs_rescore: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    """New evidence nearby (a landing or incident): still served until ``app.services.rescoring`` replaces it."""
 
 
 class ModelEvaluation(Base):

@@ -1,14 +1,13 @@
-"""Re-scoring of stale segment scores: THE hook where issue 3's risk model plugs in.
+"""Re-scoring after new evidence.
 
-New or reviewed landings and incidents mark the scores of coastal segments within
-``app.services.landings.STALE_REACH_M`` as stale (``segment_scores.stale = true``). ``refresh_stale`` is then
-called by ``POST /api/v1/scores/refresh`` and by the background refresher in ``app.main`` (every
-``PESISIR_RESCORE_INTERVAL_S`` seconds). Both call only this function.
+New or reviewed landings and incidents flag the current scores of coastal segments within
+``app.services.landings.STALE_REACH_M`` (``segment_scores.needs_rescore``); flagged scores stay on the map until
+they are replaced. ``refresh_stale`` is called by ``POST /api/v1/scores/refresh`` and by the background
+refresher in ``app.main`` (every ``PESISIR_RESCORE_INTERVAL_S`` seconds); both call only this function.
 
-Until issue 3's scorer lands, the body only counts the stale rows it would re-score and returns that count with
-``rescored = 0``: no score is invented and no stale flag is cleared (clearing one without recomputing the score
-would hide that the map is out of date). Issue 3 replaces the marked block with: load the stale segments, score
-them with the current model version, write the scores with ``stale = false``, and return how many it wrote.
+It re-scores every segment, not only the flagged ones: the risk classes are shares of the whole coastline
+(``geo.risk.risk_classes``), so one segment's new score can move another's class. On Sumenep (~1,700 segments)
+that takes seconds; a national deployment would re-score per region.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.db.repositories import scores
+from app.services import risk
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,10 @@ class Refresh:
 
 
 def refresh_stale(session: Session) -> Refresh:
-    """Re-score what is stale; flushes, never commits (the caller's unit of work does)."""
-    stale = scores.count_stale(session)
-    # --- issue 3: score the stale segments here and set rescored to the number written -----------------------
-    rescored = 0
-    return Refresh(stale=stale, rescored=rescored)
+    """Re-score when any score is flagged; flushes, never commits (the caller's unit of work does). Another
+    process re-scoring at the same time makes this call a no-op (``rescored = 0``)."""
+    stale = scores.count_needing_rescore(session)
+    if stale == 0 or not scores.try_lock_rescoring(session):
+        return Refresh(stale=stale, rescored=0)
+    reports = risk.score(session)
+    return Refresh(stale=stale, rescored=sum(r.segments for r in reports))

@@ -204,7 +204,7 @@ def test_review_by_intelligence(client, headers, db):
     assert audit.before["review_state"] == "reported" and audit.after["review_state"] == "rejected"
 
 
-def test_new_landing_marks_nearby_segment_scores_stale(client, headers, db):
+def test_new_landing_flags_nearby_scores_which_stay_served_until_rescored(client, headers, db):
     db.execute(
         text("""
         INSERT INTO coastal_segments (id, island_id, ordinal, geom, length_m, seaward_bearing)
@@ -218,13 +218,23 @@ def test_new_landing_marks_nearby_segment_scores_stale(client, headers, db):
         SELECT id, 'landing', 'test', now(), 0.5, 'medium' FROM coastal_segments WHERE id LIKE '35.29-t%'""")
     )
     client.post(URL, json=landing(), headers={**headers["harbourmaster"], **key()})
-    stale = dict(
-        db.execute(text("SELECT segment_id, stale FROM segment_scores WHERE segment_id LIKE '35.29-t%'")).all()
-    )
-    assert stale == {"35.29-t1": True, "35.29-t2": False}
-    r = client.post("/api/v1/scores/refresh", headers=headers["intelligence"])
-    assert r.status_code == 200 and r.json()["stale"] >= 1 and r.json()["rescored"] == 0
+
+    def flags():
+        sql = "SELECT segment_id, needs_rescore FROM segment_scores WHERE model_version = 'test' AND NOT stale"
+        return dict(db.execute(text(sql)).all())
+
+    assert flags() == {"35.29-t1": True, "35.29-t2": False}
+    served = client.get("/api/v1/segments", headers=headers["planner"]).json()["features"]
+    assert {f["id"]: f["properties"]["score"] for f in served} == {"35.29-t1": 0.5, "35.29-t2": 0.5}
+
     assert client.post("/api/v1/scores/refresh", headers=headers["planner"]).status_code == 403
+    r = client.post("/api/v1/scores/refresh", headers=headers["intelligence"])
+    assert r.status_code == 200 and r.json() == {"stale": 1, "rescored": 4}  # 2 segments x 2 risk kinds
+    assert flags() == {}  # the test version is superseded by the configured model's
+    served = client.get("/api/v1/segments", headers=headers["planner"]).json()["features"]
+    assert all(f["properties"]["model_version"].startswith("landing-") for f in served)
+    again = client.post("/api/v1/scores/refresh", headers=headers["intelligence"])
+    assert again.json() == {"stale": 0, "rescored": 0}
 
 
 def test_twenty_concurrent_posts_with_one_key_make_one_row(scratch, settings):

@@ -1,4 +1,4 @@
-"""auth and reports: idempotency keys; audit_log made append-only
+"""auth and reports: idempotency keys; audit_log made append-only; segment scores flagged for re-scoring
 
 Revision ID: 0004_auth
 Revises: 0002_risk (0003_patrol once main has it)
@@ -50,9 +50,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"], unique=False)
     op.execute(APPEND_ONLY)
+    # New evidence near a segment flags its current scores for re-scoring. A column of its own: ``stale`` already
+    # means "superseded by another model version" and hides the row from the map and the API.
+    op.add_column(
+        "segment_scores", sa.Column("needs_rescore", sa.Boolean(), server_default=sa.text("false"), nullable=False)
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("segment_scores", "needs_rescore")
     op.execute("DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log")
     op.execute("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
     op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
