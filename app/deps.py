@@ -3,6 +3,7 @@ the route returns and rolls back when it raises."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -10,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 from sqlalchemy.orm import Session
 
 from app.db.session import describe
@@ -30,6 +31,8 @@ from app.security import (
 from app.services import users
 from app.settings import Settings
 
+log = logging.getLogger(__name__)
+
 
 def get_settings(request: Request) -> Settings:
     return request.state.settings
@@ -37,6 +40,21 @@ def get_settings(request: Request) -> Settings:
 
 def get_engine(request: Request) -> Engine:
     return request.state.engine
+
+
+def _database_gone(exc: BaseException) -> bool:
+    # OperationalError: refused, shut down, timed out. InterfaceError: the connection closed under the driver.
+    # PendingRollbackError: an earlier statement on this connection died with it.
+    if isinstance(exc, OperationalError | InterfaceError | PendingRollbackError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def _rollback(session: Session) -> None:
+    try:
+        session.rollback()
+    except Exception:  # the connection is gone; the pool discards it. The first error is the one that counts.
+        log.warning("rollback failed after an error", exc_info=True)
 
 
 @contextmanager
@@ -49,17 +67,14 @@ def request_transaction(session: Session) -> Iterator[Session]:
     except DataError as exc:
         # A value the database cannot hold (a NUL character in text, a number out of its range): the client's
         # input, not a server fault.
-        session.rollback()
+        _rollback(session)
         raise InvalidInput(
             "a value in the request cannot be stored (a NUL character, or a number out of range)"
         ) from exc
-    except (OperationalError, DBAPIError) as exc:
-        session.rollback()
-        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+    except BaseException as exc:
+        _rollback(session)
+        if _database_gone(exc):
             raise DatabaseUnavailable(f"database at {describe(session.get_bind().engine.url)} unavailable") from exc
-        raise
-    except BaseException:
-        session.rollback()
         raise
 
 

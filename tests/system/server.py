@@ -67,6 +67,16 @@ class Server:
     proc: subprocess.Popen[bytes] | None = None
 
     @property
+    def log_path(self) -> Path:
+        """The server's log, in the cluster's directory (removed with it)."""
+        return self.cluster.data_dir / f"server-{self.port}.log"
+
+    def errors(self) -> str:
+        """What the server logged beyond access lines and expected 503s (tracebacks), for assertion messages."""
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(line for line in text.splitlines() if not line.startswith(("INFO:", "503 on ")))[-6000:]
+
+    @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
@@ -85,7 +95,7 @@ class Server:
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=self.log_path.open("ab"),
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

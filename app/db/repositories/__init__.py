@@ -6,14 +6,17 @@ own in this package (``app.db.repositories.<area>``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import geopandas as gpd
+import psycopg
 import shapely
 from sqlalchemy import Text, func, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.db.models import AuditLog, Harbour, Incident, Island, Landing
@@ -25,6 +28,20 @@ GEOJSON_DECIMALS = 6  # ~0.1 m: finer than any source we hold
 def ewkt(geom: shapely.Geometry) -> str:
     """A shapely geometry (lon/lat) as EWKT with SRID 4326, full precision, for a geometry column."""
     return f"SRID=4326;{shapely.to_wkt(geom, rounding_precision=-1)}"
+
+
+@contextmanager
+def driver_cursor(session: Session) -> Iterator[psycopg.Cursor[Any]]:
+    """A cursor of the driver on the session's own connection (same transaction), for its pipelined
+    ``executemany``. The driver's errors come out as SQLAlchemy's (OperationalError, DataError, IntegrityError,
+    ...), so the unit of work maps them like every other database error: a lost server is a 503, not a 500."""
+    dbapi = session.connection().connection.driver_connection
+    assert dbapi is not None
+    try:
+        with dbapi.cursor() as cur:
+            yield cur
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
 
 
 # -- GeoJSON built by PostGIS (RFC 7946: lon/lat, exterior rings counter-clockwise, no crs member) -------------

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.db.models import AuditLog
+from app.db.repositories import driver_cursor
 
 
 def append_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -20,9 +21,7 @@ def append_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         session.execute(insert(AuditLog), list(rows))
         return
     # Many rows: the driver's pipelined executemany on the session's connection (same transaction).
-    dbapi = session.connection().connection.driver_connection
-    assert dbapi is not None
-    with dbapi.cursor() as cur:
+    with driver_cursor(session) as cur:
         cur.executemany(
             "INSERT INTO audit_log (actor, actor_id, action, object_type, object_id, purpose, before, after)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",

@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from app.db.models import Harbour, Incident, Landing
+from app.db.repositories import driver_cursor
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,8 @@ def insert_landings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
         cols=psql.SQL(", ").join(psql.Identifier(c) for c in cols),
         vals=psql.SQL(", ").join(psql.SQL("%s::geometry" if c == "geom" else "%s") for c in cols),
     )
-    dbapi = session.connection().connection.driver_connection
-    assert dbapi is not None
     inserted: dict[uuid.UUID, int] = {}
-    with dbapi.cursor() as cur:
+    with driver_cursor(session) as cur:
         cur.executemany(query, [tuple(r[c] for c in cols) for r in rows], returning=True)
         while True:
             for client_uuid, landing_id in cur.fetchall():
