@@ -54,6 +54,7 @@ from geo.vocabulary import (
     EAST_MONSOON_MONTHS,
     INCIDENT_RISK_KIND,
     RISK_KINDS,
+    SEASONS,
     WEST_MONSOON_FROM_DEG,
     WEST_MONSOON_MONTHS,
 )
@@ -73,7 +74,6 @@ FACTORS: Final = (
 )
 """Every factor, in the order models list them."""
 
-SEASONS: Final = ("annual", "west", "east")
 REVIEW_WEIGHT: Final = {"verified": 1.0, "reported": 0.7, "rejected": 0.0}
 """How much an incident or report counts by review state: a rejected one not at all."""
 
