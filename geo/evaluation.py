@@ -34,6 +34,7 @@ from geo.factors import (
     FactorInputs,
     FactorParams,
     compute_factors,
+    densify,
     kernel_density,
     midpoints,
     monsoon_shelter,
@@ -47,16 +48,6 @@ BASELINES: Final = ("uniform", "prior_counts", "kde")
 KDE_BANDWIDTH_M: Final = 2000.0
 
 FloatArray = npt.NDArray[np.float64]
-
-
-def _densify(geoms: gpd.GeoSeries, step_m: float = 100.0) -> tuple[FloatArray, npt.NDArray[np.int64]]:
-    """Points every ``step_m`` along each segment (metric), with the segment index of each point."""
-    import shapely
-
-    lines = geoms.to_crs(METRIC).geometry.array if hasattr(geoms, "geometry") else geoms.to_crs(METRIC).array
-    dense = shapely.segmentize(lines, step_m)
-    xy, idx = shapely.get_coordinates(dense, return_index=True)
-    return xy, idx
 
 
 def assign_to_segments(segments: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -> npt.NDArray[np.int64]:
@@ -74,7 +65,7 @@ def assign_to_segments(segments: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -> 
     """
     if points.empty:
         return np.empty(0, dtype=np.int64)
-    xy, owner = _densify(segments.geometry)
+    xy, owner = densify(segments.to_crs(METRIC).geometry.array, 100.0)
     pts = _point_xy(points)
     _, near = cKDTree(xy).query(pts, k=1)
     return np.asarray(owner[near], dtype=np.int64)

@@ -20,7 +20,7 @@ from app.db.repositories import risk as risk_repo
 from app.errors import InvalidInput, NotFound
 from app.services import base_data
 from geo import evaluation, risk
-from geo.factors import FactorInputs, compute_factors, lanes_frame
+from geo.factors import FactorInputs, compute_factors, lanes_frame, shared_factors
 from geo.io import read_layer
 from geo.segmentation import segment_coast
 from geo.vocabulary import RISK_KINDS, SEASONS
@@ -149,9 +149,10 @@ def score(
     when = cutoff or datetime.now(UTC)
     lengths = segments["length_m"].to_numpy(dtype=np.float64)
     reports = []
+    shared = shared_factors(segments, inputs)
     for kind, sn in itertools.product(RISK_KINDS, seasons):
         progress(f"factors for {kind} ({sn})")
-        factors = compute_factors(segments, inputs, kind=kind, cutoff=when, season=sn)
+        factors = compute_factors(segments, inputs, kind=kind, cutoff=when, season=sn, shared=shared)
         model = risk.model_for(configs[kind])
         scored = model.score(factors, lengths=lengths, data_cutoff=when)
         rows = [
