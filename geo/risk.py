@@ -40,8 +40,17 @@ import pandas as pd
 from geo.factors import FACTORS
 from geo.vocabulary import RISK_CLASSES, RISK_KINDS
 
-CODE_VERSION: Final = "1"
-"""Bump when scoring code changes meaning; it enters every model version."""
+
+def _code_version() -> str:
+    digest = hashlib.sha256()
+    for module in ("factors.py", "risk.py", "segmentation.py", "vocabulary.py"):
+        digest.update((Path(__file__).with_name(module)).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CODE_VERSION: Final = _code_version()
+"""SHA-256 of the source of the factors, the models, the segmentation and the vocabularies: it enters every model
+version, so a version changes whenever the code that computes a score does (no bump to forget)."""
 
 CLASS_SHARES: Final = (("critical", 0.05), ("high", 0.15), ("medium", 0.40), ("low", 1.0))
 """Cumulative coastline-length shares at which each class ends (top 5 %, next 10 %, next 25 %, rest)."""

@@ -69,6 +69,16 @@ def test_model_version_changes_with_the_weights():
     assert set(MODELS) == {"landing", "tppo"}
 
 
+def test_model_version_changes_with_the_scoring_code(monkeypatch):
+    import geo.risk
+
+    a = ModelConfig(kind="landing", intercept=0.0, weights={"remoteness": 1.0})
+    before = a.version
+    assert len(geo.risk.CODE_VERSION) == 12  # a digest of geo's scoring sources, not a number to bump
+    monkeypatch.setattr(geo.risk, "CODE_VERSION", "edited-code")
+    assert a.version != before
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
