@@ -187,6 +187,24 @@ def _load_base(settings: Settings, islands: Path | None = None, harbours: Path |
         out.print(f"{r.layer}: {r.total} in file, {r.inserted} added, {r.updated} updated")
 
 
+@cli.command("load-patrol-bases")
+def load_patrol_bases(
+    path: Annotated[
+        Path, typer.Argument(help="Points with a 'name' column (GeoJSON, GeoPackage, Shapefile, or CSV with lon/lat).")
+    ],
+    replace: Annotated[bool, typer.Option(help="Also remove the stored bases that are not in the file.")] = False,
+) -> None:
+    """Load patrol bases (optional columns: slug, agency, source). They feed the patrol_remoteness factor;
+    run 'pesisir score' afterwards. Idempotent: bases are matched by slug (default: from the name)."""
+    from app.services import base_data
+
+    with step(f"Loading patrol bases from {path} ..."):
+        r = _in_transaction(_settings(), lambda s: base_data.load_patrol_bases(s, path, replace=replace))
+    out.print(f"{r.layer}: {r.total} in file, {r.inserted} added, {r.updated} updated, {r.deleted} removed")
+    if r.inserted or r.updated or r.deleted:
+        out.print("Run 'pesisir score' to bring the scores up to date with the new patrol bases.")
+
+
 @cli.command("demo-data")
 def demo_data(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 7,
@@ -231,26 +249,33 @@ def _segment(settings: Settings, length: float = 500.0) -> None:
 
 
 @cli.command("score")
-def score_cmd() -> None:
+def score_cmd(
+    season: Annotated[
+        str,
+        typer.Option(
+            help="annual, west (Dec-Mar monsoon), east (Jun-Sep monsoon), or all three (the map and API choose)."
+        ),
+    ] = "all",
+) -> None:
     """Score every segment for landing and tppo risk with the configured weights (data/models/)."""
-    _score(_settings())
+    _score(_settings(), season)
 
 
-def _score(settings: Settings) -> None:
+def _score(settings: Settings, season: str = "all") -> None:
     from rich.progress import Progress
 
     from app.services import risk
 
     with Progress(console=out, transient=True) as bar:
-        task = bar.add_task("Scoring segments ...", total=4)
+        task = bar.add_task("Scoring segments ...", total=2 * (3 if season == "all" else 1) * 2)
 
         def advance(message: str) -> None:
             bar.update(task, advance=1, description=message)
 
-        reports = _in_transaction(settings, lambda s: risk.score(s, progress=advance))
+        reports = _in_transaction(settings, lambda s: risk.score(s, season=season, progress=advance))
     for r in reports:
         classes = ", ".join(f"{k} {r.classes.get(k, 0)}" for k in ("critical", "high", "medium", "low"))
-        out.print(f"{r.kind}: {r.segments} segments scored, model {r.model_version} ({classes})")
+        out.print(f"{r.kind} ({r.season}): {r.segments} segments scored, model {r.model_version} ({classes})")
 
 
 @model_cli.command("fit")

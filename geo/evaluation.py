@@ -30,7 +30,16 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from geo.crs import METRIC
-from geo.factors import FactorInputs, FactorParams, compute_factors, kernel_density, midpoints, point_weights
+from geo.factors import (
+    FactorInputs,
+    FactorParams,
+    compute_factors,
+    densify,
+    kernel_density,
+    midpoints,
+    monsoon_shelter,
+    point_weights,
+)
 from geo.risk import FitResult, LogLinearModel, ModelConfig, fit, model_for
 from geo.vocabulary import INCIDENT_RISK_KIND, RISK_KINDS
 
@@ -39,16 +48,6 @@ BASELINES: Final = ("uniform", "prior_counts", "kde")
 KDE_BANDWIDTH_M: Final = 2000.0
 
 FloatArray = npt.NDArray[np.float64]
-
-
-def _densify(geoms: gpd.GeoSeries, step_m: float = 100.0) -> tuple[FloatArray, npt.NDArray[np.int64]]:
-    """Points every ``step_m`` along each segment (metric), with the segment index of each point."""
-    import shapely
-
-    lines = geoms.to_crs(METRIC).geometry.array if hasattr(geoms, "geometry") else geoms.to_crs(METRIC).array
-    dense = shapely.segmentize(lines, step_m)
-    xy, idx = shapely.get_coordinates(dense, return_index=True)
-    return xy, idx
 
 
 def assign_to_segments(segments: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -> npt.NDArray[np.int64]:
@@ -66,7 +65,7 @@ def assign_to_segments(segments: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -> 
     """
     if points.empty:
         return np.empty(0, dtype=np.int64)
-    xy, owner = _densify(segments.geometry)
+    xy, owner = densify(segments.to_crs(METRIC).geometry.array, 100.0)
     pts = _point_xy(points)
     _, near = cKDTree(xy).query(pts, k=1)
     return np.asarray(owner[near], dtype=np.int64)
@@ -134,6 +133,14 @@ def _utc(value: datetime, name: str) -> pd.Timestamp:
     return pd.Timestamp(value).tz_convert("UTC")
 
 
+def season_months(params: FactorParams | None = None) -> dict[str, tuple[int, ...]]:
+    """The calendar months of the west monsoon, the east monsoon and the calm months between them."""
+    p = params or FactorParams()
+    monsoons = set(p.west_monsoon_months) | set(p.east_monsoon_months)
+    calm = tuple(m for m in range(1, 13) if m not in monsoons)
+    return {"west": tuple(p.west_monsoon_months), "east": tuple(p.east_monsoon_months), "calm": calm}
+
+
 def fit_kind(
     segments: gpd.GeoDataFrame,
     inputs: FactorInputs,
@@ -142,7 +149,15 @@ def fit_kind(
     until: datetime,
     params: FactorParams | None = None,
 ) -> FitResult:
-    """Fit risk kind ``kind`` on incidents before ``until`` (weighted by precision and review state)."""
+    """Fit risk kind ``kind`` on incidents before ``until`` (weighted by precision and review state).
+
+    The data are a segment x season panel: for the west monsoon, the east monsoon and the calm months, each
+    segment's incidents in those months with ``monsoon_shelter`` for that season (0.5, neutral, in the calm
+    months), and the season's share of all incidents as exposure (a fixed effect per season absorbs the yearly
+    cycle). Every other factor is the same in the three rows of a segment, so its weight is what a yearly fit
+    gives; the monsoon's weight becomes estimable, which it is not from yearly counts (the two monsoons blow
+    from opposite sides and average out).
+    """
     t = _utc(until, "until")
     inc = _kind_incidents(inputs.incidents, kind)
     start = pd.to_datetime(inc["occurred_start"], utc=True)
@@ -152,16 +167,35 @@ def fit_kind(
     p = params or FactorParams()
     factors = compute_factors(segments, inputs, kind=kind, cutoff=t, params=p, exclude_own_segment=True)
     w = point_weights(past, time_column="occurred_start", cutoff=t, half_life_days=1e9, bandwidth_m=1e12)
-    counts = segment_counts(segments, past, w)
+    where = assign_to_segments(segments, past)
+    month = pd.to_datetime(past["occurred_start"], utc=True).dt.month.to_numpy()
     first = pd.to_datetime(inputs.incidents["occurred_start"], utc=True).min()
     years = max((t - first).total_seconds() / (365.25 * 86_400), 1.0 / 365.25)
+    lengths = segments["length_m"].to_numpy(dtype=np.float64)
+    panels, counts, exposure = [], [], []
+    for season, months in season_months(p).items():
+        sel = np.isin(month, months)
+        if not w[sel].sum() > 0:
+            continue  # a season without incidents says nothing about the coast's orientation against it
+        f = factors.copy()
+        f["monsoon_shelter"] = 0.5 if season == "calm" else monsoon_shelter(segments, season=season, params=p)
+        c = np.zeros(len(segments))
+        np.add.at(c, where[sel], w[sel])
+        panels.append(f)
+        counts.append(c)
+        # Exposure in proportion to the season's share of the incidents: a fixed effect per season, so the
+        # regency-wide yearly cycle is not mistaken for an effect of the coast's orientation.
+        exposure.append(np.full(len(segments), years * float(w[sel].sum() / w.sum())))
     return fit(
-        factors,
-        counts,
-        lengths_m=segments["length_m"].to_numpy(),
-        years=years,
+        pd.concat(panels, ignore_index=True),
+        np.concatenate(counts),
+        lengths_m=np.tile(lengths, len(panels)),
+        years=np.concatenate(exposure),
         kind=kind,
         data_cutoff=t.to_pydatetime(),
+        n_segments=len(segments),
+        method="Poisson GLM (statsmodels) on a segment x season panel (west, east, calm months), "
+        "offset log(length_km * years in the season)",
     )
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Final
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.crs import METRIC, WGS84
+from geo.crs import METRIC, REGENCY_BOUNDS, WGS84
 from geo.vocabulary import HARBOUR_KINDS
 
 
@@ -105,11 +106,7 @@ def check_islands(frame: gpd.GeoDataFrame, *, what: str = "islands") -> gpd.GeoD
     """
     _require(frame, ("code", "name"), what)
     out = frame.copy()
-    if out["code"].isna().any() or (out["code"].astype(str).str.strip() == "").any():
-        raise LayerError(f"{what}: column 'code' must be set on every feature")
-    dupes = out["code"][out["code"].duplicated()]
-    if len(dupes):
-        raise LayerError(f"{what}: column 'code' must be unique; '{dupes.iloc[0]}' appears more than once")
+    _unique_key(out, "code", what)
     for code, geom in zip(out["code"], out.geometry, strict=True):
         if geom is None or geom.is_empty:
             raise LayerError(f"{what}: feature {code}: geometry is empty")
@@ -136,6 +133,27 @@ def check_islands(frame: gpd.GeoDataFrame, *, what: str = "islands") -> gpd.GeoD
     return out
 
 
+def _unique_key(out: gpd.GeoDataFrame, key: str, what: str) -> None:
+    if out[key].isna().any() or (out[key].astype(str).str.strip() == "").any():
+        raise LayerError(f"{what}: column '{key}' must be set on every feature")
+    dupes = out[key][out[key].duplicated()]
+    if len(dupes):
+        raise LayerError(f"{what}: column '{key}' must be unique; '{dupes.iloc[0]}' appears more than once")
+
+
+def _points(out: gpd.GeoDataFrame, key: str, what: str, *, within: tuple[float, float, float, float] | None) -> None:
+    for name, geom in zip(out[key], out.geometry, strict=True):
+        if geom is None or geom.is_empty or geom.geom_type != "Point":
+            raise LayerError(f"{what}: feature {name}: geometry must be a non-empty Point")
+        if within is not None:
+            x0, y0, x1, y1 = within
+            if not (x0 <= geom.x <= x1 and y0 <= geom.y <= y1):
+                raise LayerError(
+                    f"{what}: feature {name}: point ({geom.x:.4f}, {geom.y:.4f}) must lie within lon {x0}..{x1}, "
+                    f"lat {y0}..{y1} (are lon and lat swapped?)"
+                )
+
+
 def check_harbours(frame: gpd.GeoDataFrame, *, what: str = "harbours") -> gpd.GeoDataFrame:
     """Validate a harbours layer: ``slug``, ``name``, ``kind`` (one of HARBOUR_KINDS), ``monitored``, Points.
 
@@ -147,18 +165,51 @@ def check_harbours(frame: gpd.GeoDataFrame, *, what: str = "harbours") -> gpd.Ge
     """
     _require(frame, ("slug", "name", "kind", "monitored"), what)
     out = frame.copy()
-    dupes = out["slug"][out["slug"].duplicated()]
-    if len(dupes):
-        raise LayerError(f"{what}: column 'slug' must be unique; '{dupes.iloc[0]}' appears more than once")
+    _unique_key(out, "slug", what)
     unknown = sorted(set(out["kind"]) - set(HARBOUR_KINDS))
     if unknown:
         raise LayerError(
             f"{what}: column 'kind' has unknown value '{unknown[0]}' (allowed: {', '.join(HARBOUR_KINDS)})"
         )
-    for slug, geom in zip(out["slug"], out.geometry, strict=True):
-        if geom is None or geom.is_empty or geom.geom_type != "Point":
-            raise LayerError(f"{what}: feature {slug}: geometry must be a non-empty Point")
+    _points(out, "slug", what, within=None)
     out["monitored"] = out["monitored"].map(_as_bool(what))
+    if "source" not in out.columns:
+        out["source"] = str(what)
+    return out
+
+
+PATROL_BASE_REACH: Final = (
+    REGENCY_BOUNDS[0] - 1.0,
+    REGENCY_BOUNDS[1] - 1.0,
+    REGENCY_BOUNDS[2] + 1.0,
+    REGENCY_BOUNDS[3] + 1.0,
+)
+"""Where a patrol base may stand: the regency's extent plus one degree (bases on Madura's mainland coast, in
+Situbondo or Banyuwangi patrol Sumenep's waters too)."""
+
+
+def check_patrol_bases(frame: gpd.GeoDataFrame, *, what: str = "patrol bases") -> gpd.GeoDataFrame:
+    """Validate a patrol-bases layer: ``name`` and Points near the regency; ``slug``, ``agency``, ``source`` optional.
+
+    ``slug`` (the key a reload updates by) defaults to the name in lower case with non-alphanumerics as ``-``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> f = gpd.GeoDataFrame({"name": ["Pos Polairud Kalianget"]}, geometry=[shapely.Point(113.94, -7.06)],
+    ...                      crs="EPSG:4326")
+    >>> check_patrol_bases(f)["slug"].iloc[0]
+    'pos-polairud-kalianget'
+    """
+    _require(frame, ("name",), what)
+    out = frame.copy()
+    if out["name"].isna().any() or (out["name"].astype(str).str.strip() == "").any():
+        raise LayerError(f"{what}: column 'name' must be set on every feature")
+    if "slug" not in out.columns:
+        out["slug"] = out["name"].astype(str).str.lower().str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-")
+    _unique_key(out, "slug", what)
+    _points(out, "slug", what, within=PATROL_BASE_REACH)
+    out["agency"] = out["agency"].where(out["agency"].notna(), None) if "agency" in out.columns else None
     if "source" not in out.columns:
         out["source"] = str(what)
     return out

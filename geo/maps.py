@@ -165,13 +165,19 @@ RISK_COLOURS = {"critical": "#b10026", "high": "#fc4e2a", "medium": "#feb24c", "
 
 
 def add_risk_layer(
-    m: folium.Map, segments: gpd.GeoDataFrame, *, kind: str, top: int = 3, note: str | None = None
+    m: folium.Map,
+    segments: gpd.GeoDataFrame,
+    *,
+    kind: str,
+    season: str = "annual",
+    top: int = 3,
+    note: str | None = None,
 ) -> folium.Map:
     """Colour scored segments by class on ``m``, with a legend and a popup of each segment's top reasons.
 
     ``segments``: EPSG:4326 frame with ``id``, ``score``, ``risk_class``, ``contributions`` (dict factor ->
-    score points) and ``model_version``. ``note`` (plain text, for example the model's measured accuracy) is
-    shown under the legend. Returns the same map.
+    score points) and ``model_version``; ``season`` (annual, west, east) is named in the layer and legend.
+    ``note`` (plain text, for example the model's measured accuracy) is shown under the legend. Returns the map.
 
     Examples
     --------
@@ -197,7 +203,7 @@ def add_risk_layer(
     frame["score"] = frame["score"].round(3)
     folium.GeoJson(
         frame.to_json(),
-        name=f"Risiko / Risk ({kind})",
+        name=f"Risiko / Risk ({kind}, {season})",
         style_function=lambda f: {"color": RISK_COLOURS.get(f["properties"]["risk_class"], "#777777"), "weight": 4},
         popup=folium.GeoJsonPopup(
             fields=["id", "risk_class", "score", "reasons", "model_version"],
@@ -210,7 +216,8 @@ def add_risk_layer(
     )
     legend = (
         '<div id="risk-legend" style="position:fixed;bottom:20px;left:20px;z-index:9999;background:white;'
-        f'padding:6px 10px;border:1px solid #999;font:12px sans-serif"><b>Risiko {html.escape(kind)}</b>{items}'
+        f'padding:6px 10px;border:1px solid #999;font:12px sans-serif"><b>Risiko {html.escape(kind)}</b> '
+        f"({html.escape(season)}){items}"
         + (f'<div id="risk-accuracy" style="max-width:260px">{html.escape(note)}</div>' if note else "")
         + "</div>"
     )

@@ -40,8 +40,17 @@ import pandas as pd
 from geo.factors import FACTORS
 from geo.vocabulary import RISK_CLASSES, RISK_KINDS
 
-CODE_VERSION: Final = "1"
-"""Bump when scoring code changes meaning; it enters every model version."""
+
+def _code_version() -> str:
+    digest = hashlib.sha256()
+    for module in ("factors.py", "risk.py", "segmentation.py", "vocabulary.py"):
+        digest.update((Path(__file__).with_name(module)).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CODE_VERSION: Final = _code_version()
+"""SHA-256 of the source of the factors, the models, the segmentation and the vocabularies: it enters every model
+version, so a version changes whenever the code that computes a score does (no bump to forget)."""
 
 CLASS_SHARES: Final = (("critical", 0.05), ("high", 0.15), ("medium", 0.40), ("low", 1.0))
 """Cumulative coastline-length shares at which each class ends (top 5 %, next 10 %, next 25 %, rest)."""
@@ -265,15 +274,19 @@ def fit(
     counts: np.ndarray,
     *,
     lengths_m: np.ndarray,
-    years: float,
+    years: float | np.ndarray,
     kind: str,
     data_cutoff: datetime,
     ridge: float = 0.0,
+    n_segments: int | None = None,
+    method: str = "Poisson GLM (statsmodels), offset log(length_km * years)",
 ) -> FitResult:
     """Estimate weights by a Poisson GLM: ``counts ~ factors`` with offset ``log(length_km * years)``.
 
-    Factors with no variation (for example ``patrol_remoteness`` with no patrol base loaded) get weight 0
-    and are reported as not estimable. ``counts`` may be weighted (non-integer) counts.
+    ``years`` is the exposure time, one number or one per row (a segment x season panel gives each row the
+    years of its season's months). Factors with no variation (for example ``patrol_remoteness`` with no patrol
+    base loaded) get weight 0 and are reported as not estimable. ``counts`` may be weighted (non-integer)
+    counts. ``n_segments`` (reported) defaults to the number of rows.
 
     Raises
     ------
@@ -289,11 +302,12 @@ def fit(
         raise ValueError("counts, lengths_m: must have one value per row of factors")
     if not y.sum() > 0:
         raise ValueError(f"counts: no {kind} incidents to fit before {pd.Timestamp(data_cutoff).date()}")
-    if not years > 0:
+    exposure_years = np.broadcast_to(np.asarray(years, dtype=np.float64), y.shape)
+    if not (exposure_years > 0).all():
         raise ValueError(f"years: must be > 0, got {years!r}")
     usable = [f for f in FACTORS if f in factors.columns and float(factors[f].std()) > 1e-9]
     design = sm.add_constant(factors[usable].to_numpy(dtype=np.float64), has_constant="add")
-    offset = np.log(np.asarray(lengths_m, dtype=np.float64) / 1000.0 * years)
+    offset = np.log(np.asarray(lengths_m, dtype=np.float64) / 1000.0 * exposure_years)
     model = sm.GLM(y, design, family=sm.families.Poisson(), offset=offset)
     res = model.fit() if ridge == 0 else model.fit_regularized(alpha=ridge, L1_wt=0.0)
     params = np.asarray(res.params)
@@ -311,12 +325,14 @@ def fit(
             table.loc[f] = [0.0, np.nan, np.nan, np.nan]
     weights = {f: round(float(table.at[f, "weight"]), 6) for f in FACTORS}  # type: ignore[arg-type]
     fitted = {
-        "method": "Poisson GLM (statsmodels), offset log(length_km * years)",
+        "method": method,
         "data_cutoff": pd.Timestamp(data_cutoff).isoformat(),
         "n_events": round(float(y.sum()), 3),
-        "n_segments": len(y),
+        "n_segments": len(y) if n_segments is None else n_segments,
         "std_err": {n: (None if not np.isfinite(v) else round(float(v), 6)) for n, v in table["std_err"].items()},
         "not_estimable": [f for f in FACTORS if f not in usable],
     }
     config = ModelConfig(kind=kind, intercept=round(float(params[0]), 6), weights=weights, fitted=fitted)
-    return FitResult(config=config, table=table, n_events=float(y.sum()), n_segments=len(y))
+    return FitResult(
+        config=config, table=table, n_events=float(y.sum()), n_segments=len(y) if n_segments is None else n_segments
+    )

@@ -76,6 +76,8 @@ INCIDENT_RISK_KIND: Final = {
 
 # The Indonesian monsoons: the months each blows and the direction it blows FROM (degrees from north).
 # One definition for the risk factors (geo.factors) and the synthetic generator (geo.synthetic).
+SEASONS: Final = ("annual", "west", "east")
+"""What a score is computed for: the year's mean, the west monsoon (Dec-Mar) or the east monsoon (Jun-Sep)."""
 WEST_MONSOON_MONTHS: Final = (12, 1, 2, 3)
 EAST_MONSOON_MONTHS: Final = (6, 7, 8, 9)
 WEST_MONSOON_FROM_DEG: Final = 290.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query
 
@@ -85,3 +85,11 @@ BBoxDep = Annotated[BBox | None, Depends(parse_bbox)]
 IntervalDep = Annotated[Interval | None, Depends(parse_datetime)]
 LimitDep = Annotated[int, Depends(parse_limit)]
 OffsetDep = Annotated[int, Query(ge=0, description="Features to skip")]
+
+SeasonQuery = Annotated[
+    Literal["annual", "west", "east"],
+    Query(
+        description="Season the coast orientation is scored against: the year's mean, west (Dec-Mar) or east "
+        "(Jun-Sep) monsoon"
+    ),
+]

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from app.api.params import SeasonQuery
 from app.deps import MapReader, SessionDep
 from app.services import risk
 
@@ -19,10 +20,12 @@ def list_segments(
     who: MapReader,
     session: SessionDep,
     risk_kind: Annotated[Literal["landing", "tppo"], Query(alias="risk")] = "landing",
+    season: SeasonQuery = "annual",
 ) -> Response:
-    """Coastal segments with the chosen risk kind's score, class, contributions, model version and cut-off
-    (planners, intelligence, admin)."""
-    return Response(risk.segments_geojson(session, kind=risk_kind), media_type=GEOJSON)
+    """Coastal segments with the chosen risk kind's score, class, contributions, model version and cut-off, for
+    the chosen season (``annual``, or the ``west`` / ``east`` monsoon the coast orientation is scored against).
+    Planners, intelligence, admin."""
+    return Response(risk.segments_geojson(session, kind=risk_kind, season=season), media_type=GEOJSON)
 
 
 @router.get("/model")

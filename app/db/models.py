@@ -62,6 +62,7 @@ VesselType = _enum(v.VESSEL_TYPES, "vessel_type")
 UserRole = _enum(v.USER_ROLES, "user_role")
 RiskKind = _enum(v.RISK_KINDS, "risk_kind")
 RiskClass = _enum(v.RISK_CLASSES, "risk_class")
+Season = _enum(v.SEASONS, "season")
 
 
 def _geom(kind: str) -> Geometry:
@@ -108,20 +109,34 @@ class Island(TimestampMixin, Base):
     source: Mapped[str] = mapped_column(Text, nullable=False)
 
 
-class Harbour(TimestampMixin, Base):
-    __tablename__ = "harbours"
-    __table_args__ = _point_checks()
+class PlaceMixin(TimestampMixin):
+    """A named point layer keyed by ``slug`` (harbours, patrol bases), each row citing its source."""
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
-    kind: Mapped[str] = mapped_column(HarbourKind, nullable=False)
-    monitored: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
     geom: Mapped[WKBElement] = mapped_column(_geom("POINT"), nullable=False)
-    island_id: Mapped[int | None] = mapped_column(ForeignKey("islands.id", ondelete="SET NULL"), index=True)
     source: Mapped[str] = mapped_column(Text, nullable=False)
 
+
+class Harbour(PlaceMixin, Base):
+    __tablename__ = "harbours"
+    __table_args__ = _point_checks()
+
+    kind: Mapped[str] = mapped_column(HarbourKind, nullable=False)
+    monitored: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    island_id: Mapped[int | None] = mapped_column(ForeignKey("islands.id", ondelete="SET NULL"), index=True)
+
     island: Mapped[Island | None] = relationship()
+
+
+class PatrolBase(PlaceMixin, Base):
+    """A patrol base (Polairud, KPLP, TNI AL, immigration post ...): the layer users load; empty by default."""
+
+    __tablename__ = "patrol_bases"
+    __table_args__ = _point_checks()
+
+    agency: Mapped[str | None] = mapped_column(String(120))
 
 
 class User(TimestampMixin, Base):
@@ -242,7 +257,7 @@ class SegmentScore(Base):
 
     __tablename__ = "segment_scores"
     __table_args__ = (
-        UniqueConstraint("segment_id", "risk_kind", "model_version"),
+        UniqueConstraint("segment_id", "risk_kind", "model_version", "season"),
         CheckConstraint("score >= 0 AND score <= 1", name="score_unit"),
     )
 
@@ -251,6 +266,7 @@ class SegmentScore(Base):
         ForeignKey("coastal_segments.id", ondelete="CASCADE"), nullable=False, index=True
     )
     risk_kind: Mapped[str] = mapped_column(RiskKind, nullable=False)
+    season: Mapped[str] = mapped_column(Season, nullable=False, server_default=text("'annual'"))
     model_version: Mapped[str] = mapped_column(String(80), nullable=False)
     data_cutoff: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)

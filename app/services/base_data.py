@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
 from app.errors import InvalidInput
-from geo.io import LayerError, check_harbours, check_islands, read_layer
+from geo.io import LayerError, check_harbours, check_islands, check_patrol_bases, read_layer
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DEFAULT_ISLANDS = DATA_DIR / "sumenep_islands.geojson"
@@ -27,6 +27,7 @@ class LoadReport:
     inserted: int
     updated: int
     total: int
+    deleted: int = 0
 
 
 def _read(path: Path, check: Any, what: str) -> gpd.GeoDataFrame:
@@ -44,13 +45,16 @@ def _store(
     *,
     path: Path,
     actor: str,
+    prune: Callable[[Session, list[str]], int] | None = None,
+    key: str = "slug",
 ) -> LoadReport:
-    """Upsert the rows and audit the load when it changed anything."""
+    """Upsert the rows (then ``prune`` the ones not in the file, when given); audit the load if it changed anything."""
     inserted, updated = upsert(session, rows)
-    if inserted or updated:
-        after = {"file": path.name, "inserted": inserted, "updated": updated}
+    deleted = prune(session, [r[key] for r in rows]) if prune is not None else 0
+    if inserted or updated or deleted:
+        after = {"file": path.name, "inserted": inserted, "updated": updated, "deleted": deleted}
         repo.audit(session, actor=actor, action="load", object_type=layer, after=after)
-    return LoadReport(layer, inserted, updated, len(rows))
+    return LoadReport(layer, inserted, updated, len(rows), deleted)
 
 
 def load_islands(session: Session, path: Path = DEFAULT_ISLANDS, *, actor: str = "cli") -> LoadReport:
@@ -89,6 +93,26 @@ def load_harbours(session: Session, path: Path = DEFAULT_HARBOURS, *, actor: str
         for r in frame.itertuples(index=False)
     ]
     return _store(session, "harbours", repo.upsert_harbours, rows, path=path, actor=actor)
+
+
+def load_patrol_bases(session: Session, path: Path, *, replace: bool = False, actor: str = "cli") -> LoadReport:
+    """Load a patrol-bases layer (upsert by slug); with ``replace`` also remove the bases not in the file.
+
+    The layer feeds the ``patrol_remoteness`` factor: re-score (``pesisir score``) after loading.
+    """
+    frame = _read(path, check_patrol_bases, "patrol bases")
+    rows = [
+        {
+            "slug": str(r.slug),
+            "name": str(r.name),
+            "agency": str(r.agency) if isinstance(r.agency, str) and r.agency.strip() else None,
+            "geom": repo.ewkt(r.geometry),
+            "source": str(r.source),
+        }
+        for r in frame.itertuples(index=False)
+    ]
+    prune = repo.delete_patrol_bases_except if replace else None
+    return _store(session, "patrol_bases", repo.upsert_patrol_bases, rows, path=path, actor=actor, prune=prune)
 
 
 def load_base(

@@ -11,7 +11,7 @@ from geo.maps import add_risk_layer, base_map
 ASSETS_URL = "/static/vendor"
 
 
-def render_map(session: Session, *, web_tiles: bool = True, risk_kind: str = "landing") -> str:
+def render_map(session: Session, *, web_tiles: bool = True, risk_kind: str = "landing", season: str = "annual") -> str:
     """The map as one HTML document."""
     m = base_map(
         repo.islands_frame(session),
@@ -20,7 +20,7 @@ def render_map(session: Session, *, web_tiles: bool = True, risk_kind: str = "la
         web_tiles=web_tiles,
         assets_url=ASSETS_URL,
     )
-    scored = risk.scored_segments(session, kind=risk_kind)
+    scored = risk.scored_segments(session, kind=risk_kind, season=season)
     if not scored.empty:
-        add_risk_layer(m, scored, kind=risk_kind, note=risk.accuracy_note(session, kind=risk_kind))
+        add_risk_layer(m, scored, kind=risk_kind, season=season, note=risk.accuracy_note(session, kind=risk_kind))
     return m.get_root().render()

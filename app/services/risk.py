@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,10 +20,10 @@ from app.db.repositories import risk as risk_repo
 from app.errors import InvalidInput, NotFound
 from app.services import base_data
 from geo import evaluation, risk
-from geo.factors import FactorInputs, compute_factors, lanes_frame
+from geo.factors import FactorInputs, compute_factors, lanes_frame, shared_factors
 from geo.io import read_layer
 from geo.segmentation import segment_coast
-from geo.vocabulary import RISK_KINDS
+from geo.vocabulary import RISK_KINDS, SEASONS
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 LAND_BOUNDARIES = base_data.DEFAULT_LAND_BOUNDARIES
@@ -82,6 +83,7 @@ def _inputs(session: Session) -> tuple[gpd.GeoDataFrame, FactorInputs]:
         incidents=risk_repo.incidents_for_model(session),
         landings=risk_repo.landings_for_model(session),
         lanes=lanes_frame(harbours=harbours, shipping=read_layer(SHIPPING_LANES) if SHIPPING_LANES.is_file() else None),
+        patrol_bases=repo.patrol_bases_frame(session),
     )
     return segments, inputs
 
@@ -104,9 +106,24 @@ def _configs(models_dir: Path) -> dict[str, risk.ModelConfig]:
         raise InvalidInput(str(exc)) from None
 
 
+def _seasons(season: str) -> tuple[str, ...]:
+    if season == "all":
+        return SEASONS
+    if season not in SEASONS:
+        raise InvalidInput(f"season: must be one of {', '.join(SEASONS)} or all, got {season!r}")
+    return (season,)
+
+
+def check_season(season: str) -> str:
+    if season not in SEASONS:
+        raise InvalidInput(f"season: must be one of {', '.join(SEASONS)}, got {season!r}")
+    return season
+
+
 @dataclass(frozen=True)
 class ScoreReport:
     kind: str
+    season: str
     model_version: str
     segments: int
     data_cutoff: datetime
@@ -118,23 +135,31 @@ def score(
     *,
     models_dir: Path = risk.MODELS_DIR,
     cutoff: datetime | None = None,
+    season: str = "all",
     progress: Progress = _noop,
 ) -> list[ScoreReport]:
-    """Score every segment for both risk kinds with the configured weights; write ``segment_scores``."""
+    """Score every segment for both risk kinds with the configured weights; write ``segment_scores``.
+
+    ``season`` is ``annual``, ``west`` or ``east`` (the monsoon the coast orientation is scored against), or
+    ``all`` (the default) for the three: the map and the API choose among them.
+    """
+    seasons = _seasons(season)
     configs = _configs(models_dir)
     segments, inputs = _inputs(session)
     when = cutoff or datetime.now(UTC)
     lengths = segments["length_m"].to_numpy(dtype=np.float64)
     reports = []
-    for kind in RISK_KINDS:
-        progress(f"factors for {kind}")
-        factors = compute_factors(segments, inputs, kind=kind, cutoff=when)
+    shared = shared_factors(segments, inputs)
+    for kind, sn in itertools.product(RISK_KINDS, seasons):
+        progress(f"factors for {kind} ({sn})")
+        factors = compute_factors(segments, inputs, kind=kind, cutoff=when, season=sn, shared=shared)
         model = risk.model_for(configs[kind])
         scored = model.score(factors, lengths=lengths, data_cutoff=when)
         rows = [
             {
                 "segment_id": sid,
                 "risk_kind": kind,
+                "season": sn,
                 "model_version": model.version,
                 "data_cutoff": when,
                 "score": float(s),
@@ -145,10 +170,12 @@ def score(
                 segments["id"], scored["score"], scored["risk_class"], scored["contributions"], strict=True
             )
         ]
-        risk_repo.write_scores(session, kind, model.version, rows)
-        progress(f"scored {kind}")
+        risk_repo.write_scores(session, kind, sn, model.version, rows)
+        progress(f"scored {kind} ({sn})")
         counts = scored["risk_class"].value_counts().to_dict()
-        reports.append(ScoreReport(kind, model.version, len(rows), when, {str(k): int(v) for k, v in counts.items()}))
+        reports.append(
+            ScoreReport(kind, sn, model.version, len(rows), when, {str(k): int(v) for k, v in counts.items()})
+        )
     session.flush()
     return reports
 
@@ -206,21 +233,23 @@ def model_info(session: Session, *, models_dir: Path = risk.MODELS_DIR) -> dict[
     }
 
 
-def segments_geojson(session: Session, *, kind: str) -> str:
+def _check_kind(kind: str) -> str:
     if kind not in RISK_KINDS:
         raise InvalidInput(f"risk: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
-    return risk_repo.segments_geojson(session, kind)
+    return kind
 
 
-def scored_segments(session: Session, *, kind: str) -> gpd.GeoDataFrame:
-    if kind not in RISK_KINDS:
-        raise InvalidInput(f"risk: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
-    return risk_repo.scored_segments_frame(session, kind)
+def segments_geojson(session: Session, *, kind: str, season: str = "annual") -> str:
+    return risk_repo.segments_geojson(session, _check_kind(kind), check_season(season))
 
 
-def require_scores(session: Session, kind: str) -> None:
-    if risk_repo.scored_segments_frame(session, kind).empty:
-        raise NotFound(f"no {kind} scores yet; run 'pesisir score'")
+def scored_segments(session: Session, *, kind: str, season: str = "annual") -> gpd.GeoDataFrame:
+    return risk_repo.scored_segments_frame(session, _check_kind(kind), check_season(season))
+
+
+def require_scores(session: Session, kind: str, season: str = "annual") -> None:
+    if risk_repo.scored_segments_frame(session, kind, season).empty:
+        raise NotFound(f"no {kind} scores for season {season} yet; run 'pesisir score'")
 
 
 def accuracy_note(session: Session, *, kind: str) -> str | None:

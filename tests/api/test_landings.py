@@ -229,7 +229,7 @@ def test_new_landing_flags_nearby_scores_which_stay_served_until_rescored(client
 
     assert client.post("/api/v1/scores/refresh", headers=headers["planner"]).status_code == 403
     r = client.post("/api/v1/scores/refresh", headers=headers["intelligence"])
-    assert r.status_code == 200 and r.json() == {"stale": 1, "rescored": 4}  # 2 segments x 2 risk kinds
+    assert r.status_code == 200 and r.json() == {"stale": 1, "rescored": 12}  # 2 segments x 2 kinds x 3 seasons
     assert flags() == {}  # the test version is superseded by the configured model's
     served = client.get("/api/v1/segments", headers=headers["planner"]).json()["features"]
     assert all(f["properties"]["model_version"].startswith("landing-") for f in served)

@@ -120,6 +120,7 @@ def test_cli_segment_score_and_fit_print_their_results(db, scored, monkeypatch):
     assert fit.exit_code == 0, fit.output
     assert "remoteness" in fit.stdout and "not estimable" in fit.stdout  # patrol_remoteness: no bases loaded
     sc = runner.invoke(cli.cli, ["score"])
-    assert sc.exit_code == 0 and "tppo:" in sc.stdout and "critical" in sc.stdout, sc.output
+    assert sc.exit_code == 0 and "critical" in sc.stdout, sc.output
+    assert all(f"{k} ({s}):" in sc.stdout for k in ("landing", "tppo") for s in ("annual", "west", "east"))
     bad = runner.invoke(cli.cli, ["model", "evaluate", "--split", "2031-01-01"])
     assert bad.exit_code != 0 and isinstance(bad.exception, InvalidInput)

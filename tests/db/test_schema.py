@@ -17,6 +17,8 @@ TABLES = {
     "landings",
     "coastal_segments",
     "segment_scores",
+    "model_evaluations",
+    "patrol_bases",
     "users",
     "audit_log",
 }
@@ -56,6 +58,7 @@ def test_upgrade_matches_models_and_downgrades_to_base(empty_db):
         ("incidents", "POINT", 4326),
         ("landings", "POINT", 4326),
         ("coastal_segments", "LINESTRING", 4326),
+        ("patrol_bases", "POINT", 4326),
     }
     assert gist == {t for t, _, _ in geoms}
 

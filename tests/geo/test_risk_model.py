@@ -14,7 +14,7 @@ import shapely
 from scipy.stats import spearmanr
 
 from geo import synthetic
-from geo.evaluation import best_baseline_pai, evaluate_kind, hit_rate, pai
+from geo.evaluation import best_baseline_pai, evaluate_kind, fit_kind, hit_rate, pai, season_months
 from geo.factors import FACTORS, FactorInputs, compute_factors, lanes_frame, midpoints
 from geo.risk import MODELS, ModelConfig, load_config, model_for, parse_config, risk_classes
 from geo.segmentation import segment_coast
@@ -67,6 +67,16 @@ def test_model_version_changes_with_the_weights():
     b = ModelConfig(kind="landing", intercept=0.0, weights={"remoteness": 1.1})
     assert a.version != b.version and a.version == ModelConfig("landing", 0.0, {"remoteness": 1.0}).version
     assert set(MODELS) == {"landing", "tppo"}
+
+
+def test_model_version_changes_with_the_scoring_code(monkeypatch):
+    import geo.risk
+
+    a = ModelConfig(kind="landing", intercept=0.0, weights={"remoteness": 1.0})
+    before = a.version
+    assert len(geo.risk.CODE_VERSION) == 12  # a digest of geo's scoring sources, not a number to bump
+    monkeypatch.setattr(geo.risk, "CODE_VERSION", "edited-code")
+    assert a.version != before
 
 
 @pytest.mark.parametrize(
@@ -142,6 +152,24 @@ def test_model_beats_the_best_baseline_by_a_quarter(acceptance, kind):
     # The minimum is reported (printed with -s); on single seeds the hold-out year is small (~100-150 events),
     # so a seed may tie with the best baseline, but none falls clearly below it.
     assert rows["ratio"].min() >= 0.95, rows
+
+
+def test_the_seasonal_panel_recovers_the_monsoon_effect(sumenep):
+    # The generator's landing surface has log-effect B = 0.6 per unit of -cos(bearing - wind): 2B = 1.2 per unit
+    # of monsoon_shelter. Yearly counts cannot see it (the monsoons blow from opposite sides); the panel can.
+    isl, hb, seg = sumenep
+    borders = gpd.read_file(DATA / "land_boundaries.geojson")
+    assert season_months() == {"west": (12, 1, 2, 3), "east": (6, 7, 8, 9), "calm": (4, 5, 10, 11)}
+    true = 2 * synthetic.SurfaceParams().landing.monsoon_shelter
+    for seed in (0, 1):
+        data = synthetic.generate(isl, hb, seed=seed, n_incidents=800, n_landings=500, land_boundaries=borders)
+        inputs = FactorInputs(isl, hb, data.incidents, data.landings, lanes_frame(harbours=hb))
+        r = fit_kind(seg, inputs, kind="landing", until=SPLIT)
+        row = r.table.loc["monsoon_shelter"]
+        assert row["ci_low"] > 0, row  # detected
+        assert 0.3 * true < row["weight"] < 1.3 * true, row  # of the right size (segment bearings are coarser)
+        assert "monsoon_shelter" not in r.config.fitted["not_estimable"]
+        assert r.n_segments == len(seg)
 
 
 def test_searoute_shipping_lanes_replace_the_schematic_ones(sumenep):

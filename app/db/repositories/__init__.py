@@ -13,13 +13,13 @@ from typing import Any
 import geopandas as gpd
 import psycopg
 import shapely
-from sqlalchemy import Text, func, literal, select, text, tuple_, update
+from sqlalchemy import Text, delete, func, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app.db.models import AuditLog, Harbour, Incident, Island, Landing
+from app.db.models import AuditLog, Harbour, Incident, Island, Landing, PatrolBase
 from geo.crs import WGS84
 
 GEOJSON_DECIMALS = 6  # ~0.1 m: finer than any source we hold
@@ -132,6 +132,11 @@ def harbours_frame(session: Session) -> gpd.GeoDataFrame:
     return _frame(session, select(h.id, h.slug, h.name, h.kind, h.monitored, h.geom).order_by(h.id))
 
 
+def patrol_bases_frame(session: Session) -> gpd.GeoDataFrame:
+    p = PatrolBase
+    return _frame(session, select(p.id, p.slug, p.name, p.agency, p.geom).order_by(p.id))
+
+
 def incidents_frame(session: Session, *, limit: int = 5000) -> gpd.GeoDataFrame:
     """Incidents for display, newest first, without the sensitive narrative."""
     n = Incident
@@ -177,6 +182,17 @@ def upsert_harbours(session: Session, rows: Sequence[Mapping[str, Any]]) -> tupl
         .values(island_id=nearest)
     )
     return counts
+
+
+def upsert_patrol_bases(session: Session, rows: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
+    """Insert or update patrol bases by slug. Returns (inserted, updated)."""
+    return _upsert(session, PatrolBase, rows, key="slug")
+
+
+def delete_patrol_bases_except(session: Session, slugs: Sequence[str]) -> int:
+    """Remove the patrol bases whose slug is not in ``slugs`` (a reload with ``--replace``)."""
+    result: Any = session.execute(delete(PatrolBase).where(PatrolBase.slug.not_in(list(slugs))))
+    return int(result.rowcount or 0)
 
 
 def _upsert(session: Session, model: Any, rows: Sequence[Mapping[str, Any]], *, key: str) -> tuple[int, int]:

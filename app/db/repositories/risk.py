@@ -73,34 +73,34 @@ def landings_for_model(session: Session) -> gpd.GeoDataFrame:
     return _frame(session, stmt)
 
 
-def write_scores(session: Session, kind: str, model_version: str, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Replace this kind's scores under ``model_version``; mark the kind's other versions stale."""
-    session.execute(
-        delete(SegmentScore).where(SegmentScore.risk_kind == kind, SegmentScore.model_version == model_version)
-    )
-    session.execute(
-        update(SegmentScore)
-        .where(SegmentScore.risk_kind == kind, SegmentScore.model_version != model_version)
-        .values(stale=True)
-    )
+def write_scores(
+    session: Session, kind: str, season: str, model_version: str, rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """Replace this kind's and season's scores under ``model_version``; mark its other versions stale."""
+    sc = SegmentScore
+    same = (sc.risk_kind == kind, sc.season == season)
+    session.execute(delete(sc).where(*same, sc.model_version == model_version))
+    session.execute(update(sc).where(*same, sc.model_version != model_version).values(stale=True))
     for start in range(0, len(rows), 1000):
         session.execute(pg_insert(SegmentScore).values(list(rows[start : start + 1000])))
     return len(rows)
 
 
-def _current_scores(kind: str) -> Any:
-    return select(SegmentScore).where(SegmentScore.risk_kind == kind, SegmentScore.stale.is_(False)).subquery()
+def _current_scores(kind: str, season: str) -> Any:
+    sc = SegmentScore
+    return select(sc).where(sc.risk_kind == kind, sc.season == season, sc.stale.is_(False)).subquery()
 
 
-def segments_geojson(session: Session, kind: str) -> str:
+def segments_geojson(session: Session, kind: str, season: str = "annual") -> str:
     s, i = CoastalSegment, Island
-    sc = _current_scores(kind)
+    sc = _current_scores(kind, season)
     props = {
         "island_code": i.code,
         "ordinal": s.ordinal,
         "length_m": s.length_m,
         "seaward_bearing": s.seaward_bearing,
         "risk_kind": sc.c.risk_kind,
+        "season": sc.c.season,
         "score": sc.c.score,
         "risk_class": sc.c.risk_class,
         "contributions": sc.c.contributions,
@@ -117,9 +117,9 @@ def segments_geojson(session: Session, kind: str) -> str:
     return _collection(session, stmt)
 
 
-def scored_segments_frame(session: Session, kind: str) -> gpd.GeoDataFrame:
+def scored_segments_frame(session: Session, kind: str, season: str = "annual") -> gpd.GeoDataFrame:
     s = CoastalSegment
-    sc = _current_scores(kind)
+    sc = _current_scores(kind, season)
     stmt = (
         select(s.id, s.length_m, sc.c.score, sc.c.risk_class, sc.c.contributions, sc.c.model_version, s.geom)
         .join(sc, sc.c.segment_id == s.id)
@@ -131,7 +131,7 @@ def scored_segments_frame(session: Session, kind: str) -> gpd.GeoDataFrame:
 def current_score_versions(session: Session) -> dict[str, tuple[str, datetime]]:
     stmt = (
         select(SegmentScore.risk_kind, SegmentScore.model_version, func.max(SegmentScore.data_cutoff))
-        .where(SegmentScore.stale.is_(False))
+        .where(SegmentScore.stale.is_(False), SegmentScore.season == "annual")
         .group_by(SegmentScore.risk_kind, SegmentScore.model_version)
     )
     return {kind: (version, cutoff) for kind, version, cutoff in session.execute(stmt)}

@@ -1,7 +1,7 @@
 """auth and reports: idempotency keys; audit_log made append-only; segment scores flagged for re-scoring
 
 Revision ID: 0004_auth
-Revises: 0002_risk (0003_patrol once main has it)
+Revises: 0003_patrol
 Create Date: 2026-11-28
 """
 
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_auth"
-# TEMPORARY: chains after 0003_patrol once main has that migration.
-down_revision: str | None = "0002_risk"
+down_revision: str | None = "0003_patrol"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
