@@ -22,7 +22,7 @@ from app.db.cluster import LocalCluster
 from app.db.session import make_sessionmaker, unit_of_work
 from app.deps import get_session
 from app.main import create_app
-from app.services import base_data, demo
+from app.services import base_data, demo, risk
 from app.settings import DatabaseSettings, DemoSettings, ServerSettings, Settings
 
 TEST_DB = "pesisir_test"
@@ -106,6 +106,8 @@ def live_url(cluster: LocalCluster) -> Iterator[str]:
     with unit_of_work(make_sessionmaker(engine)) as s:
         base_data.load_base(s)
         demo.load_demo(s, seed=7)
+        risk.segment(s)
+        risk.score(s, season="annual")
     settings = Settings(database=DatabaseSettings(data_dir=cluster.data_dir, name=name))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
