@@ -356,6 +356,11 @@ def add_risk_layer(
             ],
         ),
     ).add_to(m)
+    _risk_legend(m, words, kind_word, season_word, note)
+    return m
+
+
+def _risk_legend(m: folium.Map, words: dict[str, Any], kind_word: str, season_word: str, note: str | None) -> None:
     items = "".join(
         f'<div><span style="background:{c};display:inline-block;width:14px;height:4px"></span> '
         f"{html.escape(words['classes'][k])}</div>"
@@ -370,6 +375,58 @@ def add_risk_layer(
     )
     m.get_root().html.add_child(Element(legend))  # type: ignore[attr-defined]
     _control_last(m)
+
+
+VECTORGRID_JS = [("vectorgrid", "leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js")]
+
+
+def add_risk_tiles(
+    m: folium.Map,
+    url: str,
+    *,
+    kind: str,
+    season: str = "annual",
+    note: str | None = None,
+    lang: str = "id",
+    assets_url: str,
+    layer: str = "segments",
+) -> folium.Map:
+    """Scored segments as Mapbox vector tiles (Leaflet.VectorGrid) from ``url`` (``{z}/{x}/{y}`` template): for
+    coasts with more segments than one GeoJSON document should carry. Coloured by ``risk_class``; a click shows
+    the segment's island, class, score and model (written by ``app/static/pesisir-map.js`` as text).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> isl = gpd.GeoDataFrame({"code": ["X"], "name": ["Pulau"], "inhabited": [True]},
+    ...                        geometry=[shapely.box(114, -7, 114.1, -6.9)], crs="EPSG:4326")
+    >>> m = add_risk_tiles(base_map(isl, assets_url="/static/vendor"), "/tiles/segments/{z}/{x}/{y}.pbf",
+    ...                    kind="landing", assets_url="/static/vendor")
+    >>> page = m.get_root().render()
+    >>> "L.vectorGrid.protobuf" in page, "/static/vendor/leaflet.vectorgrid/" in page, "risk-legend" in page
+    (True, True, True)
+    """
+    from folium.plugins import VectorGridProtobuf
+
+    words = labels(lang)
+    kind_word = words["kinds_risk"].get(kind, kind)
+    season_word = words["seasons"].get(season, season)
+    colours = json.dumps(RISK_COLOURS)
+    options = (
+        '{"interactive": true, "maxNativeZoom": 16, "getFeatureId": function (f) { return f.properties.id; }, '
+        f'"vectorTileLayerStyles": {{"{layer}": function (p) {{ var c = {colours}; '
+        'return {"color": c[p.risk_class] || "#777777", "weight": 4}; }}}'
+    )
+    tiles = VectorGridProtobuf(url, words["risk_layer"].format(kind=kind_word, season=season_word), options)
+    _local(tiles, VECTORGRID_JS, [], assets_url)
+    tiles.add_to(m)
+    m.get_root().script.add_child(  # type: ignore[attr-defined]
+        Element(
+            'document.addEventListener("DOMContentLoaded", function () { '
+            f"PesisirMap.segmentPopups({tiles.get_name()}, {_safe_json(words)}); }});"
+        )
+    )
+    _risk_legend(m, words, kind_word, season_word, note)
     return m
 
 

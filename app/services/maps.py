@@ -13,11 +13,17 @@ from app.db import repositories as repo
 from app.db.repositories import maps as map_repo
 from app.errors import InvalidParameter
 from app.services import risk
-from geo.maps import add_event_layers, add_risk_layer, base_map, labels
+from geo.maps import add_event_layers, add_risk_layer, add_risk_tiles, base_map, labels
 
 ASSETS_URL = "/static/vendor"
 SCRIPT_URL = "/static/pesisir-map.js"
 WIB = ZoneInfo("Asia/Jakarta")
+
+SEGMENT_GEOJSON_LIMIT: Final = 20_000
+"""Beyond this many coastal segments the map draws them from vector tiles (``/tiles/segments/...``) instead of
+one GeoJSON layer in the page: Sumenep's ~2,000 segments weigh about 1 MB as GeoJSON, so 20,000 would pass the
+page's 3 MB budget."""
+TILE_URL = "/tiles/segments/{{z}}/{{x}}/{{y}}.pbf?risk={kind}&season={season}"
 
 EVENT_LIMIT: Final = 10_000
 """Most incidents, and most landings, drawn on one map (the newest); with the demo data the page stays well
@@ -79,10 +85,14 @@ def render_map(
         assets_url=ASSETS_URL,
         lang=lang,
     )
-    scored = risk.scored_segments(session, kind=risk_kind, season=season)
-    if not scored.empty:
-        note = risk.accuracy_note(session, kind=risk_kind, lang=lang)
-        add_risk_layer(m, scored, kind=risk_kind, season=season, note=note, lang=lang)
+    note = risk.accuracy_note(session, kind=risk_kind, lang=lang)
+    if risk.count_segments(session) > SEGMENT_GEOJSON_LIMIT:
+        url = TILE_URL.format(kind=risk_kind, season=season)
+        add_risk_tiles(m, url, kind=risk_kind, season=season, note=note, lang=lang, assets_url=ASSETS_URL)
+    else:
+        scored = risk.scored_segments(session, kind=risk_kind, season=season)
+        if not scored.empty:
+            add_risk_layer(m, scored, kind=risk_kind, season=season, note=note, lang=lang)
     incidents = (
         map_repo.incident_rows(session, start=start, end=end, narratives=scope.narratives, limit=EVENT_LIMIT)
         if scope.incidents

@@ -247,6 +247,10 @@ def scored_segments(session: Session, *, kind: str, season: str = "annual") -> g
     return risk_repo.scored_segments_frame(session, _check_kind(kind), check_season(season))
 
 
+def count_segments(session: Session) -> int:
+    return risk_repo.count_segments(session)
+
+
 def require_scores(session: Session, kind: str, season: str = "annual") -> None:
     if risk_repo.scored_segments_frame(session, kind, season).empty:
         raise NotFound(f"no {kind} scores for season {season} yet; run 'pesisir score'")

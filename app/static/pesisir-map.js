@@ -173,5 +173,16 @@
     window.pesisirLayers = layers;  // for tests and the curious: counts of what is shown
   }
 
-  window.PesisirMap = { init: init };
+  function segmentPopups(tiles, labels) {
+    // Vector-tile segments: a click shows the segment's properties, written as text.
+    tiles.on("click", function (e) {
+      var p = e.layer.properties || {};
+      L.popup().setLatLng(e.latlng).setContent(popupTable(labels.segment + " " + (p.id || ""), [
+        [labels.island, p.island_name], [labels["class"], labels.classes[p.risk_class] || p.risk_class],
+        [labels.score, p.score], [labels.model, p.model_version], [labels.data_cutoff, p.data_cutoff],
+      ])).openOn(tiles._map);
+    });
+  }
+
+  window.PesisirMap = { init: init, segmentPopups: segmentPopups };
 })();

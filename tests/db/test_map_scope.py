@@ -54,3 +54,16 @@ def test_time_window_limits_the_events(reports):
     assert len(data["incidents"]) < 120
     with pytest.raises(InvalidParameter, match="to: must not be before from"):
         maps.time_window(date(2024, 5, 1), date(2024, 1, 1))
+
+
+def test_a_coast_beyond_the_limit_is_drawn_from_vector_tiles(reports, monkeypatch):
+    from app.services import risk
+
+    risk.segment(reports)
+    risk.score(reports, season="west")
+    html = maps.render_map(reports, web_tiles=False, risk_kind="tppo", season="west")
+    assert "L.vectorGrid.protobuf" not in html and "risk-legend" in html  # ~2,000 segments: one GeoJSON layer
+    monkeypatch.setattr(maps, "SEGMENT_GEOJSON_LIMIT", 100)
+    html = maps.render_map(reports, web_tiles=False, risk_kind="tppo", season="west")
+    assert "L.vectorGrid.protobuf" in html and "/tiles/segments/{z}/{x}/{y}.pbf?risk=tppo&season=west" in html
+    assert "risk-legend" in html
