@@ -5,12 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 LEAFLET=1.9.4
 MARKERCLUSTER=1.5.3
+VECTORGRID=1.3.0
 dest=app/static/vendor
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm pack --silent "leaflet@$LEAFLET" "leaflet.markercluster@$MARKERCLUSTER" >/dev/null)
-rm -rf "$dest/leaflet" "$dest/leaflet.markercluster"
-mkdir -p "$dest/leaflet/images" "$dest/leaflet.markercluster"
+(cd "$work" && npm pack --silent "leaflet@$LEAFLET" "leaflet.markercluster@$MARKERCLUSTER" \
+  "leaflet.vectorgrid@$VECTORGRID" >/dev/null)
+rm -rf "$dest/leaflet" "$dest/leaflet.markercluster" "$dest/leaflet.vectorgrid"
+mkdir -p "$dest/leaflet/images" "$dest/leaflet.markercluster" "$dest/leaflet.vectorgrid"
 tar -xzf "$work/leaflet-$LEAFLET.tgz" -C "$work"
 cp "$work/package/dist/leaflet.js" "$work/package/dist/leaflet.css" "$work/package/LICENSE" "$dest/leaflet/"
 cp "$work/package/dist/images/"*.png "$dest/leaflet/images/"
@@ -18,4 +20,7 @@ rm -rf "$work/package"
 tar -xzf "$work/leaflet.markercluster-$MARKERCLUSTER.tgz" -C "$work"
 cp "$work/package/dist/leaflet.markercluster.js" "$work/package/dist/MarkerCluster.css" \
    "$work/package/dist/MarkerCluster.Default.css" "$work/package/MIT-LICENCE.txt" "$dest/leaflet.markercluster/"
-echo "vendored leaflet $LEAFLET and leaflet.markercluster $MARKERCLUSTER into $dest"
+rm -rf "$work/package"
+tar -xzf "$work/leaflet.vectorgrid-$VECTORGRID.tgz" -C "$work"
+cp "$work/package/dist/Leaflet.VectorGrid.bundled.min.js" "$dest/leaflet.vectorgrid/"
+echo "vendored leaflet $LEAFLET, leaflet.markercluster $MARKERCLUSTER, leaflet.vectorgrid $VECTORGRID into $dest"

@@ -23,7 +23,7 @@ from app.db.session import make_sessionmaker, unit_of_work
 from app.deps import get_session, request_transaction
 from app.main import create_app
 from app.security import Principal, hash_password, issue_token
-from app.services import base_data, demo
+from app.services import base_data, demo, risk
 from app.services import users as user_service
 from app.settings import AuthSettings, DatabaseSettings, DemoSettings, ServerSettings, Settings
 
@@ -31,8 +31,8 @@ TEST_DB = "pesisir_test"
 SECRET = "test-secret-" + "x" * 40
 PASSWORD = "correct horse battery"
 ROLES = ("admin", "intelligence", "harbourmaster", "planner")
-LIVE_PLANNER = "live-planner"
-"""A planner committed in ``live_url``'s database, signing in with ``PASSWORD``."""
+LIVE_USER = "live-intelligence"
+"""An intelligence officer (the map's full scope) committed in ``live_url``'s database, password ``PASSWORD``."""
 
 
 @pytest.fixture(scope="session")
@@ -122,8 +122,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_url(cluster: LocalCluster) -> Iterator[str]:
-    """The real service on a loopback port, on a database of its own with base and demo data committed, and a
-    planner ``LIVE_PLANNER`` (password ``PASSWORD``) to sign in with."""
+    """The real service on a loopback port, on a database of its own with base and demo data committed, and an
+    intelligence officer ``LIVE_USER`` (password ``PASSWORD``) to sign in with."""
     name = "pesisir_browser"
     cluster.create_database(name)
     engine = create_engine(cluster.url(name))
@@ -131,7 +131,9 @@ def live_url(cluster: LocalCluster) -> Iterator[str]:
     with unit_of_work(make_sessionmaker(engine)) as s:
         base_data.load_base(s)
         demo.load_demo(s, seed=7)
-        user_service.create_user(s, username=LIVE_PLANNER, role="planner", harbour=None, password=PASSWORD)
+        risk.segment(s)
+        risk.score(s, season="annual")
+        user_service.create_user(s, username=LIVE_USER, role="intelligence", harbour=None, password=PASSWORD)
     settings = Settings(
         database=DatabaseSettings(data_dir=cluster.data_dir, name=name), auth=AuthSettings(secret_key=SECRET)
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -21,11 +22,27 @@ def show_map(
     tiles: bool = True,
     risk_kind: Annotated[Literal["landing", "tppo"], Query(alias="risk")] = "landing",
     season: SeasonQuery = "annual",
+    lang: Annotated[Literal["id", "en"], Query(description="Bahasa Indonesia (default) or English")] = "id",
+    first: Annotated[date | None, Query(alias="from", description="First day shown (WIB), YYYY-MM-DD")] = None,
+    last: Annotated[date | None, Query(alias="to", description="Last day shown (WIB), YYYY-MM-DD")] = None,
 ) -> Response:
-    """The interactive map with scored segments (planners, intelligence, admin; ``?risk=landing|tppo``,
-    ``?season=annual|west|east``; ``?tiles=false`` drops web tiles). Not signed in: a redirect to the login page."""
+    """The interactive map: scored segments (``?risk=landing|tppo``, ``?season=annual|west|east``), incidents and
+    landings with a time slider (``?from=&to=`` narrows them), labels in ``?lang=id|en``; ``?tiles=false`` drops
+    the optional web tiles. Planners, intelligence and admin, each seeing their role's layers (planners: incidents
+    without narratives, no landings). Not signed in: a redirect to the login page."""
     if who is None:
         return RedirectResponse("/login?next=/map", status_code=303)
     if who.role not in MAP_READERS:
         raise Forbidden(f"the {who.role} role may not see the risk map")
-    return HTMLResponse(maps.render_map(session, web_tiles=tiles, risk_kind=risk_kind, season=season))
+    start, end = maps.time_window(first, last)
+    html = maps.render_map(
+        session,
+        web_tiles=tiles,
+        risk_kind=risk_kind,
+        season=season,
+        lang=lang,
+        start=start,
+        end=end,
+        scope=maps.scope_for(who.role, who.harbour_id),
+    )
+    return HTMLResponse(html)

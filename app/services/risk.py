@@ -247,19 +247,34 @@ def scored_segments(session: Session, *, kind: str, season: str = "annual") -> g
     return risk_repo.scored_segments_frame(session, _check_kind(kind), check_season(season))
 
 
+def count_segments(session: Session) -> int:
+    return risk_repo.count_segments(session)
+
+
 def require_scores(session: Session, kind: str, season: str = "annual") -> None:
     if risk_repo.scored_segments_frame(session, kind, season).empty:
         raise NotFound(f"no {kind} scores for season {season} yet; run 'pesisir score'")
 
 
-def accuracy_note(session: Session, *, kind: str) -> str | None:
+_ACCURACY = {
+    "id": "Akurasi (uji sejak {split}, {n} kejadian): PAI pada 10 % pantai {model:.2f} vs {best:.2f} untuk "
+    "baseline terbaik ({name})",
+    "en": "Accuracy (hold-out from {split}, {n} incidents): PAI at 10 % of coast {model:.2f} vs {best:.2f} for the "
+    "best baseline ({name})",
+}
+
+
+def accuracy_note(session: Session, *, kind: str, lang: str = "en") -> str | None:
     """One line on the latest evaluation of ``kind`` for the map, or None when none is stored."""
     latest = risk_repo.latest_evaluation(session)
     if latest is None or kind not in latest.report.get("kinds", {}):
         return None
     ev = latest.report["kinds"][kind]
     best = max(ev["baselines"].items(), key=lambda kv: kv[1]["pai"]["10%"])
-    return (
-        f"Accuracy (hold-out from {latest.report['split'][:10]}, {ev['n_test']} incidents): PAI at 10 % of coast "
-        f"{ev['model']['pai']['10%']:.2f} vs {best[1]['pai']['10%']:.2f} for the best baseline ({best[0]})"
+    return _ACCURACY.get(lang, _ACCURACY["en"]).format(
+        split=latest.report["split"][:10],
+        n=ev["n_test"],
+        model=ev["model"]["pai"]["10%"],
+        best=best[1]["pai"]["10%"],
+        name=best[0],
     )

@@ -110,8 +110,9 @@ def test_scores_are_kept_per_season_and_served_by_season(db, as_planner, models)
     assert sum(shelter_w[k] != shelter_e[k] for k in shelter_w) > n // 2
     bad = as_planner.get("/api/v1/segments", params={"season": "monsoon"})
     assert bad.status_code == 422 and "season" in bad.text
-    html = as_planner.get("/map", params={"season": "east", "tiles": "false"}).text
-    assert "Risk (landing, east)" in html
+    html = as_planner.get("/map", params={"season": "east", "tiles": "false", "lang": "en"}).text
+    assert "Risk landing (east monsoon)" in html
+    assert "Risiko pendaratan (musim timur)" in as_planner.get("/map", params={"season": "east"}).text
     with pytest.raises(InvalidInput, match="season: must be one of annual, west, east or all"):
         risk.score(db, models_dir=models, season="summer")
 

@@ -52,7 +52,8 @@ def test_map_colours_segments_by_class(as_planner, scored):
 def test_evaluation_is_stored_and_served(db, as_planner, scored):
     _, models = scored
     report = risk.evaluate(db, split="2025-01-01", models_dir=models)
-    assert "PAI at 10 % of coast" in as_planner.get("/map", params={"risk": "tppo", "tiles": "false"}).text
+    assert "PAI pada 10 % pantai" in as_planner.get("/map", params={"risk": "tppo", "tiles": "false"}).text
+    assert "PAI at 10 % of coast" in as_planner.get("/map", params={"risk": "tppo", "lang": "en"}).text
     cli_json = json.loads(json.dumps(report, sort_keys=True))  # what `pesisir model evaluate --json` prints
     body = as_planner.get("/api/v1/model").json()
     assert body["evaluation"] == cli_json

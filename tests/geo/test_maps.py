@@ -39,8 +39,12 @@ def test_map_has_islands_harbours_incidents_and_layer_control(islands):
     m = base_map(islands, harbours, incidents)
     assert isinstance(m, folium.Map)
     html = m.get_root().render()
-    assert "Pulau / Islands" in html and "Gili Kecil" in html
-    assert "Pelabuhan A" in html and "Kejadian / Incidents" in html and "tppo 2024-03-01" in html
+    assert '"Pulau"' in html and "Gili Kecil" in html  # Bahasa Indonesia by default
+    assert "Pelabuhan A" in html and '"Kejadian"' in html and "TPPO 2024-03-01" in html
+    english = base_map(islands, harbours, incidents, lang="en").get_root().render()
+    assert '"Islands"' in english and '"Incidents"' in english and "trafficking (TPPO) 2024-03-01" in english
+    with pytest.raises(ValueError, match="lang: must be one of id, en"):
+        base_map(islands, lang="fr")
     assert "L.control.layers" in html
     assert "openstreetmap" in html.lower()  # optional web tiles, off by default
 

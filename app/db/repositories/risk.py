@@ -118,11 +118,22 @@ def segments_geojson(session: Session, kind: str, season: str = "annual") -> str
 
 
 def scored_segments_frame(session: Session, kind: str, season: str = "annual") -> gpd.GeoDataFrame:
-    s = CoastalSegment
+    s, i = CoastalSegment, Island
     sc = _current_scores(kind, season)
     stmt = (
-        select(s.id, s.length_m, sc.c.score, sc.c.risk_class, sc.c.contributions, sc.c.model_version, s.geom)
+        select(
+            s.id,
+            i.name.label("island_name"),
+            s.length_m,
+            sc.c.score,
+            sc.c.risk_class,
+            sc.c.contributions,
+            sc.c.model_version,
+            sc.c.data_cutoff,
+            s.geom,
+        )
         .join(sc, sc.c.segment_id == s.id)
+        .join(i, s.island_id == i.id)
         .order_by(s.id)
     )
     return _frame(session, stmt)
