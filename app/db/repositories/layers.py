@@ -269,9 +269,13 @@ def tile(session: Session, layer: Layer, risk: str, z: int, x: int, y: int, prop
 
 
 def _mvt_value(col: Any) -> Any:
-    # MVT values are scalars: arrays, JSON, UUIDs and enums travel as text.
+    # MVT values are scalars: arrays travel as JSON text, times as RFC 3339 text, JSON, UUIDs and enums as text.
     name = type(col.type).__name__
-    if name in ("ARRAY", "JSONB", "JSON", "UUID", "Enum"):
+    if name == "ARRAY":
+        return cast(func.to_json(col), String)
+    if name == "DateTime":
+        return func.btrim(cast(func.to_json(col), String), '"')
+    if name in ("JSONB", "JSON", "UUID", "Enum"):
         return cast(col, String)
     return col
 
