@@ -210,6 +210,10 @@ def filtered(layer: Layer, risk: str, filters: Filters) -> tuple[Select[Any], di
     return stmt, cols
 
 
+def _feature(layer: Layer, cols: dict[str, Any], properties: Sequence[str]) -> Any:
+    return feature(layer.id_col, layer.geom, {p: cols[p] for p in properties}).cast(String)
+
+
 def _stream(session: Session, stmt: Select[Any]) -> Iterator[Sequence[Any]]:
     result = session.execute(stmt, execution_options={"yield_per": CHUNK})
     yield from result.partitions()
@@ -220,7 +224,7 @@ def geojson_features(
 ) -> Iterator[list[str]]:
     """Chunks of GeoJSON Feature texts built by PostGIS (RFC 7946), from a server-side cursor."""
     stmt, cols = filtered(layer, risk, filters)
-    f = feature(layer.id_col, layer.geom, {p: cols[p] for p in properties}).cast(String)
+    f = _feature(layer, cols, properties)
     for part in _stream(session, stmt.with_only_columns(f).order_by(layer.id_col)):
         yield [row[0] for row in part]
 
@@ -298,3 +302,22 @@ def extent(session: Session, layer: Layer) -> tuple[list[float] | None, list[str
         ).one()
         temporal = [lo.isoformat() if lo else None, hi.isoformat() if hi else None]
     return spatial, temporal
+
+
+def page(
+    session: Session, layer: Layer, risk: str, filters: Filters, properties: Sequence[str], *, limit: int, offset: int
+) -> tuple[list[str], int]:
+    """One page of GeoJSON Feature texts (stable order: the layer's id), and how many features match in all."""
+    stmt, cols = filtered(layer, risk, filters)
+    matched = int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+    f = _feature(layer, cols, properties)
+    found = session.execute(stmt.with_only_columns(f).order_by(layer.id_col).limit(limit).offset(offset)).scalars()
+    return [str(x) for x in found], matched
+
+
+def one(session: Session, layer: Layer, risk: str, properties: Sequence[str], feature_id: str) -> str | None:
+    """One feature's GeoJSON text, or None."""
+    stmt, cols = filtered(layer, risk, Filters())
+    f = _feature(layer, cols, properties)
+    found = session.execute(stmt.with_only_columns(f).where(layer.id_col == feature_id)).scalar_one_or_none()
+    return None if found is None else str(found)
