@@ -1,5 +1,5 @@
 """Mapbox vector tiles of the published layers, built by PostGIS (``ST_AsMVT``), with the planners' allow-list
-applied to their properties as everywhere else.
+applied to their properties as everywhere else. Times are Unix seconds (UTC), arrays and JSON are JSON text.
 
 An empty tile answers 204 No Content (no body to decode; map clients draw nothing). Tiles carry a strong ETag
 (a hash of the body) and ``Cache-Control: private`` (they are behind the same authorisation as the API)."""

@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Numeric, Select, String, cast, func, literal, literal_column, select
+from sqlalchemy import BigInteger, Integer, Numeric, Select, String, cast, false, func, literal, literal_column, select
 from sqlalchemy.orm import Session
 
 from app.db.models import CoastalSegment, Harbour, Incident, Island, Landing, SegmentScore
@@ -49,6 +49,17 @@ class Layer:
     time_end: Any = None
     kind_col: Any = None  # the column the ``kind`` filter compares (segments: the risk kind picks the scores)
     scored: bool = False
+    key: Any = None  # the indexed column behind ``id_col`` (order and look-ups use it), when id_col is a cast
+
+    @property
+    def order(self) -> Any:
+        return self.id_col if self.key is None else self.key
+
+    def matches(self, feature_id: str) -> Any:
+        """A condition on the indexed key (an integer key only matches digits)."""
+        if self.key is None:
+            return self.id_col == feature_id
+        return self.key == int(feature_id) if feature_id.isdigit() and len(feature_id) < 19 else false()
 
 
 @cache  # one subquery object per kind: the columns and the join must name the same FROM
@@ -143,6 +154,7 @@ LAYERS: dict[str, Layer] = {
             description="Ports, fishing ports, ferry and special terminals, with kind and monitoring status.",
             geometry_type="Point",
             id_col=cast(Harbour.id, String),
+            key=Harbour.id,
             geom=Harbour.geom,
             columns=lambda _: harbour_properties(),
             base=lambda _: select(Harbour.id).select_from(Harbour).outerjoin(Island, Harbour.island_id == Island.id),
@@ -166,6 +178,7 @@ LAYERS: dict[str, Layer] = {
             description="Reported incidents (kind, time window, location precision, counts, review state).",
             geometry_type="Point",
             id_col=cast(Incident.id, String),
+            key=Incident.id,
             geom=Incident.geom,
             columns=_incident_columns,
             base=lambda _: select(Incident.id).select_from(Incident),
@@ -179,6 +192,7 @@ LAYERS: dict[str, Layer] = {
             description="Vessel landings and departures logged by harbourmasters, with suspicion flags.",
             geometry_type="Point",
             id_col=cast(Landing.id, String),
+            key=Landing.id,
             geom=Landing.geom,
             columns=_landing_columns,
             base=lambda _: select(Landing.id).select_from(Landing).outerjoin(Harbour, Landing.harbour_id == Harbour.id),
@@ -225,7 +239,7 @@ def geojson_features(
     """Chunks of GeoJSON Feature texts built by PostGIS (RFC 7946), from a server-side cursor."""
     stmt, cols = filtered(layer, risk, filters)
     f = _feature(layer, cols, properties)
-    for part in _stream(session, stmt.with_only_columns(f).order_by(layer.id_col)):
+    for part in _stream(session, stmt.with_only_columns(f).order_by(layer.order)):
         yield [row[0] for row in part]
 
 
@@ -246,14 +260,16 @@ def rows(
             func.round(cast(func.ST_Y(layer.geom), Numeric), GEOJSON_DECIMALS),
         ],
     }[geometry]
-    stmt = stmt.with_only_columns(layer.id_col, *geoms, *[cols[p] for p in properties]).order_by(layer.id_col)
+    stmt = stmt.with_only_columns(layer.id_col, *geoms, *[cols[p] for p in properties]).order_by(layer.order)
     yield from _stream(session, stmt)
 
 
 def tile(session: Session, layer: Layer, risk: str, z: int, x: int, y: int, properties: Sequence[str]) -> bytes:
     """One Mapbox vector tile of the layer (``ST_AsMVT``); empty bytes when no feature touches it."""
     cols = layer.columns(risk)
-    envelope = func.ST_TileEnvelope(z, x, y)
+    # z/x/y inline (they are checked integers): with bound parameters a prepared statement's generic plan would
+    # compute the envelope for every row instead of once, when planning.
+    envelope = func.ST_TileEnvelope(*(literal(v, Integer, literal_execute=True) for v in (z, x, y)))
     props = [_mvt_value(cols[p]).label(p) for p in properties]
     q = (
         layer.base(risk)
@@ -268,17 +284,17 @@ def tile(session: Session, layer: Layer, risk: str, z: int, x: int, y: int, prop
         .subquery("q")
     )
     stmt = select(func.ST_AsMVT(literal_column("q"), layer.name, MVT_EXTENT, "mvtgeom")).select_from(q)
-    stmt = stmt.where(q.c.mvtgeom.is_not(None))
     return bytes(session.execute(stmt).scalar_one() or b"")
 
 
 def _mvt_value(col: Any) -> Any:
-    # MVT values are scalars: arrays travel as JSON text, times as RFC 3339 text, JSON, UUIDs and enums as text.
+    # MVT values are scalars: arrays travel as JSON text; times as Unix seconds (what a map's time filter
+    # compares, and a third of the cost of formatting text); JSON, UUIDs and enums as text.
     name = type(col.type).__name__
     if name == "ARRAY":
         return cast(func.to_json(col), String)
     if name == "DateTime":
-        return func.btrim(cast(func.to_json(col), String), '"')
+        return cast(func.extract("epoch", col), BigInteger)
     if name in ("JSONB", "JSON", "UUID", "Enum"):
         return cast(col, String)
     return col
@@ -310,14 +326,17 @@ def page(
     """One page of GeoJSON Feature texts (stable order: the layer's id), and how many features match in all."""
     stmt, cols = filtered(layer, risk, filters)
     matched = int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+    # Page the keys first, then build JSON for those rows only: PostgreSQL would otherwise build the features
+    # the OFFSET skips as well, and a deep page would cost as much as the whole table.
+    keys = stmt.with_only_columns(layer.order.label("k")).order_by(layer.order).limit(limit).offset(offset).subquery()
     f = _feature(layer, cols, properties)
-    found = session.execute(stmt.with_only_columns(f).order_by(layer.id_col).limit(limit).offset(offset)).scalars()
-    return [str(x) for x in found], matched
+    found = session.execute(stmt.with_only_columns(f).join(keys, keys.c.k == layer.order).order_by(layer.order))
+    return [str(x) for x in found.scalars()], matched
 
 
 def one(session: Session, layer: Layer, risk: str, properties: Sequence[str], feature_id: str) -> str | None:
     """One feature's GeoJSON text, or None."""
     stmt, cols = filtered(layer, risk, Filters())
     f = _feature(layer, cols, properties)
-    found = session.execute(stmt.with_only_columns(f).where(layer.id_col == feature_id)).scalar_one_or_none()
+    found = session.execute(stmt.with_only_columns(f).where(layer.matches(feature_id))).scalar_one_or_none()
     return None if found is None else str(found)
