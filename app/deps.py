@@ -46,3 +46,5 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 # scope="function": commit before the response is sent, so a client never sees 201 for a write that a crash
 # between response and commit would lose (FastAPI otherwise runs yield-dependency exits after the response).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+# For streamed reads (exports): request scope keeps the session open until the last chunk has been sent.
+StreamingSessionDep = Annotated[Session, Depends(get_session)]

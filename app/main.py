@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__
-from app.api import features, health, mapview, ogc, risk
+from app.api import export, features, health, mapview, ogc, risk, tiles
 from app.db.session import make_engine, make_sessionmaker
 from app.errors import register_error_handlers
 from app.settings import Settings
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     register_error_handlers(application)
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, features, risk, mapview, ogc):
+    for module in (health, features, risk, mapview, ogc, export, tiles):
         application.include_router(module.router)
 
     @application.get("/favicon.ico", include_in_schema=False)

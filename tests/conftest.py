@@ -122,3 +122,31 @@ def live_url(cluster: LocalCluster) -> Iterator[str]:
     server.should_exit = True
     thread.join(timeout=10)
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def published_settings(cluster: LocalCluster) -> Settings:
+    """A database of its own with base and demo data, segments and scores committed once: what the published
+    layers (exports, tiles, OGC API Features) are read from. Tests must not write to it."""
+    from app.services import risk
+
+    name = "pesisir_published"
+    cluster.create_database(name)
+    engine = create_engine(cluster.url(name))
+    try:
+        migrate.upgrade(engine)
+        with unit_of_work(make_sessionmaker(engine)) as s:
+            base_data.load_base(s)
+            demo.load_demo(s, seed=11, n_incidents=300, n_landings=600)
+            risk.segment(s)
+            risk.score(s)
+    finally:
+        engine.dispose()
+    return Settings(database=DatabaseSettings(data_dir=cluster.data_dir, name=name))
+
+
+@pytest.fixture(scope="session")
+def published(published_settings: Settings) -> Iterator[TestClient]:
+    """The HTTP service on the published-layers database (each request its own session, as in production)."""
+    with TestClient(create_app(published_settings)) as c:
+        yield c

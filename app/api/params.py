@@ -1,4 +1,5 @@
-"""Query parameters shared by the feature endpoints: ``bbox``, ``datetime``, ``limit``, ``offset``.
+"""Query parameters shared by the feature endpoints: ``bbox``, ``datetime``, ``limit``, ``offset``, and the
+audience a caller belongs to.
 
 Each parser names the parameter and the rule it broke (400)."""
 
@@ -11,6 +12,8 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query
 
 from app.errors import InvalidParameter
+from app.services import layers
+from app.services.layers import Audience
 
 MAX_LIMIT = 10_000  # tipg's maximum; larger values are clamped, as OGC API Features asks
 DEFAULT_LIMIT = 10
@@ -93,3 +96,13 @@ SeasonQuery = Annotated[
         "(Jun-Sep) monsoon"
     ),
 ]
+
+
+def get_audience() -> Audience:
+    """What the caller may see of the published layers. The single place a user's role becomes an audience:
+    until logins exist (issue 4) every caller is a planner; then this takes the current user and returns
+    ``layers.audience_for(user.role)``."""
+    return layers.audience_for(None)
+
+
+AudienceDep = Annotated[Audience, Depends(get_audience)]
