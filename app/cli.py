@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -405,6 +405,82 @@ def _demo_users(settings: Settings) -> None:
     for login in logins:
         where = f" at {login.harbour}" if login.harbour else ""
         out.print(f"  {login.role:<14} {login.username:<22} password {login.password}{where}")
+
+
+# -- exports ----------------------------------------------------------------------------------------------------
+@cli.command("export")
+def export_cmd(
+    layer: Annotated[str, typer.Argument(help="islands, harbours, segments, incidents or landings.")],
+    out_file: Annotated[Path, typer.Option("--out", help="The file to write (replaced when it exists).")],
+    fmt: Annotated[str, typer.Option("--format", help="geojson, csv or gpkg.")] = "geojson",
+    bbox: Annotated[str | None, typer.Option(help="minLon,minLat,maxLon,maxLat (WGS 84).")] = None,
+    datetime_: Annotated[
+        str | None, typer.Option("--datetime", help="An RFC 3339 instant or interval start/end ('..' open).")
+    ] = None,
+    kind: Annotated[str | None, typer.Option(help="Harbour or incident kind; for segments the risk kind.")] = None,
+    risk_class: Annotated[str | None, typer.Option("--class", help="Segments: low, medium, high or critical.")] = None,
+    min_score: Annotated[float | None, typer.Option(help="Segments: the lowest score, 0 to 1.")] = None,
+    audience: Annotated[
+        str, typer.Option(help="planner (no personal or narrative fields) or full (intelligence, admin).")
+    ] = "planner",
+    season: Annotated[str, typer.Option(help="Segments: annual, west or east monsoon scores.")] = "annual",
+) -> None:
+    """Export a layer as GeoJSON (RFC 7946), CSV or GeoPackage, with its provenance, streamed to a file."""
+    _export(_settings(), layer, fmt, out_file, bbox, datetime_, kind, risk_class, min_score, audience, season)
+
+
+def _export(
+    settings: Settings,
+    layer: str,
+    fmt: str,
+    out_file: Path,
+    bbox: str | None,
+    datetime_: str | None,
+    kind: str | None,
+    risk_class: str | None,
+    min_score: float | None,
+    audience: str,
+    season: str = "annual",
+) -> None:
+    from app.api.params import parse_bbox, parse_datetime
+    from app.errors import InvalidParameter
+    from app.services import export, layers
+
+    if fmt not in export.MEDIA_TYPES:
+        raise InvalidParameter(f"--format: must be one of {', '.join(export.MEDIA_TYPES)}, got '{fmt}'")
+    if audience not in layers.AUDIENCES:
+        raise InvalidParameter(f"--audience: must be one of {', '.join(layers.AUDIENCES)}, got '{audience}'")
+    box, interval = parse_bbox(bbox), parse_datetime(datetime_)
+    partial = out_file.with_name(out_file.name + ".partial")
+
+    def work(session: Any) -> int:
+        result = export.export_layer(
+            session,
+            layer,
+            cast(export.Format, fmt),
+            audience=audience,
+            bbox=box,
+            interval=interval,
+            kind=kind,
+            risk_class=risk_class,
+            min_score=min_score,
+            season=season,
+        )
+        size = 0
+        with out.status(f"Exporting {layer} ...", spinner="dots") as status, partial.open("wb") as f:
+            for chunk in result.chunks:
+                f.write(chunk)
+                size += len(chunk)
+                status.update(f"Exporting {layer} ... {size / 1e6:.1f} MB")
+        return size
+
+    try:
+        size = _in_transaction(settings, work)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(out_file)
+    out.print(f"{layer}: {size / 1e6:.2f} MB of {fmt} written to {out_file} ({audience} audience)")
 
 
 # -- service ----------------------------------------------------------------------------------------------------

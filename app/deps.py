@@ -145,3 +145,7 @@ LandingReader = Annotated[Principal, Depends(require(LANDING_READERS))]
 Reviewer = Annotated[Principal, Depends(require(REVIEWERS))]
 Admin = Annotated[Principal, Depends(require(ADMINS))]
 LimiterDep = Annotated[LoginLimiter, Depends(get_login_limiter)]
+
+
+# For streamed reads (exports): request scope keeps the session open until the last chunk has been sent.
+StreamingSessionDep = Annotated[Session, Depends(get_session)]

@@ -46,7 +46,9 @@ class Hardening:
             await self.app(scope, receive, send)
             return
         started = False
-        cacheable = scope.get("path", "").startswith("/static/")
+        # Static files and vector tiles say how they may be cached (tiles: private, revalidated by ETag); every
+        # other response is no-store.
+        cacheable = scope.get("path", "").startswith(("/static/", "/tiles/"))
 
         async def send_hardened(message: Message) -> None:
             nonlocal started

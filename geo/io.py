@@ -6,12 +6,13 @@ bad file fails with one clear line and nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Final
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 import shapely
 
 from geo.crs import METRIC, REGENCY_BOUNDS, WGS84
@@ -227,3 +228,71 @@ def _as_bool(what: str) -> Callable[[object], bool]:
         return truth[key]
 
     return convert
+
+
+def write_geopackage(
+    frames: Iterable[gpd.GeoDataFrame],
+    path: str | Path,
+    *,
+    layer: str,
+    geometry_type: str,
+    metadata: Mapping[str, str] | None = None,
+    empty: gpd.GeoDataFrame | None = None,
+) -> int:
+    """Write frames, one after another, as one layer of a new GeoPackage; memory holds one frame at a time.
+
+    Parameters
+    ----------
+    frames
+        GeoDataFrames in EPSG:4326 with the same columns and dtypes (the first one fixes the fields' types).
+    path
+        The GeoPackage to create (an existing file is replaced).
+    layer
+        The layer name.
+    geometry_type
+        The layer's geometry type (``"Point"``, ``"LineString"``, ``"MultiPolygon"``, ...).
+    metadata
+        Key/value pairs written as the layer's and the dataset's metadata (GDAL stores them in ``gpkg_metadata``).
+    empty
+        A frame with no rows and the columns, written when ``frames`` yields no row, so the layer still exists.
+
+    Returns
+    -------
+    The number of features written.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely, tempfile, pathlib
+    >>> f = gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(115.4, -6.9)], crs="EPSG:4326")
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "x.gpkg"
+    >>> write_geopackage([f], out, layer="points", geometry_type="Point", metadata={"source": "test"})
+    1
+    """
+    p = Path(path)
+    p.unlink(missing_ok=True)
+    written = 0
+    created = False
+    for i, frame in enumerate(frames):
+        if frame.crs is None or frame.crs != WGS84:
+            raise LayerError(f"{p}: frame {i} must be in {WGS84}, got {frame.crs}")
+        if frame.empty:
+            continue
+        _write(frame, p, layer, geometry_type, metadata, append=created)
+        created = True
+        written += len(frame)
+    if not created and empty is not None:
+        _write(empty, p, layer, geometry_type, metadata, append=False)
+    return written
+
+
+def _write(
+    frame: gpd.GeoDataFrame,
+    p: Path,
+    layer: str,
+    geometry_type: str,
+    metadata: Mapping[str, str] | None,
+    *,
+    append: bool,
+) -> None:
+    meta = {} if append else {"dataset_metadata": dict(metadata or {}), "layer_metadata": dict(metadata or {})}
+    pyogrio.write_dataframe(frame, p, layer=layer, driver="GPKG", geometry_type=geometry_type, append=append, **meta)

@@ -191,3 +191,44 @@ def as_planner(client: TestClient, headers: dict[str, dict[str, str]]) -> TestCl
     """The test client with the planner's bearer token on every request."""
     client.headers.update(headers["planner"])
     return client
+
+
+@pytest.fixture(scope="session")
+def published_settings(cluster: LocalCluster) -> Settings:
+    """A database of its own with base and demo data, segments and scores committed once: what the published
+    layers (exports, tiles, OGC API Features) are read from. Tests must not write to it."""
+    from app.services import risk
+
+    name = "pesisir_published"
+    cluster.create_database(name)
+    engine = create_engine(cluster.url(name))
+    try:
+        migrate.upgrade(engine)
+        with unit_of_work(make_sessionmaker(engine)) as s:
+            base_data.load_base(s)
+            demo.load_demo(s, seed=11, n_incidents=300, n_landings=600)
+            risk.segment(s)
+            risk.score(s)
+            for role in ("planner", "intelligence"):
+                user_service.create_user(s, username=f"pub-{role}", role=role, harbour=None, password=PASSWORD)
+    finally:
+        engine.dispose()
+    return Settings(
+        database=DatabaseSettings(data_dir=cluster.data_dir, name=name), auth=AuthSettings(secret_key=SECRET)
+    )
+
+
+@pytest.fixture(scope="session")
+def published(published_settings: Settings) -> Iterator[TestClient]:
+    """The HTTP service on the published-layers database (each request its own session, as in production),
+    signed in as a planner (``published_token(role)`` gives another role's bearer token)."""
+    with TestClient(create_app(published_settings)) as c:
+        c.headers["Authorization"] = f"Bearer {published_token(c, 'planner')}"
+        yield c
+
+
+def published_token(client: TestClient, role: str) -> str:
+    """A bearer token of the published database's ``pub-<role>`` user, from the real sign-in."""
+    r = client.post("/auth/token", data={"username": f"pub-{role}", "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"])

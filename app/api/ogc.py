@@ -6,12 +6,13 @@ authentication configuration."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from app.api.params import BBoxDep, IntervalDep, LimitDep, OffsetDep
+from app.api.params import AudienceDep, BBoxDep, IntervalDep, LimitDep, OffsetDep
 from app.deps import SessionDep, require
 from app.security import MAP_READERS
 from app.services import ogc
@@ -29,6 +30,12 @@ def _base(request: Request) -> str:
 def landing_page(request: Request) -> dict[str, Any]:
     """Landing page: links to the API description, conformance and collections."""
     return ogc.landing(_base(request))
+
+
+@router.get("/api", response_class=Response, responses={200: {"content": {ogc.OPENAPI30: {}}}})
+def api_description(request: Request) -> Response:
+    """This API (the /ogc part) described in OpenAPI 3.0, as OGC API Features' oas30 conformance class asks."""
+    return Response(json.dumps(ogc.openapi30(request.app.openapi(), _base(request))), media_type=ogc.OPENAPI30)
 
 
 @router.get("/conformance")
@@ -57,17 +64,26 @@ def items(
     bbox: BBoxDep,
     interval: IntervalDep,
     limit: LimitDep,
+    audience: AudienceDep,
     offset: OffsetDep = 0,
 ) -> Response:
     """A page of features, filtered by ``bbox`` and ``datetime``, with ``next`` / ``prev`` links."""
     query = {k: v for k, v in request.query_params.items() if k not in ("limit", "offset")}
     body = ogc.items(
-        session, _base(request), collection_id, bbox=bbox, interval=interval, limit=limit, offset=offset, query=query
+        session,
+        _base(request),
+        collection_id,
+        bbox=bbox,
+        interval=interval,
+        limit=limit,
+        offset=offset,
+        query=query,
+        audience=audience,
     )
     return Response(body, media_type=GEOJSON)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", response_class=Response, responses=_GEO)  # type: ignore[arg-type]
-def item(collection_id: str, feature_id: str, request: Request, session: SessionDep) -> Response:
+def item(collection_id: str, feature_id: str, request: Request, session: SessionDep, audience: AudienceDep) -> Response:
     """One feature."""
-    return Response(ogc.item(session, _base(request), collection_id, feature_id), media_type=GEOJSON)
+    return Response(ogc.item(session, _base(request), collection_id, feature_id, audience=audience), media_type=GEOJSON)

@@ -1,4 +1,5 @@
-"""Query parameters shared by the feature endpoints: ``bbox``, ``datetime``, ``limit``, ``offset``.
+"""Query parameters shared by the feature endpoints: ``bbox``, ``datetime``, ``limit``, ``offset``, and the
+audience a caller belongs to.
 
 Each parser names the parameter and the rule it broke (400)."""
 
@@ -10,7 +11,10 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Query
 
+from app.deps import MapReader
 from app.errors import InvalidParameter
+from app.services import layers
+from app.services.layers import Audience
 
 MAX_LIMIT = 10_000  # tipg's maximum; larger values are clamped, as OGC API Features asks
 DEFAULT_LIMIT = 10
@@ -93,3 +97,12 @@ SeasonQuery = Annotated[
         "(Jun-Sep) monsoon"
     ),
 ]
+
+
+def get_audience(principal: MapReader) -> Audience:
+    """What the caller may see of the published layers (exports, tiles, OGC API Features): signed in as a planner,
+    intelligence officer or admin (else 401 / 403), and ``layers.audience_for`` their role."""
+    return layers.audience_for(principal.role)
+
+
+AudienceDep = Annotated[Audience, Depends(get_audience)]

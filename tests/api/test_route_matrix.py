@@ -46,6 +46,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/ogc/collections/{collection_id}"): _r(401, 200, 200, 403, 200),
     ("GET", "/ogc/collections/{collection_id}/items"): _r(401, 200, 200, 403, 200),
     ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): _r(401, 200, 200, 403, 200),
+    ("GET", "/ogc/api"): _r(401, 200, 200, 403, 200),
+    ("GET", "/api/v1/export/{layer}.{fmt}"): _r(401, 200, 200, 403, 200),
+    ("GET", "/tiles/{layer}/{z}/{x}/{y}.pbf"): _r(401, 200, 200, 403, 200),
     ("POST", "/api/v1/landings"): _r(401, 422, 403, 422, 403),
     ("POST", "/api/v1/landings/batch"): _r(401, 422, 403, 422, 403),
     ("GET", "/api/v1/landings"): _r(401, 200, 200, 200, 403),
@@ -100,6 +103,11 @@ def ids(client, headers):
         "incident_id": inc.json()["id"],
         "collection_id": "islands",
         "feature_id": "35.29.40081",
+        "layer": "islands",
+        "fmt": "geojson",
+        "z": 10,  # Kangean: a tile with islands in it
+        "x": 840,
+        "y": 531,
     }
 
 

@@ -150,3 +150,19 @@ def test_text_typed_into_reports_never_runs(live_url, browser, payload_reports):
         assert any(p[:120] in t for t in opened), p  # shown as text, character for character
     assert page.evaluate("() => window.__pwned") is None
     assert errors == []
+
+
+def test_a_large_coast_comes_as_vector_tiles(live_url, browser, monkeypatch):
+    from app.services import maps
+
+    monkeypatch.setattr(maps, "SEGMENT_GEOJSON_LIMIT", 100)  # Sumenep's ~2,000 segments count as "large"
+    page = browser.new_page(viewport={"width": 1000, "height": 800})
+    errors, external = _watch(page, live_url)
+    tiles: list[int] = []
+    page.on("response", lambda r: tiles.append(r.status) if "/tiles/segments/" in r.url else None)
+    page.goto(f"{live_url}/map?season=annual", wait_until="networkidle")
+    page.wait_for_selector("#risk-legend")
+    assert errors == [] and external == []
+    assert tiles and set(tiles) <= {200, 204} and 200 in tiles  # drawn from /tiles, not from the page
+    labels = page.locator(".leaflet-control-layers label").all_inner_texts()
+    assert any("Risiko pendaratan (tahunan)" in t for t in labels)

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from app.db.models import CoastalSegment, Incident, Island, Landing, ModelEvaluation, SegmentScore
-from app.db.repositories import _collection, _comparable, _frame, feature, literal_column_xmax
+from app.db.repositories import _collection, _comparable, _frame, feature, layers, literal_column_xmax
 
 
 def island_ids_by_code(session: Session) -> dict[str, int]:
@@ -92,29 +92,12 @@ def _current_scores(kind: str, season: str) -> Any:
 
 
 def segments_geojson(session: Session, kind: str, season: str = "annual") -> str:
-    s, i = CoastalSegment, Island
-    sc = _current_scores(kind, season)
-    props = {
-        "island_code": i.code,
-        "ordinal": s.ordinal,
-        "length_m": s.length_m,
-        "seaward_bearing": s.seaward_bearing,
-        "risk_kind": sc.c.risk_kind,
-        "season": sc.c.season,
-        "score": sc.c.score,
-        "risk_class": sc.c.risk_class,
-        "contributions": sc.c.contributions,
-        "model_version": sc.c.model_version,
-        "data_cutoff": sc.c.data_cutoff,
-        "computed_at": sc.c.computed_at,
-    }
-    stmt = (
-        select(feature(s.id, s.geom, props).label("f"))
-        .join(i, s.island_id == i.id)
-        .outerjoin(sc, sc.c.segment_id == s.id)
-        .order_by(s.id)
+    segments = layers.LAYERS["segments"]
+    stmt, cols = layers.filtered(segments, layers.risk_key(kind, season), layers.Filters())
+    return _collection(
+        session,
+        stmt.with_only_columns(feature(segments.id_col, segments.geom, cols).label("f")).order_by(segments.id_col),
     )
-    return _collection(session, stmt)
 
 
 def scored_segments_frame(session: Session, kind: str, season: str = "annual") -> gpd.GeoDataFrame:

@@ -1,0 +1,39 @@
+"""Mapbox vector tiles of the published layers, for layers too large for one GeoJSON document."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import Response
+
+from app.api.params import AudienceDep, SeasonQuery
+from app.deps import SessionDep
+from app.services import tiles
+
+router = APIRouter(tags=["tiles"])
+_MVT = {
+    200: {"content": {tiles.MEDIA_TYPE: {}}, "description": "the tile"},
+    204: {"description": "no feature in this tile"},
+    304: {"description": "the client's copy (If-None-Match) is current"},
+}
+
+
+@router.get("/tiles/{layer}/{z}/{x}/{y}.pbf", response_class=Response, responses=_MVT)  # type: ignore[arg-type]
+def vector_tile(
+    layer: str,
+    z: int,
+    x: int,
+    y: int,
+    session: SessionDep,
+    audience: AudienceDep,
+    risk: Annotated[Literal["landing", "tppo"], Query(description="segments: the risk kind of the scores")] = "landing",
+    season: SeasonQuery = "annual",
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """One web-mercator tile (z/x/y, XYZ scheme) of islands, harbours, segments, incidents or landings."""
+    t = tiles.tile(session, layer, z, x, y, risk=risk, audience=audience, season=season)
+    status = t.status(if_none_match)
+    return Response(
+        t.body if status == 200 else None, status_code=status, media_type=tiles.MEDIA_TYPE, headers=t.headers()
+    )

@@ -1,0 +1,357 @@
+"""SQL of the published layers (islands, harbours, segments with scores, incidents, landings), shared by exports,
+vector tiles and OGC API Features.
+
+Each layer names every property column it has; which of them a caller may see is the service's business
+(``app.services.layers``). Filters use the GiST index (``&&`` on the envelope) and the time columns' btree index.
+Rows stream from a server-side cursor (``yield_per``), so memory stays flat however large the layer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, Numeric, Select, String, cast, false, func, literal, literal_column, select
+from sqlalchemy.orm import Session
+
+from app.db.models import CoastalSegment, Harbour, Incident, Island, Landing, SegmentScore
+from app.db.repositories import GEOJSON_DECIMALS, feature, harbour_properties, island_properties
+
+CHUNK = 2000  # rows fetched per round trip from the server-side cursor
+MVT_EXTENT = 4096
+MVT_BUFFER = 64
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Validated filters; ``None`` means "not filtered on this"."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    interval: tuple[datetime | None, datetime | None] | None = None
+    kind: str | None = None
+    risk_class: str | None = None
+    min_score: float | None = None
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    title: str
+    description: str
+    geometry_type: str
+    id_col: Any
+    geom: Any
+    columns: Callable[[str], dict[str, Any]]  # risk kind -> every property column of the layer
+    base: Callable[[str], Select[Any]]  # risk kind -> the FROM clause with its joins
+    time_start: Any = None
+    time_end: Any = None
+    kind_col: Any = None  # the column the ``kind`` filter compares (segments: the risk kind picks the scores)
+    scored: bool = False
+    key: Any = None  # the indexed column behind ``id_col`` (order and look-ups use it), when id_col is a cast
+
+    @property
+    def order(self) -> Any:
+        return self.id_col if self.key is None else self.key
+
+    def matches(self, feature_id: str) -> Any:
+        """A condition on the indexed key (an integer key only matches digits)."""
+        if self.key is None:
+            return self.id_col == feature_id
+        return self.key == int(feature_id) if feature_id.isdigit() and len(feature_id) < 19 else false()
+
+
+def risk_key(kind: str, season: str = "annual") -> str:
+    """The ``risk`` argument of the layer functions: a risk kind, and for a season other than the year's mean
+    ``<kind>/<season>`` (scores are kept per season; see ``app.services.risk.score``)."""
+    return kind if season == "annual" else f"{kind}/{season}"
+
+
+def _kind_season(risk: str) -> tuple[str, str]:
+    kind, _, season = risk.partition("/")
+    return kind, season or "annual"
+
+
+@cache  # one subquery object per kind and season: the columns and the join must name the same FROM
+def _scores(risk: str) -> Any:
+    s = SegmentScore
+    kind, season = _kind_season(risk)
+    return select(s).where(s.risk_kind == kind, s.season == season, s.stale.is_(False)).subquery("sc")
+
+
+def _segment_columns(risk: str) -> dict[str, Any]:
+    s, i, sc = CoastalSegment, Island, _scores(risk)
+    kind, season = _kind_season(risk)
+    return {
+        "island_code": i.code,
+        "island_name": i.name,
+        "ordinal": s.ordinal,
+        "length_m": s.length_m,
+        "seaward_bearing": s.seaward_bearing,
+        "risk_kind": literal(kind, String),
+        "season": literal(season, String),
+        "score": sc.c.score,
+        "risk_class": sc.c.risk_class,
+        "contributions": sc.c.contributions,
+        "model_version": sc.c.model_version,
+        "data_cutoff": sc.c.data_cutoff,
+        "computed_at": sc.c.computed_at,
+    }
+
+
+def _segment_base(kind: str) -> Select[Any]:
+    s, i, sc = CoastalSegment, Island, _scores(kind)
+    return select(s.id).select_from(s).join(i, s.island_id == i.id).outerjoin(sc, sc.c.segment_id == s.id)
+
+
+def _incident_columns(_: str) -> dict[str, Any]:
+    n = Incident
+    return {
+        "uuid": n.uuid,
+        "kind": n.kind,
+        "occurred_start": n.occurred_start,
+        "occurred_end": n.occurred_end,
+        "precision_m": n.precision_m,
+        "people": n.people,
+        "vessels": n.vessels,
+        "source": n.source,
+        "confidence": n.confidence,
+        "review_state": n.review_state,
+        "review_reason": n.review_reason,
+        "narrative": n.narrative,
+        "synthetic": n.synthetic,
+    }
+
+
+def _landing_columns(_: str) -> dict[str, Any]:
+    ld = Landing
+    return {
+        "client_uuid": ld.client_uuid,
+        "harbour": Harbour.slug,
+        "precision_m": ld.precision_m,
+        "observed_start": ld.observed_start,
+        "observed_end": ld.observed_end,
+        "direction": ld.direction,
+        "vessel_name": ld.vessel_name,
+        "vessel_registration": ld.vessel_registration,
+        "vessel_flag": ld.vessel_flag,
+        "vessel_type": ld.vessel_type,
+        "persons_aboard": ld.persons_aboard,
+        "crew": ld.crew,
+        "foreign_nationals": ld.foreign_nationals,
+        "origin": ld.origin,
+        "suspicion_flags": ld.suspicion_flags,
+        "suspicious": ld.suspicious,
+        "reporter_id": ld.reporter_id,
+        "review_state": ld.review_state,
+        "review_reason": ld.review_reason,
+        "synthetic": ld.synthetic,
+    }
+
+
+LAYERS: dict[str, Layer] = {
+    layer.name: layer
+    for layer in (
+        Layer(
+            name="islands",
+            title="Pulau / Islands",
+            description="Islands of Kabupaten Sumenep and its part of Madura (OpenStreetMap, official codes).",
+            geometry_type="MultiPolygon",
+            id_col=Island.code,
+            geom=Island.geom,
+            columns=lambda _: island_properties(),
+            base=lambda _: select(Island.code).select_from(Island),
+        ),
+        Layer(
+            name="harbours",
+            title="Pelabuhan / Harbours",
+            description="Ports, fishing ports, ferry and special terminals, with kind and monitoring status.",
+            geometry_type="Point",
+            id_col=cast(Harbour.id, String),
+            key=Harbour.id,
+            geom=Harbour.geom,
+            columns=lambda _: harbour_properties(),
+            base=lambda _: select(Harbour.id).select_from(Harbour).outerjoin(Island, Harbour.island_id == Island.id),
+            kind_col=Harbour.kind,
+        ),
+        Layer(
+            name="segments",
+            title="Segmen pantai / Coastal segments",
+            description="Stretches of coast of about 500 m with their risk score and class, factor contributions, "
+            "model version and data cut-off.",
+            geometry_type="LineString",
+            id_col=CoastalSegment.id,
+            geom=CoastalSegment.geom,
+            columns=_segment_columns,
+            base=_segment_base,
+            scored=True,
+        ),
+        Layer(
+            name="incidents",
+            title="Insiden / Incidents",
+            description="Reported incidents (kind, time window, location precision, counts, review state).",
+            geometry_type="Point",
+            id_col=cast(Incident.id, String),
+            key=Incident.id,
+            geom=Incident.geom,
+            columns=_incident_columns,
+            base=lambda _: select(Incident.id).select_from(Incident),
+            time_start=Incident.occurred_start,
+            time_end=Incident.occurred_end,
+            kind_col=Incident.kind,
+        ),
+        Layer(
+            name="landings",
+            title="Pendaratan / Landings",
+            description="Vessel landings and departures logged by harbourmasters, with suspicion flags.",
+            geometry_type="Point",
+            id_col=cast(Landing.id, String),
+            key=Landing.id,
+            geom=Landing.geom,
+            columns=_landing_columns,
+            base=lambda _: select(Landing.id).select_from(Landing).outerjoin(Harbour, Landing.harbour_id == Harbour.id),
+            time_start=Landing.observed_start,
+            time_end=Landing.observed_end,
+        ),
+    )
+}
+
+
+def filtered(layer: Layer, risk: str, filters: Filters) -> tuple[Select[Any], dict[str, Any]]:
+    """The layer's rows for ``risk`` that pass ``filters``, and its property columns (the caller picks)."""
+    stmt, cols = layer.base(risk), layer.columns(risk)
+    if filters.bbox is not None:
+        envelope = func.ST_MakeEnvelope(*filters.bbox, 4326)
+        stmt = stmt.where(layer.geom.op("&&")(envelope)).where(func.ST_Intersects(layer.geom, envelope))
+    if filters.interval is not None and layer.time_start is not None:
+        start, end = filters.interval
+        if end is not None:
+            stmt = stmt.where(layer.time_start <= end)
+        if start is not None:
+            stmt = stmt.where(layer.time_end >= start)
+    if filters.kind is not None and layer.kind_col is not None:
+        stmt = stmt.where(layer.kind_col == filters.kind)
+    if filters.risk_class is not None:
+        stmt = stmt.where(cols["risk_class"] == filters.risk_class)
+    if filters.min_score is not None:
+        stmt = stmt.where(cols["score"] >= filters.min_score)
+    return stmt, cols
+
+
+def _feature(layer: Layer, cols: dict[str, Any], properties: Sequence[str]) -> Any:
+    return feature(layer.id_col, layer.geom, {p: cols[p] for p in properties}).cast(String)
+
+
+def _stream(session: Session, stmt: Select[Any]) -> Iterator[Sequence[Any]]:
+    result = session.execute(stmt, execution_options={"yield_per": CHUNK})
+    yield from result.partitions()
+
+
+def geojson_features(
+    session: Session, layer: Layer, risk: str, filters: Filters, properties: Sequence[str]
+) -> Iterator[list[str]]:
+    """Chunks of GeoJSON Feature texts built by PostGIS (RFC 7946), from a server-side cursor."""
+    stmt, cols = filtered(layer, risk, filters)
+    f = _feature(layer, cols, properties)
+    for part in _stream(session, stmt.with_only_columns(f).order_by(layer.order)):
+        yield [row[0] for row in part]
+
+
+def rows(
+    session: Session, layer: Layer, risk: str, filters: Filters, properties: Sequence[str], *, geometry: str
+) -> Iterator[Sequence[Any]]:
+    """Chunks of rows ``(id, <geometry>, *properties)`` from a server-side cursor.
+
+    ``geometry`` is ``"wkb"`` (RFC 7946 orientation, for GeoPackage), ``"wkt"`` (text, 6 decimals) or ``"lonlat"``
+    (two columns, for points in CSV)."""
+    stmt, cols = filtered(layer, risk, filters)
+    ccw = func.ST_ForcePolygonCCW(layer.geom)
+    geoms: list[Any] = {
+        "wkb": [func.ST_AsBinary(ccw)],
+        "wkt": [func.ST_AsText(ccw, GEOJSON_DECIMALS)],
+        "lonlat": [
+            func.round(cast(func.ST_X(layer.geom), Numeric), GEOJSON_DECIMALS),
+            func.round(cast(func.ST_Y(layer.geom), Numeric), GEOJSON_DECIMALS),
+        ],
+    }[geometry]
+    stmt = stmt.with_only_columns(layer.id_col, *geoms, *[cols[p] for p in properties]).order_by(layer.order)
+    yield from _stream(session, stmt)
+
+
+def tile(session: Session, layer: Layer, risk: str, z: int, x: int, y: int, properties: Sequence[str]) -> bytes:
+    """One Mapbox vector tile of the layer (``ST_AsMVT``); empty bytes when no feature touches it."""
+    cols = layer.columns(risk)
+    # z/x/y inline (they are checked integers): with bound parameters a prepared statement's generic plan would
+    # compute the envelope for every row instead of once, when planning.
+    envelope = func.ST_TileEnvelope(*(literal(v, Integer, literal_execute=True) for v in (z, x, y)))
+    props = [_mvt_value(cols[p]).label(p) for p in properties]
+    q = (
+        layer.base(risk)
+        .with_only_columns(
+            layer.id_col.label("id"),
+            func.ST_AsMVTGeom(func.ST_Transform(layer.geom, 3857), envelope, MVT_EXTENT, MVT_BUFFER, True).label(
+                "mvtgeom"
+            ),
+            *props,
+        )
+        .where(layer.geom.op("&&")(func.ST_Transform(envelope, 4326)))
+        .subquery("q")
+    )
+    stmt = select(func.ST_AsMVT(literal_column("q"), layer.name, MVT_EXTENT, "mvtgeom")).select_from(q)
+    return bytes(session.execute(stmt).scalar_one() or b"")
+
+
+def _mvt_value(col: Any) -> Any:
+    # MVT values are scalars: arrays travel as JSON text; times as Unix seconds (what a map's time filter
+    # compares, and a third of the cost of formatting text); JSON, UUIDs and enums as text.
+    name = type(col.type).__name__
+    if name == "ARRAY":
+        return cast(func.to_json(col), String)
+    if name == "DateTime":
+        return cast(func.extract("epoch", col), BigInteger)
+    if name in ("JSONB", "JSON", "UUID", "Enum"):
+        return cast(col, String)
+    return col
+
+
+def extent(session: Session, layer: Layer) -> tuple[list[float] | None, list[str | None] | None]:
+    """Spatial extent [minx, miny, maxx, maxy] and, for layers with time, the temporal extent."""
+    box = session.execute(
+        layer.base("landing").with_only_columns(
+            func.ST_XMin(func.ST_Extent(layer.geom)),
+            func.ST_YMin(func.ST_Extent(layer.geom)),
+            func.ST_XMax(func.ST_Extent(layer.geom)),
+            func.ST_YMax(func.ST_Extent(layer.geom)),
+        )
+    ).one()
+    spatial = None if box[0] is None else [round(float(v), 6) for v in box]
+    temporal = None
+    if layer.time_start is not None:
+        lo, hi = session.execute(
+            layer.base("landing").with_only_columns(func.min(layer.time_start), func.max(layer.time_end))
+        ).one()
+        temporal = [lo.isoformat() if lo else None, hi.isoformat() if hi else None]
+    return spatial, temporal
+
+
+def page(
+    session: Session, layer: Layer, risk: str, filters: Filters, properties: Sequence[str], *, limit: int, offset: int
+) -> tuple[list[str], int]:
+    """One page of GeoJSON Feature texts (stable order: the layer's id), and how many features match in all."""
+    stmt, cols = filtered(layer, risk, filters)
+    matched = int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+    # Page the keys first, then build JSON for those rows only: PostgreSQL would otherwise build the features
+    # the OFFSET skips as well, and a deep page would cost as much as the whole table.
+    keys = stmt.with_only_columns(layer.order.label("k")).order_by(layer.order).limit(limit).offset(offset).subquery()
+    f = _feature(layer, cols, properties)
+    found = session.execute(stmt.with_only_columns(f).join(keys, keys.c.k == layer.order).order_by(layer.order))
+    return [str(x) for x in found.scalars()], matched
+
+
+def one(session: Session, layer: Layer, risk: str, properties: Sequence[str], feature_id: str) -> str | None:
+    """One feature's GeoJSON text, or None."""
+    stmt, cols = filtered(layer, risk, Filters())
+    f = _feature(layer, cols, properties)
+    found = session.execute(stmt.with_only_columns(f).where(layer.matches(feature_id))).scalar_one_or_none()
+    return None if found is None else str(found)

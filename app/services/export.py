@@ -1,0 +1,185 @@
+"""Exports of the published layers as GeoJSON, CSV or GeoPackage, streamed so memory stays flat with size.
+
+GeoJSON and CSV are produced chunk by chunk from a server-side cursor while they are sent; a GeoPackage is
+written chunk by chunk to a temporary file with pyogrio, then streamed and deleted. Every export carries its
+provenance (generated_at, model_version, data_cutoff): GeoJSON as foreign members, CSV as columns, GeoPackage
+as metadata. ``audience`` picks the properties (``app.services.layers``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from sqlalchemy.orm import Session
+
+from app.db.repositories import layers as repo
+from app.services import layers
+from app.services.layers import Audience, Query
+from geo.crs import WGS84
+from geo.io import write_geopackage
+
+Format = Literal["geojson", "csv", "gpkg"]
+MEDIA_TYPES: dict[str, str] = {
+    "geojson": "application/geo+json",
+    "csv": "text/csv; charset=utf-8",
+    "gpkg": "application/geopackage+sqlite3",
+}
+_FILE_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class Export:
+    filename: str
+    media_type: str
+    chunks: Iterator[bytes]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Content-Disposition": f'attachment; filename="{self.filename}"'}
+
+
+def export_layer(
+    session: Session,
+    layer: str,
+    fmt: Format,
+    *,
+    audience: Audience,
+    bbox: tuple[float, float, float, float] | None = None,
+    interval: tuple[datetime | None, datetime | None] | None = None,
+    kind: str | None = None,
+    risk_class: str | None = None,
+    min_score: float | None = None,
+    season: str = "annual",
+) -> Export:
+    """Validate the filters against the layer (400 naming the parameter), then export it."""
+    q = layers.query(
+        layer, bbox=bbox, interval=interval, kind=kind, risk_class=risk_class, min_score=min_score, season=season
+    )
+    return export(session, q, fmt, audience=audience)
+
+
+def export(session: Session, q: Query, fmt: Format, *, audience: Audience) -> Export:
+    """The layer in ``q`` as ``fmt`` for ``audience``. GeoJSON and CSV chunks read the session as they are
+    consumed, so consume them before the session closes."""
+    props = layers.properties(q.layer, audience)
+    prov = layers.provenance(session, q)
+    name = q.layer.name if not q.layer.scored else f"{q.layer.name}_{q.risk.replace('/', '_')}"
+    writers = {"geojson": _geojson, "csv": _csv, "gpkg": _gpkg}
+    return Export(f"{name}.{fmt}", MEDIA_TYPES[fmt], writers[fmt](session, q, props, prov))
+
+
+def _geojson(session: Session, q: Query, props: list[str], prov: layers.Provenance) -> Iterator[bytes]:
+    # Foreign members first (RFC 7946 §6.1), then the features as PostGIS builds them.
+    head = {"type": "FeatureCollection", "name": q.layer.name, **prov.as_dict()}
+    yield (json.dumps(head)[:-1] + ',"features":[').encode()
+    first = True
+    for chunk in repo.geojson_features(session, q.layer, q.risk, q.filters, props):
+        if chunk:
+            yield (("" if first else ",") + ",".join(chunk)).encode()
+            first = False
+    yield b"]}"
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _csv(session: Session, q: Query, props: list[str], prov: layers.Provenance) -> Iterator[bytes]:
+    points = q.layer.geometry_type == "Point"
+    geometry = "lonlat" if points else "wkt"
+    # Provenance columns on every row; segments already carry their own model_version and data_cutoff.
+    extra = {k: v for k, v in prov.as_dict().items() if k not in props}
+    tail = list(extra.values())
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180
+    writer.writerow(["id", *(["lon", "lat"] if points else ["wkt"]), *props, *extra])
+    for chunk in repo.rows(session, q.layer, q.risk, q.filters, props, geometry=geometry):
+        writer.writerows([*(_cell(v) for v in row), *tail] for row in chunk)
+        yield buf.getvalue().encode()
+        buf.seek(0)
+        buf.truncate()
+    yield buf.getvalue().encode()
+
+
+def _dtypes(q: Query, props: list[str]) -> dict[str, str]:
+    # Column types come from the SQL types, not from each chunk's values: a chunk of NULLs must not make a
+    # text field of a number (GDAL fixes a field's type when the first chunk creates the layer).
+    cols = q.layer.columns(q.risk)
+    out: dict[str, str] = {}
+    for p in props:
+        try:
+            py = cols[p].type.python_type
+        except NotImplementedError:
+            py = str
+        out[p] = {bool: "boolean", int: "Int64", float: "float64", datetime: "datetime64[ms, UTC]"}.get(py, "object")
+    return out
+
+
+def _frame(chunk: Sequence[Any], props: list[str], dtypes: dict[str, str]) -> gpd.GeoDataFrame:
+    frame = pd.DataFrame([[_gpkg_value(v) for v in row[2:]] for row in chunk], columns=props, dtype=object)
+    frame = frame.astype(dtypes)
+    frame.insert(0, "id", [str(row[0]) for row in chunk])
+    geoms = shapely.from_wkb([bytes(row[1]) for row in chunk])
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)
+
+
+def _gpkg_value(value: Any) -> Any:
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _gpkg(session: Session, q: Query, props: list[str], prov: layers.Provenance) -> Iterator[bytes]:
+    tmp = Path(tempfile.mkdtemp(prefix="pesisir-export-"))
+    path = tmp / f"{q.layer.name}.gpkg"
+    chunks = repo.rows(session, q.layer, q.risk, q.filters, props, geometry="wkb")
+    dtypes = _dtypes(q, props)
+    frames = (_frame(chunk, props, dtypes) for chunk in chunks)
+    meta = {k: v or "" for k, v in prov.as_dict().items()}
+    try:
+        write_geopackage(
+            frames,
+            path,
+            layer=q.layer.name,
+            geometry_type=q.layer.geometry_type,
+            metadata=meta,
+            empty=_frame([], props, dtypes),
+        )
+    except BaseException:
+        _remove(tmp)
+        raise
+    return _read_and_remove(path, tmp)
+
+
+def _read_and_remove(path: Path, tmp: Path) -> Iterator[bytes]:
+    try:
+        with path.open("rb") as f:
+            while block := f.read(_FILE_CHUNK):
+                yield block
+    finally:
+        _remove(tmp)
+
+
+def _remove(tmp: Path) -> None:
+    for p in tmp.iterdir():
+        p.unlink()
+    tmp.rmdir()

@@ -1,0 +1,186 @@
+"""Who may see which property of the published layers, the filters they take, and the provenance every copy of
+them carries. Exports, vector tiles and OGC API Features all go through here, so a planner sees the same
+properties whichever way the data leaves."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from sqlalchemy.orm import Session
+
+from app.db.repositories import layers as repo
+from app.db.repositories import risk as risk_repo
+from app.errors import InvalidParameter, NotFound
+from geo.vocabulary import HARBOUR_KINDS, INCIDENT_KINDS, RISK_CLASSES, RISK_KINDS, SEASONS
+
+Audience = Literal["planner", "full"]
+AUDIENCES: tuple[Audience, ...] = ("planner", "full")
+
+# The one allow-list of what planners (and anyone not entitled to more) see, per layer. Personal data
+# (vessel names and registrations, reporters), free text (narratives, review reasons, sources and origins a
+# person typed) and identifiers that lead to them never appear here.
+PLANNER_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "islands": (
+        "code",
+        "name",
+        "official_codes",
+        "official_names",
+        "inhabited",
+        "kecamatan",
+        "area_km2",
+        "official_area_km2",
+        "source",
+    ),
+    "harbours": ("slug", "name", "kind", "monitored", "island_code", "island_name", "source"),
+    "segments": (
+        "island_code",
+        "island_name",
+        "ordinal",
+        "length_m",
+        "seaward_bearing",
+        "risk_kind",
+        "season",
+        "score",
+        "risk_class",
+        "contributions",
+        "model_version",
+        "data_cutoff",
+        "computed_at",
+    ),
+    "incidents": (
+        "kind",
+        "occurred_start",
+        "occurred_end",
+        "precision_m",
+        "people",
+        "vessels",
+        "confidence",
+        "review_state",
+        "synthetic",
+    ),
+    "landings": (
+        "harbour",
+        "precision_m",
+        "observed_start",
+        "observed_end",
+        "direction",
+        "vessel_flag",
+        "vessel_type",
+        "persons_aboard",
+        "crew",
+        "foreign_nationals",
+        "suspicion_flags",
+        "suspicious",
+        "review_state",
+        "synthetic",
+    ),
+}
+
+_KINDS: dict[str, tuple[str, ...]] = {"segments": RISK_KINDS, "harbours": HARBOUR_KINDS, "incidents": INCIDENT_KINDS}
+
+
+def audience_for(role: str | None) -> Audience:
+    """The audience a user's role gets: intelligence and admin see everything, every other role (and nobody
+    logged in) sees the planners' allow-list. The single place a role becomes an audience."""
+    return "full" if role in ("intelligence", "admin") else "planner"
+
+
+def layer(name: str) -> repo.Layer:
+    found = repo.LAYERS.get(name)
+    if found is None:
+        raise NotFound(f"layer '{name}' does not exist (one of: {', '.join(repo.LAYERS)})")
+    return found
+
+
+def properties(layer_: repo.Layer, audience: Audience) -> list[str]:
+    """The properties ``audience`` may see of the layer, in the layer's order."""
+    if audience == "full":
+        return list(layer_.columns(RISK_KINDS[0]))
+    if audience == "planner":
+        return list(PLANNER_PROPERTIES[layer_.name])
+    raise InvalidParameter(f"audience: must be one of {', '.join(AUDIENCES)}, got '{audience}'")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A layer, the risk kind its scores are for, and validated filters."""
+
+    layer: repo.Layer
+    risk: str
+    filters: repo.Filters
+
+
+def query(
+    layer_name: str,
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    interval: tuple[datetime | None, datetime | None] | None = None,
+    kind: str | None = None,
+    risk_class: str | None = None,
+    min_score: float | None = None,
+    season: str = "annual",
+) -> Query:
+    """Check each filter against the layer and name the parameter and the rule it breaks (400).
+
+    ``kind`` is the harbour or incident kind, or for segments the risk kind whose scores they carry;
+    ``season`` (segments) picks the annual, west- or east-monsoon scores."""
+    lay = layer(layer_name)
+    if season not in SEASONS:
+        raise InvalidParameter(f"season: must be one of {', '.join(SEASONS)}, got '{season}'")
+    if season != "annual" and not lay.scored:
+        raise InvalidParameter(f"season: layer '{lay.name}' has no scores; only segments take it")
+    if interval is not None and lay.time_start is None:
+        raise InvalidParameter(f"datetime: layer '{lay.name}' has no time; only incidents and landings take one")
+    if kind is not None:
+        allowed = _KINDS.get(lay.name)
+        if allowed is None:
+            raise InvalidParameter(f"kind: layer '{lay.name}' has no kind; only {', '.join(_KINDS)} take one")
+        if kind not in allowed:
+            raise InvalidParameter(f"kind: must be one of {', '.join(allowed)} for {lay.name}, got '{kind}'")
+    if (risk_class is not None or min_score is not None) and not lay.scored:
+        name = "class" if risk_class is not None else "min_score"
+        raise InvalidParameter(f"{name}: layer '{lay.name}' has no scores; only segments take it")
+    if risk_class is not None and risk_class not in RISK_CLASSES:
+        raise InvalidParameter(f"class: must be one of {', '.join(RISK_CLASSES)}, got '{risk_class}'")
+    if min_score is not None and not (math.isfinite(min_score) and 0 <= min_score <= 1):
+        raise InvalidParameter(f"min_score: must be a number from 0 to 1, got {min_score}")
+    risk = repo.risk_key(kind if lay.scored and kind is not None else RISK_KINDS[0], season)
+    filters = repo.Filters(
+        bbox=bbox,
+        interval=interval,
+        kind=None if lay.scored else kind,
+        risk_class=risk_class,
+        min_score=min_score,
+    )
+    return Query(lay, risk, filters)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    generated_at: str
+    model_version: str | None
+    data_cutoff: str | None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"generated_at": self.generated_at, "model_version": self.model_version, "data_cutoff": self.data_cutoff}
+
+
+def provenance(session: Session, q: Query) -> Provenance:
+    """When this copy was made, and which model version and data cut-off its scores (if any) come from.
+
+    Segments carry their risk kind's model; other layers name every current model (``landing=...; tppo=...``)."""
+    versions = risk_repo.current_score_versions(session)
+    kind = q.risk.partition("/")[0]
+    if q.layer.scored:
+        versions = {k: v for k, v in versions.items() if k == kind}
+    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if not versions:
+        return Provenance(now, None, None)
+    if q.layer.scored:
+        (version, cutoff) = versions[kind]
+        return Provenance(now, version, cutoff.isoformat())
+    model = "; ".join(f"{k}={versions[k][0]}" for k in sorted(versions))
+    return Provenance(now, model, max(c for _, c in versions.values()).isoformat())

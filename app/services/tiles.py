@@ -1,0 +1,66 @@
+"""Mapbox vector tiles of the published layers, built by PostGIS (``ST_AsMVT``), with the planners' allow-list
+applied to their properties as everywhere else. Times are Unix seconds (UTC), arrays and JSON are JSON text.
+
+An empty tile answers 204 No Content (no body to decode; map clients draw nothing). Tiles carry a strong ETag
+(a hash of the body) and ``Cache-Control: private`` (they are behind the same authorisation as the API)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from app.db.repositories import layers as repo
+from app.errors import InvalidParameter
+from app.services import layers
+from app.services.layers import Audience
+
+MAX_ZOOM = 22
+MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+CACHE_CONTROL = "private, max-age=300"
+
+
+@dataclass(frozen=True)
+class Tile:
+    body: bytes
+    etag: str
+
+    def status(self, if_none_match: str | None) -> int:
+        """200 with a body, 204 when empty, 304 when the client's copy (``If-None-Match``) is current."""
+        if if_none_match is not None and self.etag in (t.strip() for t in if_none_match.split(",")):
+            return 304
+        return 200 if self.body else 204
+
+    def headers(self) -> dict[str, str]:
+        return {"ETag": self.etag, "Cache-Control": CACHE_CONTROL}
+
+
+def check_tile(z: int, x: int, y: int) -> None:
+    """Name the coordinate that is off the tile matrix (400)."""
+    if not 0 <= z <= MAX_ZOOM:
+        raise InvalidParameter(f"z: must be from 0 to {MAX_ZOOM}, got {z}")
+    top = (1 << z) - 1
+    for name, value in (("x", x), ("y", y)):
+        if not 0 <= value <= top:
+            raise InvalidParameter(f"{name}: must be from 0 to {top} at zoom {z}, got {value}")
+
+
+def tile(
+    session: Session,
+    layer_name: str,
+    z: int,
+    x: int,
+    y: int,
+    *,
+    risk: str,
+    audience: Audience,
+    season: str = "annual",
+) -> Tile:
+    """One tile of the layer; for segments, ``risk`` and ``season`` pick the scores (score, risk_class) it
+    carries."""
+    lay = layers.layer(layer_name)
+    check_tile(z, x, y)
+    q = layers.query(layer_name, kind=risk if lay.scored else None, season=season if lay.scored else "annual")
+    body = repo.tile(session, q.layer, q.risk, z, x, y, layers.properties(q.layer, audience))
+    return Tile(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')

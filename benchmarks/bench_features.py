@@ -1,0 +1,255 @@
+"""Features per second: Pesisir's OGC API Features items and vector tiles against tipg, the reference PostGIS
+features server, on the same database and the same table (``landings``), in one process tree.
+
+Starts a throwaway PostgreSQL cluster (as the tests do), loads the base layers and synthetic landings, then runs
+both servers (uvicorn, one worker each, no access log) as child processes and asks each, one request at a time
+over a kept-alive connection, for items pages of 10 and 250 features and for the zoom-10 tile over Kangean
+(115.4 E, 6.9 S), alternating the two servers over two rounds and keeping each one's best. Prints features per
+second and the ratio Pesisir / tipg; asserts nothing.
+
+Run: ``.tools/bin/uv sync --frozen --group bench && .venv/bin/python benchmarks/bench_features.py``
+(``--landings N`` for another table size, ``--seconds S`` per measurement).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import mapbox_vector_tile
+import mercantile
+from sqlalchemy import create_engine
+
+from app.db import migrate
+from app.db.cluster import LocalCluster
+from app.db.session import make_sessionmaker, unit_of_work
+from app.services import base_data, demo
+from app.services.layers import PLANNER_PROPERTIES
+
+DB = "bench"
+ROUNDS = 2
+KANGEAN = (115.4, -6.9)
+# The landings columns planners see that live on the table itself (Pesisir adds the harbour's slug by a join).
+PLANNER_COLUMNS = [p for p in PLANNER_PROPERTIES["landings"] if p != "harbour"]
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(name: str, args: list[str], env: dict[str, str], port: int, probe: str) -> Iterator[None]:
+    """A uvicorn child process, ready when ``probe`` answers 200."""
+    log = Path(tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".log")[1])
+    with log.open("w") as out:
+        proc = subprocess.Popen(args, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start:\n{log.read_text()[-3000:]}")
+            try:
+                status, _ = get(port, probe)
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        say(f"  {name} serving on port {port} (pid {proc.pid})")
+        try:
+            yield
+        except Exception:
+            say(f"--- {name}'s log ---\n{log.read_text()[-3000:]}")
+            raise
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.unlink(missing_ok=True)
+
+
+_conns: dict[int, http.client.HTTPConnection] = {}
+
+
+def get(port: int, path: str, *, retry: bool = True) -> tuple[int, bytes]:
+    """GET over a kept-alive connection; a connection the server closed while idle is reopened once."""
+    conn = _conns.get(port)
+    if conn is None:
+        conn = _conns[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", path)
+        r = conn.getresponse()
+        return r.status, r.read()
+    except (http.client.HTTPException, OSError):
+        conn.close()
+        del _conns[port]
+        if retry:
+            return get(port, path, retry=False)
+        raise
+
+
+def measure(port: int, paths: list[str], count: Callable[[bytes], int], seconds: float) -> tuple[float, float, int]:
+    """(features per second, requests per second, features per response) over ``seconds`` of requests.
+
+    Each path's features are counted once, outside the timed loop: decoding is the client's cost, not the server's.
+    """
+    features_of: dict[str, int] = {}
+    for p in paths:  # warm up (pools, plans, catalogue) and count
+        status, body = get(port, p)
+        if status != 200:
+            raise RuntimeError(f"GET {p} -> {status}: {body[:300]!r}")
+        features_of[p] = count(body)
+    features = requests = 0
+    start = time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        path = paths[requests % len(paths)]
+        status, _ = get(port, path)
+        if status != 200:
+            raise RuntimeError(f"GET {path} -> {status}")
+        features += features_of[path]
+        requests += 1
+    return features / elapsed, requests / elapsed, features // max(requests, 1)
+
+
+def geojson_count(body: bytes) -> int:
+    return len(json.loads(body)["features"])
+
+
+def mvt_count(body: bytes) -> int:
+    return sum(len(layer["features"]) for layer in mapbox_vector_tile.decode(body).values())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--landings", type=int, default=20_000, help="synthetic landings to load (the table)")
+    parser.add_argument("--seconds", type=float, default=4.0, help="seconds per measurement")
+    opts = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="pesisir-bench-", dir="/tmp"))
+    tmp.chmod(0o755)
+    cluster = LocalCluster(tmp, dbname=DB, port=free_port())
+    try:
+        say(f"[1/4] starting a throwaway PostgreSQL cluster in {tmp} ...")
+        cluster.init()
+        # tipg (asyncpg) cannot reach a Unix socket through its URL: both servers use TCP on the loopback.
+        with (cluster.pgdata / "postgresql.auto.conf").open("a") as f:
+            f.write("listen_addresses = '127.0.0.1'\n")
+        cluster.start()
+        say(f"[2/4] loading base layers and {opts.landings} synthetic landings ...")
+        engine = create_engine(cluster.url(DB))
+        migrate.upgrade(engine)
+        with unit_of_work(make_sessionmaker(engine)) as s:
+            base_data.load_base(s)
+            demo.load_demo(s, seed=3, n_incidents=200, n_landings=opts.landings)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+        engine.dispose()
+        run(cluster, opts.seconds)
+    finally:
+        say("stopping the cluster ...")
+        cluster.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(cluster: LocalCluster, seconds: float) -> None:
+    py = sys.executable
+    pesisir_port, tipg_port = free_port(), free_port()
+    tcp = f"postgres@127.0.0.1:{cluster.port}/{DB}"
+    pesisir_env = {"PESISIR_DATABASE_URL": f"postgresql+psycopg://{tcp}", "PESISIR_DOCS": "false"}
+    tipg_env = {
+        "DATABASE_URL": f"postgresql://{tcp}",
+        "TIPG_DB_SCHEMAS": '["public"]',
+        "TIPG_DB_TABLES": '["public.landings"]',
+        "TIPG_TABLE_CONFIG__public_landings__PROPERTIES": json.dumps(PLANNER_COLUMNS),
+        "TIPG_MAX_FEATURES_PER_QUERY": "10000",
+    }
+    uvicorn = [
+        py,
+        "-m",
+        "uvicorn",
+        "--host",
+        "127.0.0.1",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--workers",
+        "1",
+    ]
+    tile = mercantile.tile(*KANGEAN, 10)
+    z, x, y = tile.z, tile.x, tile.y
+    say(f"[3/4] starting Pesisir and tipg (tile over Kangean: z{z}/{x}/{y}) ...")
+    with (
+        server(
+            "pesisir",
+            [*uvicorn, "--port", str(pesisir_port), "--factory", "app.main:create_app"],
+            pesisir_env,
+            pesisir_port,
+            "/ogc/collections/landings/items?limit=1",
+        ),
+        server(
+            "tipg",
+            [*uvicorn, "--port", str(tipg_port), "tipg.main:app"],
+            tipg_env,
+            tipg_port,
+            "/collections/public.landings/items?limit=1&f=geojson",
+        ),
+    ):
+        _, body = get(pesisir_port, "/ogc/collections/landings/items?limit=1")
+        matched = json.loads(body)["numberMatched"]
+        cases: list[tuple[str, list[str], list[str], Callable[[bytes], int]]] = []
+        for limit in (10, 250):
+            offsets = range(0, max(1, matched - limit), max(limit, matched // 40))
+            cases.append(
+                (
+                    f"items, limit {limit}",
+                    [f"/ogc/collections/landings/items?limit={limit}&offset={o}" for o in offsets],
+                    [f"/collections/public.landings/items?limit={limit}&offset={o}&f=geojson" for o in offsets],
+                    geojson_count,
+                )
+            )
+        cases.append(
+            (
+                f"tile z{z}/{x}/{y}",
+                [f"/tiles/landings/{z}/{x}/{y}.pbf"],
+                [f"/collections/public.landings/tiles/WebMercatorQuad/{z}/{x}/{y}"],
+                mvt_count,
+            )
+        )
+        say(f"[4/4] measuring, {seconds:.0f} s each, one request at a time ({matched} landings in the table) ...")
+        rows = []
+        for name, ours, theirs, count in cases:
+            best: dict[str, tuple[float, float, int]] = {}
+            for rnd in range(1, ROUNDS + 1):  # alternate, keep each server's best round: less order and noise bias
+                for who, port, paths in (("Pesisir", pesisir_port, ours), ("tipg", tipg_port, theirs)):
+                    say(f"  {name}: {who}, round {rnd}/{ROUNDS} ...")
+                    m = measure(port, paths, count, seconds)
+                    best[who] = max(best.get(who, m), m)
+            rows.append((name, best["Pesisir"], best["tipg"]))
+    say("")
+    say(f"{'case':<20} {'features/response':>17} {'Pesisir feat/s':>15} {'tipg feat/s':>12} {'Pesisir/tipg':>13}")
+    for name, p, t in rows:
+        say(f"{name:<20} {p[2]:>8} / {t[2]:<7} {p[0]:>15,.0f} {t[0]:>12,.0f} {p[0] / t[0]:>12.2f}x")
+    say("(requests/s: " + "; ".join(f"{n}: {p[1]:.0f} vs {t[1]:.0f}" for n, p, t in rows) + ")")
+
+
+if __name__ == "__main__":
+    main()
