@@ -160,7 +160,8 @@ def test_a_large_coast_comes_as_vector_tiles(live_url, browser, monkeypatch):
     errors, external = _watch(page, live_url)
     tiles: list[int] = []
     page.on("response", lambda r: tiles.append(r.status) if "/tiles/segments/" in r.url else None)
-    page.goto(f"{live_url}/map?season=annual", wait_until="networkidle")
+    sign_in(page, live_url, "/map?season=annual")
+    page.wait_for_load_state("networkidle")
     page.wait_for_selector("#risk-legend")
     assert errors == [] and external == []
     assert tiles and set(tiles) <= {200, 204} and 200 in tiles  # drawn from /tiles, not from the page
