@@ -135,7 +135,9 @@ def live_url(cluster: LocalCluster) -> Iterator[str]:
         risk.score(s, season="annual")
         user_service.create_user(s, username=LIVE_USER, role="intelligence", harbour=None, password=PASSWORD)
     settings = Settings(
-        database=DatabaseSettings(data_dir=cluster.data_dir, name=name), auth=AuthSettings(secret_key=SECRET)
+        database=DatabaseSettings(data_dir=cluster.data_dir, name=name),
+        # Browser and GDAL tests all sign in as LIVE_USER within a minute; the login limit has tests of its own.
+        auth=AuthSettings(secret_key=SECRET, login_attempts_per_minute=1000),
     )
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
