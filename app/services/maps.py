@@ -13,7 +13,7 @@ from app.db import repositories as repo
 from app.db.repositories import maps as map_repo
 from app.errors import InvalidParameter
 from app.services import risk
-from geo.maps import add_event_layers, add_risk_layer, add_risk_tiles, base_map, labels
+from geo.maps import add_event_layers, add_risk_layer, add_risk_tiles, base_map
 
 ASSETS_URL = "/static/vendor"
 SCRIPT_URL = "/static/pesisir-map.js"
@@ -76,7 +76,6 @@ def render_map(
     scope: MapScope = FULL_SCOPE,
 ) -> str:
     """The map as one HTML document, its layers limited to ``scope``."""
-    labels(lang)  # validates
     m = base_map(
         repo.islands_frame(session),
         repo.harbours_frame(session),
