@@ -43,7 +43,7 @@ class DatabaseSettings(BaseSettings):
     )
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="PESISIR_DATA_DIR")
     name: str = Field(default="pesisir", validation_alias="PESISIR_DATABASE_NAME")
-    pool_size: int = Field(default=10, ge=1, le=200)
+    pool_size: int = Field(default=20, ge=1, le=200)
     pool_timeout_s: float = Field(default=10.0, gt=0)
 
     @field_validator("url")

@@ -19,8 +19,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.db.repositories import idempotency as keys
+from app.db.repositories import pipelined, scores
 from app.db.repositories import reports as repo
-from app.db.repositories import scores
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, PesisirError, validation_errors
 from app.schemas import (
     BatchItemOut,
@@ -59,7 +59,8 @@ class Outcome:
     status: Literal["created", "duplicate", "invalid"]
     id: int | None = None
     error: PesisirError | None = None
-    row: repo.LandingRow | None = None
+    out: LandingOut | None = None
+    """The stored landing as answered, for created ones."""
 
 
 def _ewkt(lon: float, lat: float) -> str:
@@ -135,8 +136,21 @@ def _values(who: Principal, item: LandingIn, harbour_id: int | None) -> dict[str
     return values
 
 
+def _record(session: Session, who: Principal, outcomes: Sequence[Outcome]) -> None:
+    """Audit the landings just created and flag the scores near them for re-scoring (driver statements with no
+    result to wait for: they may be pipelined)."""
+    created = [(o.id, o.out) for o in outcomes if o.status == "created" and o.out is not None]
+    if created:
+        audit.record_many(
+            session,
+            [audit.entry(who, "create", "landing", id_, after=out.model_dump(mode="json")) for id_, out in created],
+        )
+        scores.mark_stale_near(session, [(out.location.lon, out.location.lat) for _, out in created], STALE_REACH_M)
+
+
 def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> list[Outcome]:
-    """Validate against the database and insert; each item gets its own outcome. No exceptions for bad items."""
+    """Validate against the database and insert; each item gets its own outcome. No exceptions for bad items.
+    The caller then ``_record``s them."""
     outcomes: list[Outcome | None] = [None] * len(items)
     harbours = repo.harbours_by_slug(session) if any(it.harbour for it in items) else {}
     pending: list[tuple[int, LandingIn, int | None]] = []
@@ -167,33 +181,19 @@ def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> lis
     for i, item, _ in ok:
         u = item.client_uuid
         if u in inserted and first[u] == i:
-            outcomes[i] = Outcome("created", inserted[u])
+            row = inserted[u]
+            outcomes[i] = Outcome("created", row[0].id, out=landing_out(row))
             continue
-        landing_id, landing_harbour = existing.get(u) or (inserted[u], who.harbour_id)
+        landing_id, landing_harbour = existing.get(u) or (inserted[u][0].id, who.harbour_id)
         if who.role == HARBOURMASTER and landing_harbour != who.harbour_id:
             outcomes[i] = Outcome("invalid", error=Conflict("client_uuid: already used by another harbour's report"))
         else:
             outcomes[i] = Outcome("duplicate", landing_id)
 
-    created = [o.id for o in outcomes if o is not None and o.status == "created" and o.id is not None]
-    if created:
-        stored = repo.landings_by_id(session, created)
-        by_id = {r[0].id: r for r in stored}
-        for o in outcomes:
-            if o is not None and o.status == "created" and o.id is not None:
-                o.row = by_id.get(o.id)
-        audit.record_many(
-            session,
-            [
-                audit.entry(who, "create", "landing", r[0].id, after=landing_out(r).model_dump(mode="json"))
-                for r in stored
-            ],
-        )
-        scores.mark_stale_near(session, [(r[1], r[2]) for r in stored], STALE_REACH_M)
     return [o if o is not None else Outcome("invalid", error=InvalidInput("unprocessed")) for o in outcomes]
 
 
-def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[Any, int]:
+def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[Any, repo.LandingRow]:
     """All rows in one statement; should the database refuse it, row by row so one bad row fails alone."""
     if len(rows) <= 1:
         return repo.insert_landings(session, rows)  # a refusal fails the request, no savepoint needed
@@ -202,7 +202,7 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[Any, int]:
             return repo.insert_landings(session, rows)
     except DBAPIError:
         pass
-    inserted: dict[Any, int] = {}
+    inserted: dict[Any, repo.LandingRow] = {}
     for row in rows:
         try:
             with session.begin_nested():
@@ -231,11 +231,16 @@ def submit(session: Session, who: Principal, key: str, item: LandingIn) -> Reply
     if outcome.error is not None:
         raise outcome.error
     assert outcome.id is not None
-    row = outcome.row or repo.landing(session, outcome.id)
-    assert row is not None
+    if outcome.out is None:  # a duplicate: the stored landing
+        row = repo.landing(session, outcome.id)
+        assert row is not None
+        outcome.out = landing_out(row)
     status = 201 if outcome.status == "created" else 200
-    body = landing_out(row).model_dump_json()
-    keys.store_response(session, who.id, key, status, body)
+    body = outcome.out.model_dump_json()
+    # What follows the insert (audit row, stale marks, the stored answer) needs no result: one round trip.
+    with pipelined(session):
+        _record(session, who, [outcome])
+        keys.store_response(session, who.id, key, status, body)
     return Reply(status, body, False)
 
 
@@ -260,7 +265,10 @@ def submit_batch(session: Session, who: Principal, raw_items: Sequence[dict[str,
             index.append(i)
         except ValidationError as exc:
             results[i] = BatchItemOut(index=i, client_uuid=uuid_text, status="invalid", error=_error_text(exc))
-    for i, item, outcome in zip(index, parsed, _create(session, who, parsed), strict=True):
+    outcomes = _create(session, who, parsed)
+    with pipelined(session):
+        _record(session, who, outcomes)
+    for i, item, outcome in zip(index, parsed, outcomes, strict=True):
         results[i] = BatchItemOut(
             index=i,
             client_uuid=str(item.client_uuid),

@@ -44,6 +44,20 @@ def driver_cursor(session: Session) -> Iterator[psycopg.Cursor[Any]]:
         raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
 
 
+@contextmanager
+def pipelined(session: Session) -> Iterator[None]:
+    """Statements sent on the session's connection inside this block are queued and sent together (the driver's
+    pipeline mode); reading a result waits for what was sent so far. Errors surface as SQLAlchemy's, as in
+    ``driver_cursor``, at the latest when the block ends."""
+    dbapi = session.connection().connection.driver_connection
+    assert dbapi is not None
+    try:
+        with dbapi.pipeline():
+            yield
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
+
+
 # -- GeoJSON built by PostGIS (RFC 7946: lon/lat, exterior rings counter-clockwise, no crs member) -------------
 def feature(id_col: Any, geom: Any, props: Mapping[str, Any]) -> Any:
     """A GeoJSON Feature built in SQL: RFC 7946 geometry (lon/lat, CCW exteriors) and the given properties."""

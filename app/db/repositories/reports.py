@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from psycopg import sql as psql
+from psycopg.rows import namedtuple_row
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
@@ -70,10 +71,27 @@ def harbours_by_slug(session: Session) -> dict[str, tuple[int, str]]:
     return {slug: (id_, name) for id_, slug, name in session.execute(select(Harbour.id, Harbour.slug, Harbour.name))}
 
 
+LandingRow = tuple[Landing, float, float, str | None]
+
+
 # -- landings -----------------------------------------------------------------------------------------------------
-def insert_landings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[uuid.UUID, int]:
+_LANDING_COLUMNS = [c.name for c in Landing.__table__.columns if c.name != "geom"]
+# What an insert hands back: the stored row as a LandingRow (the landing's columns as attributes, lon, lat and the
+# harbour's slug), so a fresh report is answered and audited without reading it back.
+_RETURNING = psql.SQL(", ").join(
+    [
+        *(psql.Identifier(c) for c in _LANDING_COLUMNS),
+        psql.SQL(
+            "ST_X(geom) AS lon, ST_Y(geom) AS lat,"
+            " (SELECT h.slug FROM harbours h WHERE h.id = landings.harbour_id) AS harbour_slug"
+        ),
+    ]
+)
+
+
+def insert_landings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[uuid.UUID, LandingRow]:
     """Insert rows whose ``client_uuid`` is new (ON CONFLICT DO NOTHING: a concurrent insert of the same UUID waits
-    for the first and then skips). Returns {client_uuid: id} of the rows inserted by this call.
+    for the first and then skips). Returns {client_uuid: stored row} of the rows inserted by this call.
 
     Sent with the driver's pipelined ``executemany`` on the session's own connection (same transaction): one
     short statement prepared once, instead of a multi-row VALUES with thousands of placeholders to render and
@@ -83,17 +101,19 @@ def insert_landings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
     cols = list(rows[0].keys())
     assert set(cols) <= {c.name for c in Landing.__table__.columns}
     query = psql.SQL(
-        "INSERT INTO landings ({cols}) VALUES ({vals}) ON CONFLICT (client_uuid) DO NOTHING RETURNING client_uuid, id"
+        "INSERT INTO landings ({cols}) VALUES ({vals}) ON CONFLICT (client_uuid) DO NOTHING RETURNING {returning}"
     ).format(
         cols=psql.SQL(", ").join(psql.Identifier(c) for c in cols),
         vals=psql.SQL(", ").join(psql.SQL("%s::geometry" if c == "geom" else "%s") for c in cols),
+        returning=_RETURNING,
     )
-    inserted: dict[uuid.UUID, int] = {}
+    inserted: dict[uuid.UUID, LandingRow] = {}
     with driver_cursor(session) as cur:
+        cur.row_factory = namedtuple_row
         cur.executemany(query, [tuple(r[c] for c in cols) for r in rows], returning=True)
         while True:
-            for client_uuid, landing_id in cur.fetchall():
-                inserted[client_uuid] = landing_id
+            for r in cur.fetchall():
+                inserted[r.client_uuid] = cast(LandingRow, (r, r.lon, r.lat, r.harbour_slug))
             if not cur.nextset():
                 break
     return inserted
@@ -113,31 +133,8 @@ def _landing_select() -> Select[Any]:
     )
 
 
-LandingRow = tuple[Landing, float, float, str | None]
-
-
 def _rows(rows: Sequence[Any]) -> list[Any]:
     return [tuple(r) for r in rows]
-
-
-def landings_by_id(session: Session, ids: Sequence[int]) -> list[LandingRow]:
-    """Freshly stored landings, read back as plain rows (no ORM identity map: a batch reads 500 of them)."""
-    if not ids:
-        return []
-    t = Landing.__table__
-    stmt = (
-        select(
-            *[c for c in t.c if c.name != "geom"],
-            func.ST_X(t.c.geom).label("lon"),
-            func.ST_Y(t.c.geom).label("lat"),
-            Harbour.slug.label("harbour_slug"),
-        )
-        .outerjoin(Harbour, t.c.harbour_id == Harbour.id)
-        .where(t.c.id.in_(ids))
-        .order_by(t.c.id)
-    )
-    # The row has the landing's columns as attributes, which is all a LandingRow's first member is used for.
-    return [cast(LandingRow, (r, r.lon, r.lat, r.harbour_slug)) for r in session.execute(stmt)]
 
 
 def landing(

@@ -2,35 +2,40 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import CoastalSegment, SegmentScore
+from app.db.models import SegmentScore
+from app.db.repositories import driver_cursor
+
+# The points as one MULTIPOINT; segments first narrowed by the GiST index on their geometry (a box ``deg`` degrees
+# wider than the points, larger than ``reach_m`` at these latitudes), then measured on the spheroid.
+_MARK_STALE = """
+UPDATE segment_scores SET needs_rescore = true
+WHERE NOT stale AND NOT needs_rescore AND segment_id IN (
+    SELECT s.id FROM coastal_segments s, (SELECT ST_GeomFromText(%(wkt)s, 4326) AS pts) p
+    WHERE s.geom && ST_Expand(p.pts, %(deg)s) AND ST_DWithin(s.geom::geography, p.pts::geography, %(reach)s)
+)
+"""
 
 
-def mark_stale_near(session: Session, points: Sequence[tuple[float, float]], reach_m: float) -> int:
-    """Flag the current scores of every segment within ``reach_m`` metres of any point for re-scoring; returns rows
-    flagged. Flagged scores stay served (``stale`` is another thing: superseded by a newer model version)."""
+def mark_stale_near(session: Session, points: Sequence[tuple[float, float]], reach_m: float) -> None:
+    """Flag the current scores of every segment within ``reach_m`` metres of any point for re-scoring. Flagged
+    scores stay served (``stale`` is another thing: superseded by a newer model version).
+
+    Plain SQL through the driver, and no result to wait for: this runs with every landing report, and may be
+    queued in a pipeline (``repositories.pipelined``)."""
     if not points:
-        return 0
+        return
     wkt = "MULTIPOINT(" + ",".join(f"({lon!r} {lat!r})" for lon, lat in points) + ")"
-    pts = func.ST_GeomFromText(wkt, 4326)
-    near = select(CoastalSegment.id).where(
-        func.ST_DWithin(func.geography(CoastalSegment.geom), func.geography(pts), reach_m)
-    )
-    result = session.execute(
-        update(SegmentScore)
-        .where(
-            SegmentScore.segment_id.in_(near),
-            SegmentScore.stale.is_(False),
-            SegmentScore.needs_rescore.is_(False),
-        )
-        .values(needs_rescore=True)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    # A degree of longitude shrinks with latitude: widen the box for the point furthest from the equator.
+    max_lat = min(89.0, max(abs(lat) for _, lat in points) + 1.0)
+    deg = reach_m / (110_000.0 * math.cos(math.radians(max_lat)))
+    with driver_cursor(session) as cur:
+        cur.execute(_MARK_STALE, {"wkt": wkt, "deg": deg, "reach": reach_m})
 
 
 def count_needing_rescore(session: Session) -> int:
