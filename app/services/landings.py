@@ -216,19 +216,28 @@ def request_hash(item: LandingIn) -> str:
     return hashlib.sha256(item.model_dump_json().encode()).hexdigest()
 
 
+def _replay(prior: keys.Prior, digest: str) -> Reply:
+    if prior.request_hash != digest:
+        raise InvalidInput("Idempotency-Key: already used with a different body")
+    if prior.status_code is None or prior.response_body is None:  # rows from before keys were stored answered
+        raise Conflict("Idempotency-Key: a request with this key is still being processed; retry")
+    return Reply(prior.status_code, prior.response_body, True)
+
+
 def submit(session: Session, who: Principal, key: str, item: LandingIn) -> Reply:
     """Create one landing under an Idempotency-Key. A retry with the same key and body replays the first reply;
-    the same key with another body is refused; the same client UUID under a new key answers the stored landing."""
+    the same key with another body is refused; the same client UUID under a new key answers the stored landing.
+
+    The key is stored with its answer at the end, in the same transaction as the landing. A concurrent request
+    with the same key and body waits on the landing's client UUID, then on the key, and replays the first answer;
+    one with another body fails on the key and rolls back everything it wrote. A first attempt, the common case,
+    costs no extra round trip for the key."""
     digest = request_hash(item)
-    prior = keys.claim(session, who.id, key, digest)
-    if prior is not None:
-        if prior.request_hash != digest:
-            raise InvalidInput("Idempotency-Key: already used with a different body")
-        if prior.status_code is None or prior.response_body is None:
-            raise Conflict("Idempotency-Key: a request with this key is still being processed; retry")
-        return Reply(prior.status_code, prior.response_body, True)
     (outcome,) = _create(session, who, [item])
     if outcome.error is not None:
+        prior = keys.prior(session, who.id, key)
+        if prior is not None and prior.request_hash == digest:
+            return _replay(prior, digest)
         raise outcome.error
     assert outcome.id is not None
     if outcome.out is None:  # a duplicate: the stored landing
@@ -237,10 +246,14 @@ def submit(session: Session, who: Principal, key: str, item: LandingIn) -> Reply
         outcome.out = landing_out(row)
     status = 201 if outcome.status == "created" else 200
     body = outcome.out.model_dump_json()
-    # What follows the insert (audit row, stale marks, the stored answer) needs no result: one round trip.
+    # What follows the insert (audit row, stale marks, the key and its answer): one round trip.
     with pipelined(session):
         _record(session, who, [outcome])
-        keys.store_response(session, who.id, key, status, body)
+        stored = keys.store(session, who.id, key, digest, status, body)
+    if not stored:
+        prior = keys.prior(session, who.id, key)
+        assert prior is not None  # the key exists: that is why it was not stored
+        return _replay(prior, digest)
     return Reply(status, body, False)
 
 

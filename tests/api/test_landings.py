@@ -237,8 +237,8 @@ def test_new_landing_flags_nearby_scores_which_stay_served_until_rescored(client
     assert again.json() == {"stale": 0, "rescored": 0}
 
 
-def test_twenty_concurrent_posts_with_one_key_make_one_row(scratch, settings):
-    """RELIABILITY DL-04 against a committed database: all 20 get 201 with the same id."""
+def _concurrent_posts(scratch, settings, bodies: list[dict]) -> list:
+    """POST every body at once (one thread each) under one Idempotency-Key, against a committed database."""
     from fastapi.testclient import TestClient
 
     from app.db.models import User
@@ -255,15 +255,35 @@ def test_twenty_concurrent_posts_with_one_key_make_one_row(scratch, settings):
         s.flush()
         who = Principal(u.id, name, "admin", None)
     h = {"Authorization": f"Bearer {issue_token(who, SECRET, 900)}", **key()}
+    with TestClient(create_app(settings, engine=engine)) as c, ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(lambda b: c.post(URL, json=b, headers=h), bodies))
+
+
+def _stored(scratch, bodies: list[dict]) -> int:
+    _, engine = scratch
+    uuids = [uuid.UUID(b["client_uuid"]) for b in bodies]
+    with engine.connect() as conn:
+        return conn.execute(
+            select(func.count()).select_from(Landing).where(Landing.client_uuid.in_(uuids))
+        ).scalar_one()
+
+
+def test_twenty_concurrent_posts_with_one_key_make_one_row(scratch, settings):
+    """RELIABILITY DL-04 against a committed database: all 20 get 201 with the same id."""
     body = landing()
-    with TestClient(create_app(settings, engine=engine)) as c, ThreadPoolExecutor(20) as pool:
-        replies = list(pool.map(lambda _: c.post(URL, json=body, headers=h), range(20)))
+    replies = _concurrent_posts(scratch, settings, [body] * 20)
     assert [r.status_code for r in replies] == [201] * 20
     assert len({r.json()["id"] for r in replies}) == 1
-    with engine.connect() as conn:
-        n = conn.execute(
-            select(func.count()).select_from(Landing).where(Landing.client_uuid == uuid.UUID(body["client_uuid"]))
-        ).scalar_one()
-    assert n == 1
+    assert _stored(scratch, [body]) == 1
     assert sum(r.headers.get("idempotent-replayed") == "true" for r in replies) == 19
     json.dumps([r.json() for r in replies])
+
+
+def test_concurrent_posts_with_one_key_and_different_bodies_store_one(scratch, settings):
+    """The key is stored at the end of the landing's transaction: of ten different reports sent at once under one
+    key, one is stored and the other nine are refused and leave nothing behind."""
+    bodies = [landing() for _ in range(10)]
+    replies = _concurrent_posts(scratch, settings, bodies)
+    assert sorted(r.status_code for r in replies) == [201] + [422] * 9
+    assert all("different body" in r.json()["detail"] for r in replies if r.status_code == 422)
+    assert _stored(scratch, bodies) == 1

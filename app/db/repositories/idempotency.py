@@ -1,5 +1,5 @@
-"""Idempotency keys: claim a key (waiting on the unique index while another request holds it), store the
-response, read it back for replays."""
+"""Idempotency keys: store a key with its answer (waiting on the unique index while another request holds it),
+read it back for replays."""
 
 from __future__ import annotations
 
@@ -19,25 +19,22 @@ class Prior(NamedTuple):
 
 
 # Plain SQL through the driver: these run on every landing report, where the ORM's per-statement cost shows.
-_CLAIM = (
-    "INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES (%s, %s, %s)"
+_STORE = (
+    "INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response_body) VALUES (%s, %s, %s, %s, %s)"
     " ON CONFLICT (user_id, key) DO NOTHING RETURNING id"
 )
 _PRIOR = "SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE user_id = %s AND key = %s"
-_STORE = "UPDATE idempotency_keys SET status_code = %s, response_body = %s WHERE user_id = %s AND key = %s"
 
 
-def claim(session: Session, user_id: int, key: str, request_hash: str) -> Prior | None:
-    """Insert the key; None when it is new. When it exists, the stored row (a concurrent request with the same
-    key blocks on the unique index until the first commits or rolls back, then sees its outcome)."""
+def store(session: Session, user_id: int, key: str, request_hash: str, status_code: int, body: str) -> bool:
+    """Store the key with the answer given under it; False when the key was stored before (by a concurrent request
+    with the same key: this waits on the unique index until that one commits or rolls back)."""
     with driver_cursor(session) as cur:
-        if cur.execute(_CLAIM, (user_id, key, request_hash)).fetchone() is not None:
-            return None
+        return cur.execute(_STORE, (user_id, key, request_hash, status_code, body)).fetchone() is not None
+
+
+def prior(session: Session, user_id: int, key: str) -> Prior | None:
+    """The request stored under a key and its answer, if the key was used before."""
+    with driver_cursor(session) as cur:
         row = cur.execute(_PRIOR, (user_id, key)).fetchone()
-    assert row is not None
-    return Prior(*row)
-
-
-def store_response(session: Session, user_id: int, key: str, status_code: int, body: str) -> None:
-    with driver_cursor(session) as cur:
-        cur.execute(_STORE, (status_code, body, user_id, key))
+    return None if row is None else Prior(*row)
