@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from app.db.repositories import audit_log as repo
@@ -19,8 +20,8 @@ def entry(
     object_type: str,
     object_id: object = None,
     *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
+    before: dict[str, Any] | BaseModel | None = None,
+    after: dict[str, Any] | BaseModel | None = None,
     purpose: str | None = None,
 ) -> dict[str, Any]:
     actor, actor_id = (who.username, who.id) if isinstance(who, Principal) else (who, None)

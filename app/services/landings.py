@@ -68,12 +68,14 @@ def _ewkt(lon: float, lat: float) -> str:
 
 
 def landing_out(row: repo.LandingRow) -> LandingOut:
+    """The response for a stored landing. Built without validation (``model_construct``): the values come from the
+    database, whose constraints are stricter than the schema, and a batch builds 500 of them."""
     landing, lon, lat, slug = row
-    return LandingOut(
+    return LandingOut.model_construct(
         id=landing.id,
         client_uuid=landing.client_uuid,
         harbour=slug,
-        location=Point(type="Point", coordinates=(lon, lat)),
+        location=Point.model_construct(type="Point", coordinates=(lon, lat)),
         precision_m=landing.precision_m,
         observed_start=landing.observed_start,
         observed_end=landing.observed_end,
@@ -143,7 +145,7 @@ def _record(session: Session, who: Principal, outcomes: Sequence[Outcome]) -> No
     if created:
         audit.record_many(
             session,
-            [audit.entry(who, "create", "landing", id_, after=out.model_dump(mode="json")) for id_, out in created],
+            [audit.entry(who, "create", "landing", id_, after=out) for id_, out in created],
         )
         scores.mark_stale_near(session, [(out.location.lon, out.location.lat) for _, out in created], STALE_REACH_M)
 

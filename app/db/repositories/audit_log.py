@@ -6,11 +6,26 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from psycopg.types.json import Jsonb
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import AuditLog
 from app.db.repositories import driver_cursor
+
+
+def _jsonb(value: Any) -> Any:
+    """A before/after state for a jsonb column: a dict, or a pydantic model serialised by pydantic's own (compiled)
+    JSON encoder, which a batch of 500 landings needs much less time for than the standard library's."""
+    if value is None:
+        return None
+    if isinstance(value, BaseModel):
+        return Jsonb(value, dumps=_model_json)
+    return Jsonb(value)
+
+
+def _model_json(model: BaseModel) -> str:
+    return model.model_dump_json()
 
 
 def append_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -31,8 +46,8 @@ def append_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
                     r["object_type"],
                     r.get("object_id"),
                     r.get("purpose"),
-                    None if r.get("before") is None else Jsonb(r["before"]),
-                    None if r.get("after") is None else Jsonb(r["after"]),
+                    _jsonb(r.get("before")),
+                    _jsonb(r.get("after")),
                 )
                 for r in rows
             ],

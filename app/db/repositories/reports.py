@@ -12,7 +12,8 @@ from typing import Any, cast
 
 from psycopg import sql as psql
 from psycopg.rows import namedtuple_row
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import ARRAY, Select, func, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from app.db.models import Harbour, Incident, Landing
@@ -42,11 +43,16 @@ _PLACES = text(
     SELECT p.ord, near.name AS island, near.island_m, near.inland_m, hb.name AS harbour, hb.harbour_m
     FROM p
     CROSS JOIN LATERAL (
-        SELECT i.name,
-               ST_Distance(i.geom::geography, p.pt::geography) AS island_m,
-               CASE WHEN ST_Intersects(i.geom, p.pt)
-                    THEN ST_Distance(ST_Boundary(i.geom)::geography, p.pt::geography) ELSE 0 END AS inland_m
+        SELECT i.name, i.geom, ST_Intersects(i.geom, p.pt) AS inside
         FROM islands i ORDER BY i.geom <-> p.pt LIMIT 1
+    ) nearest
+    CROSS JOIN LATERAL (
+        -- One distance on the spheroid per point: to the outline from inside, to the island from outside.
+        SELECT nearest.name,
+               CASE WHEN nearest.inside THEN 0 ELSE ST_Distance(nearest.geom::geography, p.pt::geography) END
+                   AS island_m,
+               CASE WHEN nearest.inside THEN ST_Distance(ST_Boundary(nearest.geom)::geography, p.pt::geography)
+                    ELSE 0 END AS inland_m
     ) near
     LEFT JOIN LATERAL (
         SELECT h.name, ST_Distance(h.geom::geography, p.pt::geography) AS harbour_m FROM harbours h WHERE h.id = p.hid
@@ -89,34 +95,63 @@ _RETURNING = psql.SQL(", ").join(
 )
 
 
+def _array_literal(items: Sequence[str] | None) -> str | None:
+    """A one-dimensional text array literal (unnest cannot carry an array per row: it would flatten them)."""
+    if items is None:
+        return None
+    return "{" + ",".join('"' + str(x).replace("\\", "\\\\").replace('"', '\\"') + '"' for x in items) + "}"
+
+
+def _unnest_insert(table: Any, cols: Sequence[str], conflict: str, returning: psql.Composable) -> psql.Composed:
+    """``INSERT INTO table (cols) SELECT ... FROM unnest(%s::type[], ...) ON CONFLICT (conflict) DO NOTHING
+    RETURNING ...``: a whole batch in one statement with one array parameter per column, parsed and planned once
+    (a multi-row VALUES would have thousands of placeholders; executemany, one statement per row). Arrays travel
+    as text literals and geometries as EWKT text, each cast to the column's type."""
+    dialect = postgresql.dialect()
+    args: list[psql.Composable] = []
+    picks: list[psql.Composable] = []
+    for c in cols:
+        column = table.c[c]
+        sql_type = column.type.compile(dialect=dialect)
+        if isinstance(column.type, ARRAY) or c == "geom":
+            args.append(psql.SQL("%s::text[]"))
+            picks.append(psql.SQL("u.{}::{}").format(psql.Identifier(c), psql.SQL(sql_type)))
+        else:
+            args.append(psql.SQL("%s::{}[]").format(psql.SQL(sql_type)))
+            picks.append(psql.SQL("u.{}").format(psql.Identifier(c)))
+    return psql.SQL(
+        "INSERT INTO {table} ({cols}) SELECT {picks} FROM unnest({args}) AS u({cols})"
+        " ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}"
+    ).format(
+        table=psql.Identifier(table.name),
+        cols=psql.SQL(", ").join(psql.Identifier(c) for c in cols),
+        picks=psql.SQL(", ").join(picks),
+        args=psql.SQL(", ").join(args),
+        conflict=psql.Identifier(conflict),
+        returning=returning,
+    )
+
+
 def insert_landings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[uuid.UUID, LandingRow]:
     """Insert rows whose ``client_uuid`` is new (ON CONFLICT DO NOTHING: a concurrent insert of the same UUID waits
     for the first and then skips). Returns {client_uuid: stored row} of the rows inserted by this call.
 
-    Sent with the driver's pipelined ``executemany`` on the session's own connection (same transaction): one
-    short statement prepared once, instead of a multi-row VALUES with thousands of placeholders to render and
-    parse. ``geom`` is EWKT text."""
+    One statement for the whole batch (``_unnest_insert``) on the session's own connection (same transaction).
+    ``geom`` is EWKT text."""
     if not rows:
         return {}
     cols = list(rows[0].keys())
-    assert set(cols) <= {c.name for c in Landing.__table__.columns}
-    query = psql.SQL(
-        "INSERT INTO landings ({cols}) VALUES ({vals}) ON CONFLICT (client_uuid) DO NOTHING RETURNING {returning}"
-    ).format(
-        cols=psql.SQL(", ").join(psql.Identifier(c) for c in cols),
-        vals=psql.SQL(", ").join(psql.SQL("%s::geometry" if c == "geom" else "%s") for c in cols),
-        returning=_RETURNING,
-    )
-    inserted: dict[uuid.UUID, LandingRow] = {}
+    table = Landing.__table__
+    assert set(cols) <= {c.name for c in table.columns}
+    query = _unnest_insert(table, cols, "client_uuid", _RETURNING)
+    params = []
+    for c in cols:
+        values = [r[c] for r in rows]
+        params.append([_array_literal(v) for v in values] if isinstance(table.c[c].type, ARRAY) else values)
     with driver_cursor(session) as cur:
         cur.row_factory = namedtuple_row
-        cur.executemany(query, [tuple(r[c] for c in cols) for r in rows], returning=True)
-        while True:
-            for r in cur.fetchall():
-                inserted[r.client_uuid] = cast(LandingRow, (r, r.lon, r.lat, r.harbour_slug))
-            if not cur.nextset():
-                break
-    return inserted
+        cur.execute(query, params)
+        return {r.client_uuid: cast(LandingRow, (r, r.lon, r.lat, r.harbour_slug)) for r in cur.fetchall()}
 
 
 def landings_by_uuid(session: Session, uuids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int | None]]:

@@ -11,13 +11,16 @@ from sqlalchemy.orm import Session
 from app.db.models import SegmentScore
 from app.db.repositories import driver_cursor
 
-# The points as one MULTIPOINT; segments first narrowed by the GiST index on their geometry (a box ``deg`` degrees
-# wider than the points, larger than ``reach_m`` at these latitudes), then measured on the spheroid.
+# Each point finds its segments through the GiST index on their geometry (a box ``deg`` degrees around the point,
+# larger than ``reach_m`` at these latitudes), then they are measured on the spheroid. Point by point: a batch of
+# 500 reports spread over the regency would otherwise measure every segment against all 500.
 _MARK_STALE = """
 UPDATE segment_scores SET needs_rescore = true
 WHERE NOT stale AND NOT needs_rescore AND segment_id IN (
-    SELECT s.id FROM coastal_segments s, (SELECT ST_GeomFromText(%(wkt)s, 4326) AS pts) p
-    WHERE s.geom && ST_Expand(p.pts, %(deg)s) AND ST_DWithin(s.geom::geography, p.pts::geography, %(reach)s)
+    SELECT s.id
+    FROM (SELECT (ST_Dump(ST_GeomFromText(%(wkt)s, 4326))).geom AS pt) p
+    JOIN coastal_segments s
+      ON s.geom && ST_Expand(p.pt, %(deg)s) AND ST_DWithin(s.geom::geography, p.pt::geography, %(reach)s)
 )
 """
 
