@@ -20,7 +20,7 @@ from app.db.models import Landing
 from app.db.repositories import users as user_repo
 from app.db.session import make_engine, make_sessionmaker, refuse_privileged, unit_of_work
 from app.errors import SetupError
-from app.services import base_data, demo
+from app.services import base_data, demo, rescoring
 from app.services import users as user_service
 from app.settings import DatabaseSettings
 
@@ -122,6 +122,12 @@ def test_scope_all_sees_every_landing(rls_db: RlsDb) -> None:
     assert len(seen) == rls_db.total
     with Session(rls_db.app) as s:
         rls.see_all(s)  # what background re-scoring does
+        assert len(_landings(s)) == rls_db.total
+
+
+def test_background_rescoring_sees_every_harbour(rls_db: RlsDb) -> None:
+    with Session(rls_db.app) as s:
+        rescoring.refresh_stale(s)  # what the server's refresher runs, with no caller to take a scope from
         assert len(_landings(s)) == rls_db.total
 
 
@@ -250,3 +256,25 @@ def test_the_running_service_connects_as_the_app_role(cluster: LocalCluster, liv
 def test_an_owner_url_without_a_service_url_is_refused() -> None:
     with pytest.raises(ValueError, match="PESISIR_DATABASE_OWNER_URL is set but PESISIR_DATABASE_URL is not"):
         DatabaseSettings(owner_url="postgresql://owner@db/pesisir")
+
+
+def test_downgrade_undoes_0005_and_upgrade_redoes_it(cluster: LocalCluster) -> None:
+    name = "pesisir_rls_mig"
+    cluster.create_database(name)
+    eng = create_engine(cluster.url(name))
+    checks = text(
+        "SELECT relrowsecurity, (SELECT count(*) FROM pg_policy WHERE polrelid = 'landings'::regclass), "
+        "has_table_privilege(:role, 'landings', 'SELECT'), has_table_privilege(:role, 'audit_log', 'INSERT') "
+        "FROM pg_class WHERE oid = 'landings'::regclass"
+    )
+    try:
+        migrate.upgrade(eng)
+        migrate.downgrade(eng, "0004_auth")
+        with eng.connect() as c:
+            assert tuple(c.execute(checks, {"role": rls.APP_ROLE}).one()) == (False, 0, False, False)
+        migrate.upgrade(eng)  # the role exists already (other databases use it): created only when missing
+        with eng.connect() as c:
+            assert tuple(c.execute(checks, {"role": rls.APP_ROLE}).one()) == (True, 1, True, True)
+    finally:
+        eng.dispose()
+        cluster.drop_database(name)
