@@ -122,7 +122,11 @@ def client(settings: Settings, engine: Engine, db: Session) -> Iterator[TestClie
         yield c
 
 
-RESET_ROLE = "RESET ROLE; SELECT set_config('pesisir.scope', '', true), set_config('pesisir.harbour_id', '', true)"
+RESET_ROLE = (
+    "RESET ROLE; "
+    "SELECT set_config('pesisir.scope', '', true), set_config('pesisir.harbour_id', '', true), "
+    "set_config('pesisir.user_id', '', true)"
+)
 
 
 def _free_port() -> int:

@@ -10,13 +10,13 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Connection, Engine, create_engine, func, select, text
+from sqlalchemy import Connection, Engine, create_engine, delete, func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.db import migrate, rls
 from app.db.cluster import LocalCluster
-from app.db.models import Landing
+from app.db.models import IdempotencyKey, Landing
 from app.db.repositories import users as user_repo
 from app.db.session import make_engine, make_sessionmaker, refuse_privileged, unit_of_work
 from app.errors import SetupError
@@ -169,6 +169,20 @@ def test_superuser_bypasses_even_a_forced_policy(rls_db: RlsDb) -> None:
         c.execute(text("ALTER TABLE landings FORCE ROW LEVEL SECURITY"))
         assert len(_landings(c)) == rls_db.total
         c.rollback()
+
+
+def test_idempotency_keys_are_their_users_only(rls_db: RlsDb) -> None:
+    a, b = rls_db.user_ids["hm_a"], rls_db.user_ids["hm_b"]
+    with rls_db.owner.begin() as c:
+        c.execute(insert(IdempotencyKey), [{"user_id": u, "key": "k", "request_hash": "0" * 64} for u in (a, b)])
+    try:
+        with Session(rls_db.app) as s:
+            assert s.execute(select(IdempotencyKey.user_id)).scalars().all() == []
+            user_repo.active_by_id(s, a)
+            assert s.execute(select(IdempotencyKey.user_id)).scalars().all() == [a]
+    finally:
+        with rls_db.owner.begin() as c:
+            c.execute(delete(IdempotencyKey))
 
 
 # -- what the app role may not do -----------------------------------------------------------------------------------

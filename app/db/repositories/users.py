@@ -20,11 +20,11 @@ def by_id(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
 
-def active_by_id(session: Session, user_id: int) -> Row[int, str, str, int | None, str, str] | None:
+def active_by_id(session: Session, user_id: int) -> Row[int, str, str, int | None, str, str, str] | None:
     """(id, username, role, harbour_id, ...) of an active user: one indexed look-up per request, which also sets
     the transaction's row-level security context for that user (``app.db.rls.context``)."""
-    scope, harbour = rls.context(User.role, User.harbour_id)
-    stmt = select(User.id, User.username, User.role, User.harbour_id, scope, harbour)
+    scope, harbour, user = rls.context(User.id, User.role, User.harbour_id)
+    stmt = select(User.id, User.username, User.role, User.harbour_id, scope, harbour, user)
     return session.execute(stmt.where(User.id == user_id, User.is_active.is_(True))).one_or_none()
 
 

@@ -56,7 +56,8 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {ROLE};
 """
 
 # A harbourmaster's transaction carries pesisir.harbour_id; everyone else's that may see all carries
-# pesisir.scope = 'all' (app.db.rls). Neither: no rows. The same expression checks inserted and updated rows, so
+# pesisir.scope = 'all' (app.db.rls). Neither: no rows. Idempotency keys (which hold the answers given) are
+# their user's only: pesisir.user_id. The same expression checks inserted and updated rows, so
 # a harbourmaster cannot write a landing for another harbour either. For every role: the owner is exempt unless
 # the table is FORCEd, a superuser always.
 POLICY = """
@@ -66,6 +67,9 @@ CREATE POLICY landings_by_harbour ON landings
         current_setting('pesisir.scope', true) = 'all'
         OR harbour_id = nullif(current_setting('pesisir.harbour_id', true), '')::integer
     );
+ALTER TABLE idempotency_keys ENABLE ROW LEVEL SECURITY;
+CREATE POLICY idempotency_keys_own ON idempotency_keys
+    USING (user_id = nullif(current_setting('pesisir.user_id', true), '')::integer);
 """
 
 DROP_ROLE = f"""
@@ -92,9 +96,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP POLICY IF EXISTS landings_by_harbour ON landings")
-    op.execute("ALTER TABLE landings NO FORCE ROW LEVEL SECURITY")
-    op.execute("ALTER TABLE landings DISABLE ROW LEVEL SECURITY")
+    for table, policy in (("landings", "landings_by_harbour"), ("idempotency_keys", "idempotency_keys_own")):
+        op.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
+        op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
     for table in GRANTS:
         op.execute(f"REVOKE ALL ON {table} FROM {ROLE}")
     op.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {ROLE}")
