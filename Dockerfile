@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# Pesisir's image: built from uv.lock, run as a non-root user, against the PostGIS in PESISIR_DATABASE_URL.
+# Pesisir's image: built from uv.lock, run as a non-root user, against the PostGIS in PESISIR_DATABASE_URL (the
+# service's role) and PESISIR_DATABASE_OWNER_URL (the schema owner: migrations, loading; see README, Database).
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 

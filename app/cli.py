@@ -51,9 +51,10 @@ def _external(settings: Settings) -> bool:
 
 
 def _engine(settings: Settings) -> Engine:
+    """The schema owner's engine: every command but the web service (which connects as the application role)."""
     from app.db.session import check_connection, make_engine
 
-    engine = make_engine(settings.database)
+    engine = make_engine(settings.database, "owner")
     check_connection(engine)
     return engine
 
@@ -119,11 +120,15 @@ def db_status() -> None:
 @db_cli.command("url")
 def db_url(
     show_password: Annotated[bool, typer.Option(help="Print the password too.")] = False,
+    owner: Annotated[
+        bool, typer.Option(help="The schema owner's URL (migrations, CLI) instead of the web service's.")
+    ] = False,
 ) -> None:
-    """Print the SQLAlchemy URL of the database (password hidden unless asked for)."""
+    """Print the SQLAlchemy URL the web service connects with (password hidden unless asked for)."""
     from app.db.session import database_url
 
-    out.print(database_url(_settings().database).render_as_string(hide_password=not show_password), soft_wrap=True)
+    url = database_url(_settings().database, "owner" if owner else "app")
+    out.print(url.render_as_string(hide_password=not show_password), soft_wrap=True)
 
 
 @db_cli.command("upgrade")

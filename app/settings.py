@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _ENV = SettingsConfigDict(env_prefix="PESISIR_", extra="ignore", env_file=None, populate_by_name=True)
@@ -39,19 +39,37 @@ class DatabaseSettings(BaseSettings):
     url: SecretStr | None = Field(
         default=None,
         validation_alias="PESISIR_DATABASE_URL",
-        description="An external server (postgresql://user:password@host:port/db). Unset: a private cluster.",
+        description="An external server (postgresql://user:password@host:port/db) as the application's own role "
+        "(pesisir_app, never a superuser or the tables' owner): what the web service connects with. "
+        "Unset: a private cluster.",
+    )
+    owner_url: SecretStr | None = Field(
+        default=None,
+        validation_alias="PESISIR_DATABASE_OWNER_URL",
+        description="The same external database as the role that owns the schema: what migrations, data loading "
+        "and the other CLI commands connect with. Required with PESISIR_DATABASE_URL for those commands.",
     )
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="PESISIR_DATA_DIR")
     name: str = Field(default="pesisir", validation_alias="PESISIR_DATABASE_NAME")
     pool_size: int = Field(default=20, ge=1, le=200)
     pool_timeout_s: float = Field(default=10.0, gt=0)
 
-    @field_validator("url")
+    @field_validator("url", "owner_url")
     @classmethod
-    def _postgres_only(cls, v: SecretStr | None) -> SecretStr | None:
+    def _postgres_only(cls, v: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         if v is not None and not v.get_secret_value().startswith(("postgresql://", "postgresql+psycopg://")):
-            raise ValueError("PESISIR_DATABASE_URL must start with postgresql:// (or postgresql+psycopg://)")
+            name = "PESISIR_DATABASE_OWNER_URL" if info.field_name == "owner_url" else "PESISIR_DATABASE_URL"
+            raise ValueError(f"{name} must start with postgresql:// (or postgresql+psycopg://)")
         return v
+
+    @model_validator(mode="after")
+    def _owner_url_goes_with_url(self) -> DatabaseSettings:
+        if self.owner_url is not None and self.url is None:
+            raise ValueError(
+                "PESISIR_DATABASE_OWNER_URL is set but PESISIR_DATABASE_URL is not: set both (an external "
+                "database) or neither (the private cluster)"
+            )
+        return self
 
 
 class ServerSettings(BaseSettings):

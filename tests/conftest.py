@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from app.db import migrate
 from app.db.cluster import LocalCluster
+from app.db.rls import APP_ROLE
 from app.db.session import make_sessionmaker, unit_of_work
 from app.deps import get_session, request_transaction
 from app.main import create_app
@@ -101,17 +102,31 @@ def db(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def client(settings: Settings, engine: Engine, db: Session) -> Iterator[TestClient]:
-    """The HTTP service on the test database; its requests share the test's rolled-back transaction."""
+    """The HTTP service on the test database; its requests share the test's rolled-back transaction and run as
+    the application role, as in production (row-level security and grants apply; the test's own code in between
+    stays the owner)."""
     app = create_app(settings, engine=engine)
 
     def _session() -> Iterator[Session]:
         # As in production, one unit of work per request: here a savepoint released or rolled back.
-        with request_transaction(db):
-            yield db
+        try:
+            with request_transaction(db):
+                db.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
+                yield db
+        finally:
+            # Back to the owner, with no row-level security context left over for the next request.
+            db.get_bind().exec_driver_sql(RESET_ROLE)
 
     app.dependency_overrides[get_session] = _session
     with TestClient(app) as c:
         yield c
+
+
+RESET_ROLE = (
+    "RESET ROLE; "
+    "SELECT set_config('pesisir.scope', '', true), set_config('pesisir.harbour_id', '', true), "
+    "set_config('pesisir.user_id', '', true)"
+)
 
 
 def _free_port() -> int:

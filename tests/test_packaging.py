@@ -43,8 +43,12 @@ def test_compose_runs_pesisir_against_postgis():
     assert "healthcheck" in db
     assert app["build"] == "."
     assert app["depends_on"]["db"]["condition"] == "service_healthy"
-    url = app["environment"]["PESISIR_DATABASE_URL"]
-    assert url.startswith("postgresql://pesisir:") and url.endswith("@db:5432/pesisir")
+    # The service as its own role, migrations and loading as the owner (README, Database).
+    url, owner = app["environment"]["PESISIR_DATABASE_URL"], app["environment"]["PESISIR_DATABASE_OWNER_URL"]
+    assert url.startswith("postgresql://pesisir_app:") and url.endswith("@db:5432/pesisir")
+    assert owner.startswith("postgresql://pesisir:") and owner.endswith("@db:5432/pesisir")
+    init = {c["target"]: compose["configs"][c["source"]]["content"] for c in db["configs"]}
+    assert any(t.startswith("/docker-entrypoint-initdb.d/") and "ROLE pesisir_app LOGIN" in v for t, v in init.items())
     assert db["environment"]["POSTGRES_DB"] == "pesisir"
     assert any(str(p).startswith("127.0.0.1:") for p in app["ports"])
 

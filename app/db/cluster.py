@@ -219,12 +219,13 @@ class LocalCluster:
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
     # -- databases -----------------------------------------------------------------------------------------
-    def conninfo(self, dbname: str | None = None) -> str:
-        return f"host={self.socket_dir} port={self.port} user={SUPERUSER} dbname={dbname or self.dbname}"
+    def conninfo(self, dbname: str | None = None, *, user: str = SUPERUSER) -> str:
+        return f"host={self.socket_dir} port={self.port} user={user} dbname={dbname or self.dbname}"
 
-    def url(self, dbname: str | None = None) -> str:
-        """SQLAlchemy URL of a database in this cluster."""
-        return f"postgresql+psycopg://{SUPERUSER}@/{dbname or self.dbname}?host={self.socket_dir}&port={self.port}"
+    def url(self, dbname: str | None = None, *, user: str = SUPERUSER) -> str:
+        """SQLAlchemy URL of a database in this cluster, as ``user`` (default: the superuser, who owns the schema;
+        the service connects as the application role instead, see ``app.db.session``)."""
+        return f"postgresql+psycopg://{user}@/{dbname or self.dbname}?host={self.socket_dir}&port={self.port}"
 
     def create_database(self, dbname: str) -> bool:
         """Create ``dbname`` with the PostGIS extension if it does not exist. Returns True when created."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
@@ -12,20 +13,40 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.cluster import LocalCluster
-from app.errors import DatabaseUnavailable
+from app.db.rls import APP_ROLE
+from app.errors import DatabaseUnavailable, SetupError
 from app.settings import DatabaseSettings
+
+log = logging.getLogger(__name__)
 
 
 def local_cluster(settings: DatabaseSettings) -> LocalCluster:
     return LocalCluster(settings.data_dir, dbname=settings.name)
 
 
-def database_url(settings: DatabaseSettings) -> URL:
-    """The SQLAlchemy URL: ``PESISIR_DATABASE_URL`` when set, else the private cluster's."""
-    if settings.url is not None:
-        url = make_url(settings.url.get_secret_value())
-        return url.set(drivername="postgresql+psycopg")
-    return make_url(local_cluster(settings).url())
+Role = Literal["app", "owner"]
+"""Who connects. ``app``: the web service, as the application role (``pesisir_app``, migration 0005: no
+superuser, owns nothing, row-level security applies, cannot change ``audit_log``). ``owner``: migrations, data
+loading, scoring and the other CLI commands, as the role that owns the schema."""
+
+
+def database_url(settings: DatabaseSettings, role: Role = "app") -> URL:
+    """The SQLAlchemy URL for ``role``.
+
+    Private cluster: the same socket, user ``pesisir_app`` for the service and the cluster's superuser for the
+    rest. External server: ``PESISIR_DATABASE_URL`` for the service, ``PESISIR_DATABASE_OWNER_URL`` for the rest.
+    """
+    if settings.url is None:
+        cluster = local_cluster(settings)
+        return make_url(cluster.url(user=APP_ROLE) if role == "app" else cluster.url())
+    secret = settings.url if role == "app" else settings.owner_url
+    if secret is None:
+        raise SetupError(
+            "PESISIR_DATABASE_OWNER_URL is not set: PESISIR_DATABASE_URL is the service's own role, which may not "
+            "change the schema or load data; set PESISIR_DATABASE_OWNER_URL to the same database as the role that "
+            "owns it (see README, Database)"
+        )
+    return make_url(secret.get_secret_value()).set(drivername="postgresql+psycopg")
 
 
 def describe(url: URL) -> str:
@@ -39,8 +60,11 @@ def describe(url: URL) -> str:
     return f"{host}:{port}"
 
 
-def make_engine(settings: DatabaseSettings) -> Engine:
-    url = database_url(settings)
+def make_engine(settings: DatabaseSettings, role: Role = "app") -> Engine:
+    """An engine for ``role`` (default: the web service's). The service's engine refuses to work as a superuser,
+    a role that bypasses row-level security or one that owns a table: checked once at start-up when the database
+    is reachable, else at the first connection (``refuse_privileged``)."""
+    url = database_url(settings, role)
     engine = create_engine(
         url,
         pool_pre_ping=True,  # a restarted PostgreSQL costs one failed check, not a failed request
@@ -56,7 +80,64 @@ def make_engine(settings: DatabaseSettings) -> Engine:
         with dbapi_conn.cursor() as cur:
             cur.execute("SET TIME ZONE 'UTC'")
 
+    if role == "app":
+        _guard_app_engine(engine, external=settings.url is not None)
     return engine
+
+
+# The role's own attributes, and the tables (views, sequences) in Pesisir's schemas that it owns or may act as
+# the owner of (membership in the owner's role counts: it could SET ROLE to it, or inherits its rights).
+_PRIVILEGES = """
+SELECT r.rolname, r.rolsuper, r.rolbypassrls,
+       (SELECT string_agg(DISTINCT c.relname, ', ' ORDER BY c.relname)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+          AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND pg_has_role(r.oid, c.relowner, 'MEMBER'))
+FROM pg_roles r WHERE r.rolname = current_user
+"""
+
+
+def refuse_privileged(dbapi_conn: Any, external: bool) -> None:
+    """Raise SetupError when the connection's role is a superuser, bypasses row-level security, or owns (or may
+    act as the owner of) a table: the service would then see every harbour's landings and could rewrite the
+    audit log. The message says which setting to change."""
+    with dbapi_conn.cursor() as cur:
+        cur.execute(_PRIVILEGES)
+        name, superuser, bypass, owned = cur.fetchone()
+    if not (superuser or bypass or owned):
+        return
+    what = "a superuser" if superuser else "a role that bypasses row-level security" if bypass else None
+    what = what or f"the owner of {owned}"
+    where = (
+        "set PESISIR_DATABASE_URL to the application role 'pesisir_app' (created by 'pesisir db upgrade'; give it "
+        "a password with ALTER ROLE pesisir_app PASSWORD '...') and PESISIR_DATABASE_OWNER_URL to the owner, "
+        "which migrations and the CLI use"
+        if external
+        else "give the private cluster's pesisir_app back what migration 0005 made it: ALTER ROLE pesisir_app "
+        "NOSUPERUSER NOBYPASSRLS, and the tables back to postgres"
+    )
+    raise SetupError(
+        f"the service connects to PostgreSQL as {name!r}, {what}: it must connect as a role that owns nothing "
+        f"and is subject to row-level security; {where}"
+    )
+
+
+def _guard_app_engine(engine: Engine, *, external: bool) -> None:
+    @event.listens_for(engine, "first_connect")
+    def _check(dbapi_conn: Any, _record: Any) -> None:
+        refuse_privileged(dbapi_conn, external)  # raised again at each connection until it passes
+
+    try:
+        with engine.connect():
+            pass  # the start-up check; an unreachable database is checked at its first connection
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else ""
+        if "role" in reason and "does not exist" in reason:
+            raise SetupError(
+                f"cannot connect to PostgreSQL at {describe(engine.url)} ({reason}): the application role is "
+                "created by the migrations; run 'pesisir db upgrade' (or 'pesisir run')"
+            ) from None
+        log.warning("database at %s not reachable at start-up: %s", describe(engine.url), reason)
 
 
 def check_connection(engine: Engine) -> str:
@@ -68,7 +149,7 @@ def check_connection(engine: Engine) -> str:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
         raise DatabaseUnavailable(
             f"cannot reach PostgreSQL at {describe(engine.url)} ({reason}): "
-            "check PESISIR_DATABASE_URL, or unset it and run 'pesisir db start'"
+            "check PESISIR_DATABASE_URL / PESISIR_DATABASE_OWNER_URL, or unset them and run 'pesisir db start'"
         ) from None
 
 

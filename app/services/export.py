@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 from sqlalchemy.orm import Session
 
+from app.db import rls
 from app.db.repositories import layers as repo
 from app.services import layers
 from app.services.layers import Audience, Query
@@ -71,7 +72,12 @@ def export_layer(
 
 def export(session: Session, q: Query, fmt: Format, *, audience: Audience) -> Export:
     """The layer in ``q`` as ``fmt`` for ``audience``. GeoJSON and CSV chunks read the session as they are
-    consumed, so consume them before the session closes."""
+    consumed, so consume them before the session closes.
+
+    Both audiences belong to roles that see every harbour (only map readers are given one: ``app.api.params``),
+    and the streamed session is not the one the caller was loaded in, which set the row-level security context:
+    so this session is given scope "all" here (``app.db.rls``)."""
+    rls.see_all(session)
     props = layers.properties(q.layer, audience)
     prov = layers.provenance(session, q)
     name = q.layer.name if not q.layer.scored else f"{q.layer.name}_{q.risk.replace('/', '_')}"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from app.db import rls
 from app.db.repositories import scores
 from app.services import risk
 
@@ -28,7 +29,11 @@ class Refresh:
 
 def refresh_stale(session: Session) -> Refresh:
     """Re-score when any score is flagged; flushes, never commits (the caller's unit of work does). Another
-    process re-scoring at the same time makes this call a no-op (``rescored = 0``)."""
+    process re-scoring at the same time makes this call a no-op (``rescored = 0``).
+
+    Scoring counts every harbour's landings whoever triggers it, so the transaction is given the row-level
+    security scope "all" first (the background refresher has no caller to take a scope from)."""
+    rls.see_all(session)
     stale = scores.count_needing_rescore(session)
     if stale == 0 or not scores.try_lock_rescoring(session):
         return Refresh(stale=stale, rescored=0)

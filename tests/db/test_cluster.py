@@ -62,7 +62,11 @@ def test_too_long_data_dir_is_refused():
 
 
 def test_cli_unreachable_database_is_one_line_without_password():
-    env = {**os.environ, "PESISIR_DATABASE_URL": "postgresql://pesisir:s3cret-pw@127.0.0.1:9/pesisir"}
+    env = {
+        **os.environ,
+        "PESISIR_DATABASE_URL": "postgresql://pesisir_app:app-pw@127.0.0.1:9/pesisir",
+        "PESISIR_DATABASE_OWNER_URL": "postgresql://pesisir:s3cret-pw@127.0.0.1:9/pesisir",
+    }
     proc = subprocess.run(
         [sys.executable, "-m", "app", "db", "status"], env=env, capture_output=True, text=True, timeout=60
     )
@@ -71,6 +75,16 @@ def test_cli_unreachable_database_is_one_line_without_password():
     assert len(lines) == 1, proc.stderr
     assert "127.0.0.1:9" in lines[0] and "cannot reach PostgreSQL" in lines[0]
     assert "s3cret-pw" not in proc.stderr + proc.stdout
+
+
+def test_cli_with_only_the_service_url_asks_for_the_owner_url():
+    env = {**os.environ, "PESISIR_DATABASE_URL": "postgresql://pesisir_app:app-pw@127.0.0.1:9/pesisir"}
+    env.pop("PESISIR_DATABASE_OWNER_URL", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "db", "upgrade"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 1
+    assert "PESISIR_DATABASE_OWNER_URL is not set" in proc.stderr and "app-pw" not in proc.stderr + proc.stdout
 
 
 def test_cli_db_commands_with_private_cluster(cluster, engine):
@@ -84,8 +98,9 @@ def test_cli_db_commands_with_private_cluster(cluster, engine):
 
     st = run("db", "status")
     assert st.returncode == 0, st.stderr
-    assert "running" in st.stdout and "PostGIS 3." in st.stdout and "revision 0004_auth" in st.stdout
+    assert "running" in st.stdout and "PostGIS 3." in st.stdout and "revision 0005_app_role" in st.stdout
     start = run("db", "start")
     assert start.returncode == 0 and "already running" in start.stdout
     url = run("db", "url")
     assert quote(str(cluster.socket_dir), safe="") in url.stdout
+    assert "://pesisir_app@" in url.stdout and "://postgres@" in run("db", "url", "--owner").stdout

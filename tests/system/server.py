@@ -90,6 +90,7 @@ class Server:
             "PESISIR_RESCORE_INTERVAL_S": "0",
         }
         env.pop("PESISIR_DATABASE_URL", None)
+        env.pop("PESISIR_DATABASE_OWNER_URL", None)  # the private cluster: the service connects as pesisir_app
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app", "serve"],
             env=env,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
+from app.db import rls
 from app.db.models import Harbour, User
 
 
@@ -19,12 +20,12 @@ def by_id(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
 
-def active_by_id(session: Session, user_id: int) -> Row[int, str, str, int | None] | None:
-    """(id, username, role, harbour_id) of an active user: one indexed look-up per request."""
-    stmt = select(User.id, User.username, User.role, User.harbour_id).where(
-        User.id == user_id, User.is_active.is_(True)
-    )
-    return session.execute(stmt).one_or_none()
+def active_by_id(session: Session, user_id: int) -> Row[int, str, str, int | None, str, str, str] | None:
+    """(id, username, role, harbour_id, ...) of an active user: one indexed look-up per request, which also sets
+    the transaction's row-level security context for that user (``app.db.rls.context``)."""
+    scope, harbour, user = rls.context(User.id, User.role, User.harbour_id)
+    stmt = select(User.id, User.username, User.role, User.harbour_id, scope, harbour, user)
+    return session.execute(stmt.where(User.id == user_id, User.is_active.is_(True))).one_or_none()
 
 
 def add(session: Session, *, username: str, role: str, harbour_id: int | None, password_hash: str) -> User:
