@@ -186,11 +186,12 @@ def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> lis
             row = inserted[u]
             outcomes[i] = Outcome("created", row[0].id, out=landing_out(row))
             continue
-        landing_id, landing_harbour = existing.get(u) or (inserted[u][0].id, who.harbour_id)
-        if who.role == HARBOURMASTER and landing_harbour != who.harbour_id:
+        # Neither inserted nor visible: row-level security hides another harbour's landing from a harbourmaster.
+        found = existing.get(u) or ((inserted[u][0].id, who.harbour_id) if u in inserted else None)
+        if found is None or (who.role == HARBOURMASTER and found[1] != who.harbour_id):
             outcomes[i] = Outcome("invalid", error=Conflict("client_uuid: already used by another harbour's report"))
         else:
-            outcomes[i] = Outcome("duplicate", landing_id)
+            outcomes[i] = Outcome("duplicate", found[0])
 
     return [o if o is not None else Outcome("invalid", error=InvalidInput("unprocessed")) for o in outcomes]
 

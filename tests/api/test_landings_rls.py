@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.api.helpers import SAPEKEN_SEA, key, landing
 
 URL = "/api/v1/landings"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/services/landings.py::_create looks the UUID up with landings_by_uuid, which row-level security "
-    "now hides from another harbour's harbourmaster, then indexes `inserted[u]`: KeyError, 500. Fix there: a UUID "
-    "neither inserted nor found is 'already used by another harbour's report' (409 / invalid); then drop this mark",
-)
 def test_another_harbours_client_uuid_is_a_conflict_not_a_500(client, headers):
     body = landing()
     assert client.post(URL, json=body, headers={**headers["harbourmaster"], **key()}).status_code == 201
