@@ -512,10 +512,6 @@ def _serve(settings: Settings) -> None:
         f"\nPesisir is serving on [bold]{base}[/bold]\n  map:     {base}/map\n  health:  {base}/healthz\n"
         f"  API:     {base}/docs\n  sign in: {base}/login (API clients: POST {base}/auth/token)\nCtrl-C stops it."
     )
-    # The event loop and the thread pool that runs database work share one interpreter lock. The default hand-over
-    # interval (5 ms) lets a busy worker thread hold back every response the loop is ready to send; 1 ms cut the
-    # p99 of landing reports at 20 clients from ~120 ms to ~90 ms (benchmarks/bench_landings.py).
-    sys.setswitchinterval(0.001)
     application = create_app(settings)
     uvicorn.run(application, host=host, port=port, log_level="info", timeout_graceful_shutdown=10)
 

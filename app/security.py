@@ -18,6 +18,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -120,19 +121,31 @@ def issue_token(principal: Principal, key: str, ttl_s: int, *, now: datetime | N
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
+@lru_cache(maxsize=4096)
+def _verified(token: str, key: str) -> tuple[int, float]:
+    """(user id, expiry as Unix seconds) of a token whose signature, algorithm, issuer and claims check out.
+    Remembered per token: a map or QGIS sends the same token with every tile, and verifying it costs more than
+    the database look-up that follows. Failures are not remembered (``lru_cache`` does not keep exceptions)."""
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        key,
+        algorithms=[ALGORITHM],
+        issuer=ISSUER,
+        options={"require": ["exp", "iat", "sub", "iss"]},
+    )
+    return int(claims["sub"]), float(claims["exp"])
+
+
 def read_token(token: str, key: str) -> int:
-    """The user id in a valid token; Unauthenticated for anything else (expired, tampered, other algorithm)."""
+    """The user id in a valid token; Unauthenticated for anything else (expired, tampered, other algorithm).
+    Expiry is checked on every call, remembered tokens included."""
     try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key,
-            algorithms=[ALGORITHM],
-            issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub", "iss"]},
-        )
-        return int(claims["sub"])
+        user_id, expires = _verified(token, key)
     except (jwt.PyJWTError, ValueError):
         raise Unauthenticated("invalid or expired token: sign in again at POST /auth/token") from None
+    if expires <= time.time():
+        raise Unauthenticated("invalid or expired token: sign in again at POST /auth/token")
+    return user_id
 
 
 class LoginLimiter:

@@ -33,13 +33,16 @@ from sqlalchemy import create_engine
 
 from app.db import migrate
 from app.db.cluster import LocalCluster
+from app.db.rls import APP_ROLE
 from app.db.session import make_sessionmaker, unit_of_work
-from app.services import base_data, demo
+from app.security import Principal, issue_token
+from app.services import base_data, demo, users
 from app.services.layers import PLANNER_PROPERTIES
 
 DB = "bench"
 ROUNDS = 2
 KANGEAN = (115.4, -6.9)
+SECRET = "bench-features-" + "s" * 40
 # The landings columns planners see that live on the table itself (Pesisir adds the harbour's slug by a join).
 PLANNER_COLUMNS = [p for p in PLANNER_PROPERTIES["landings"] if p != "harbour"]
 
@@ -88,6 +91,8 @@ def server(name: str, args: list[str], env: dict[str, str], port: int, probe: st
 
 
 _conns: dict[int, http.client.HTTPConnection] = {}
+_headers: dict[int, dict[str, str]] = {}
+"""Per port: what every request sends (Pesisir: a planner's bearer token, as QGIS would)."""
 
 
 def get(port: int, path: str, *, retry: bool = True) -> tuple[int, bytes]:
@@ -96,7 +101,7 @@ def get(port: int, path: str, *, retry: bool = True) -> tuple[int, bytes]:
     if conn is None:
         conn = _conns[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=_headers.get(port, {}))
         r = conn.getresponse()
         return r.status, r.read()
     except (http.client.HTTPException, OSError):
@@ -160,21 +165,32 @@ def main() -> None:
         with unit_of_work(make_sessionmaker(engine)) as s:
             base_data.load_base(s)
             demo.load_demo(s, seed=3, n_incidents=200, n_landings=opts.landings)
+        with unit_of_work(make_sessionmaker(engine)) as s:
+            planner = users.create_user(s, username="bench-planner", role="planner", harbour=None, password="p" * 16)
+        token = issue_token(Principal(planner.id, planner.username, planner.role, None), SECRET, 3600)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
         engine.dispose()
-        run(cluster, opts.seconds)
+        run(cluster, opts.seconds, token)
     finally:
         say("stopping the cluster ...")
         cluster.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run(cluster: LocalCluster, seconds: float) -> None:
+def run(cluster: LocalCluster, seconds: float, token: str) -> None:
     py = sys.executable
     pesisir_port, tipg_port = free_port(), free_port()
+    _headers[pesisir_port] = {"Authorization": f"Bearer {token}"}
     tcp = f"postgres@127.0.0.1:{cluster.port}/{DB}"
-    pesisir_env = {"PESISIR_DATABASE_URL": f"postgresql+psycopg://{tcp}", "PESISIR_DOCS": "false"}
+    # Pesisir as it runs: its own role (row-level security on landings), a signed-in planner on every request.
+    # tipg reads as the owner: it has no notion of users.
+    pesisir_env = {
+        "PESISIR_DATABASE_URL": f"postgresql+psycopg://{APP_ROLE}@127.0.0.1:{cluster.port}/{DB}",
+        "PESISIR_DATABASE_OWNER_URL": f"postgresql+psycopg://{tcp}",
+        "PESISIR_SECRET_KEY": SECRET,
+        "PESISIR_DOCS": "false",
+    }
     tipg_env = {
         "DATABASE_URL": f"postgresql://{tcp}",
         "TIPG_DB_SCHEMAS": '["public"]',

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.cluster import LocalCluster
@@ -67,7 +69,6 @@ def make_engine(settings: DatabaseSettings, role: Role = "app") -> Engine:
     url = database_url(settings, role)
     engine = create_engine(
         url,
-        pool_pre_ping=True,  # a restarted PostgreSQL costs one failed check, not a failed request
         pool_size=settings.pool_size,
         max_overflow=settings.pool_size,
         pool_timeout=settings.pool_timeout_s,
@@ -80,9 +81,35 @@ def make_engine(settings: DatabaseSettings, role: Role = "app") -> Engine:
         with dbapi_conn.cursor() as cur:
             cur.execute("SET TIME ZONE 'UTC'")
 
+    _ping_when_idle(engine)
     if role == "app":
         _guard_app_engine(engine, external=settings.url is not None)
     return engine
+
+
+IDLE_PING_S = 2.0
+"""A pooled connection that rested longer than this is checked (one round trip) before it is handed out."""
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's "pessimistic" disconnect handling, but only for connections that have been resting: a restarted
+    PostgreSQL costs a failed check, not a failed request, and under load (connections back in the pool within
+    milliseconds) no request pays a round trip for it. Should PostgreSQL die under load, the first request to hit
+    a dead connection answers 503 and the whole pool is renewed (SQLAlchemy invalidates it on a disconnect)."""
+
+    @event.listens_for(engine, "checkin")
+    def _rested_since(_dbapi_conn: Any, record: Any) -> None:
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check_if_rested(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        rested_since = record.info.get("checked_in")
+        if rested_since is None or time.monotonic() - rested_since < IDLE_PING_S:
+            return  # just opened, or back in the pool a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)  # outside any transaction (the dialect switches autocommit on)
+        except psycopg.Error as exc:  # the pool discards this connection and tries another (or a new one)
+            raise DisconnectionError(f"pooled connection is gone: {exc}") from exc
 
 
 # The role's own attributes, and the tables (views, sequences) in Pesisir's schemas that it owns or may act as

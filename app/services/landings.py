@@ -161,7 +161,9 @@ def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> lis
             pending.append((i, item, _harbour_id(who, item, harbours)))
         except PesisirError as exc:
             outcomes[i] = Outcome("invalid", error=exc)
-    places = repo.places(session, [(it.location.lon, it.location.lat, hid) for _, it, hid in pending])
+    places = repo.places(
+        session, [(it.location.lon, it.location.lat, hid) for _, it, hid in pending], inland_within=INLAND_LIMIT_M
+    )
     ok: list[tuple[int, LandingIn, int | None]] = []
     for (i, item, hid), place in zip(pending, places, strict=False):
         try:

@@ -131,6 +131,33 @@ def test_background_rescoring_sees_every_harbour(rls_db: RlsDb) -> None:
         assert len(_landings(s)) == rls_db.total
 
 
+def test_published_landings_are_every_harbours_for_scope_all_and_none_otherwise(rls_db: RlsDb) -> None:
+    """Migration 0006: the view the published layers read, gated like the policy for map readers."""
+    view = text("SELECT count(*) FROM landings_published")
+    with rls_db.app.connect() as c:
+        assert c.execute(view).scalar_one() == 0  # no context
+    a, _ = rls_db.harbours()
+    with rls_db.app.begin() as c:
+        c.execute(select(func.set_config(rls.HARBOUR, str(a), True)))  # a harbourmaster's context
+        assert c.execute(view).scalar_one() == 0
+    with Session(rls_db.app) as s:
+        rls.see_all(s)
+        assert s.execute(view).scalar_one() == rls_db.total
+
+
+def test_a_bounding_box_on_published_landings_uses_the_spatial_index(rls_db: RlsDb) -> None:
+    """What the view is for: on ``landings`` itself the policy comes first and ``&&`` (not leakproof) cannot use
+    the GiST index, so every tile and bbox page scanned the whole table."""
+    box = "geom && ST_MakeEnvelope(113.8, -7.2, 114.0, -7.0, 4326)"
+    with Session(rls_db.app) as s:
+        rls.see_all(s)
+        s.execute(text("SET LOCAL enable_seqscan = off"))  # a table this small would be scanned anyway
+        table_plan = "\n".join(s.execute(text(f"EXPLAIN SELECT id FROM landings WHERE {box}")).scalars())
+        view_plan = "\n".join(s.execute(text(f"EXPLAIN SELECT id FROM landings_published WHERE {box}")).scalars())
+    assert "idx_landings_geom" not in table_plan
+    assert "idx_landings_geom" in view_plan
+
+
 def test_the_context_ends_with_the_transaction(rls_db: RlsDb) -> None:
     with rls_db.app.connect() as c:
         c.execute(select(func.set_config(rls.SCOPE, rls.ALL, True)))
@@ -283,7 +310,7 @@ def test_downgrade_undoes_0005_and_upgrade_redoes_it(cluster: LocalCluster) -> N
     )
     try:
         migrate.upgrade(eng)
-        migrate.downgrade(eng, "0004_auth")
+        migrate.downgrade(eng, "0004_auth")  # through 0006, whose view reads landings
         with eng.connect() as c:
             assert tuple(c.execute(checks, {"role": rls.APP_ROLE}).one()) == (False, 0, False, False)
         migrate.upgrade(eng)  # the role exists already (other databases use it): created only when missing

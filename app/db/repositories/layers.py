@@ -13,7 +13,21 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, Numeric, Select, String, cast, false, func, literal, literal_column, select
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Numeric,
+    Select,
+    String,
+    cast,
+    column,
+    false,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.orm import Session
 
 from app.db.models import CoastalSegment, Harbour, Incident, Island, Landing, SegmentScore
@@ -124,8 +138,13 @@ def _incident_columns(_: str) -> dict[str, Any]:
     }
 
 
+# The published layers read landings through this view (migration 0006): every harbour's, for transactions with
+# pesisir.scope = 'all', and with the spatial index usable, which row-level security on the table prevents.
+PUBLISHED_LANDINGS = table("landings_published", *(column(c.name, c.type) for c in Landing.__table__.columns))
+
+
 def _landing_columns(_: str) -> dict[str, Any]:
-    ld = Landing
+    ld = PUBLISHED_LANDINGS.c
     return {
         "client_uuid": ld.client_uuid,
         "harbour": Harbour.slug,
@@ -206,13 +225,17 @@ LAYERS: dict[str, Layer] = {
             title="Pendaratan / Landings",
             description="Vessel landings and departures logged by harbourmasters, with suspicion flags.",
             geometry_type="Point",
-            id_col=cast(Landing.id, String),
-            key=Landing.id,
-            geom=Landing.geom,
+            id_col=cast(PUBLISHED_LANDINGS.c.id, String),
+            key=PUBLISHED_LANDINGS.c.id,
+            geom=PUBLISHED_LANDINGS.c.geom,
             columns=_landing_columns,
-            base=lambda _: select(Landing.id).select_from(Landing).outerjoin(Harbour, Landing.harbour_id == Harbour.id),
-            time_start=Landing.observed_start,
-            time_end=Landing.observed_end,
+            base=lambda _: (
+                select(PUBLISHED_LANDINGS.c.id)
+                .select_from(PUBLISHED_LANDINGS)
+                .outerjoin(Harbour, PUBLISHED_LANDINGS.c.harbour_id == Harbour.id)
+            ),
+            time_start=PUBLISHED_LANDINGS.c.observed_start,
+            time_end=PUBLISHED_LANDINGS.c.observed_end,
         ),
     )
 }

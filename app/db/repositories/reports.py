@@ -32,7 +32,8 @@ class Place:
 
 
 # Nearest island by the GiST index (KNN), then metres on the spheroid. ``inland_m`` is the distance to the
-# island's outline for points inside it. One statement for a whole batch.
+# island's outline for points inside it further than ``:inland_within`` from it (else 0). One statement for a whole
+# batch.
 _PLACES = text(
     """
     WITH p AS (
@@ -51,8 +52,9 @@ _PLACES = text(
         SELECT nearest.name,
                CASE WHEN nearest.inside THEN 0 ELSE ST_Distance(nearest.geom::geography, p.pt::geography) END
                    AS island_m,
-               CASE WHEN nearest.inside THEN ST_Distance(ST_Boundary(nearest.geom)::geography, p.pt::geography)
-                    ELSE 0 END AS inland_m
+               CASE WHEN nearest.inside
+                         AND NOT ST_DWithin(ST_Boundary(nearest.geom)::geography, p.pt::geography, :inland_within)
+                    THEN ST_Distance(ST_Boundary(nearest.geom)::geography, p.pt::geography) ELSE 0 END AS inland_m
     ) near
     LEFT JOIN LATERAL (
         SELECT h.name, ST_Distance(h.geom::geography, p.pt::geography) AS harbour_m FROM harbours h WHERE h.id = p.hid
@@ -62,13 +64,23 @@ _PLACES = text(
 )
 
 
-def places(session: Session, points: Sequence[tuple[float, float, int | None]]) -> list[Place]:
-    """For each (lon, lat, harbour id or None), where it lies. Empty islands table: an empty list."""
+def places(
+    session: Session, points: Sequence[tuple[float, float, int | None]], *, inland_within: float = 0.0
+) -> list[Place]:
+    """For each (lon, lat, harbour id or None), where it lies. Empty islands table: an empty list.
+
+    ``inland_m`` is measured only for points more than ``inland_within`` metres inland (0 for the others): the
+    exact figure matters only to refuse a point, and a bounded test stops early."""
     if not points:
         return []
     rows = session.execute(
         _PLACES,
-        {"lons": [p[0] for p in points], "lats": [p[1] for p in points], "hids": [p[2] for p in points]},
+        {
+            "lons": [p[0] for p in points],
+            "lats": [p[1] for p in points],
+            "hids": [p[2] for p in points],
+            "inland_within": inland_within,
+        },
     ).all()
     return [Place(r.island, float(r.island_m), float(r.inland_m), r.harbour, r.harbour_m) for r in rows]
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from app.db import rls
@@ -20,12 +21,22 @@ def by_id(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
 
-def active_by_id(session: Session, user_id: int) -> Row[int, str, str, int | None, str, str, str] | None:
-    """(id, username, role, harbour_id, ...) of an active user: one indexed look-up per request, which also sets
-    the transaction's row-level security context for that user (``app.db.rls.context``)."""
+@cache
+def _active_by_id() -> Select[int, str, str, int | None, str, str, str]:
+    # Built once: the statement's cache key is then memoised, and every request skips building and hashing it.
     scope, harbour, user = rls.context(User.id, User.role, User.harbour_id)
     stmt = select(User.id, User.username, User.role, User.harbour_id, scope, harbour, user)
-    return session.execute(stmt.where(User.id == user_id, User.is_active.is_(True))).one_or_none()
+    return stmt.where(User.id == bindparam("user_id"), User.is_active.is_(True))
+
+
+def active_by_id(session: Session, user_id: int) -> Row[int, str, str, int | None, str, str, str] | None:
+    """(id, username, role, harbour_id, ...) of an active user: one indexed look-up per request, which also sets
+    the transaction's row-level security context for that user (``app.db.rls.context``). Run on the session's
+    connection as a plain Core statement: no ORM entity is loaded, and this runs on every request."""
+    row: Row[int, str, str, int | None, str, str, str] | None = (
+        session.connection().execute(_active_by_id(), {"user_id": user_id}).one_or_none()
+    )
+    return row
 
 
 def add(session: Session, *, username: str, role: str, harbour_id: int | None, password_hash: str) -> User:
