@@ -1,6 +1,6 @@
 """Landing-report throughput on this machine, in one run (issue 4's acceptance figures).
 
-    .venv/bin/python benchmarks/bench_landings.py [--seconds 20] [--clients 20] [--batches 10]
+    .venv/bin/python benchmarks/bench_landings.py [--seconds 20] [--clients 20] [--batches 20]
 
 Starts a throwaway PostGIS cluster and a real Pesisir process on loopback (one uvicorn worker), then measures:
 
@@ -119,7 +119,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--clients", type=int, default=20)
-    ap.add_argument("--batches", type=int, default=10)
+    ap.add_argument("--batches", type=int, default=20)
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="pesisir-bench-", dir="/tmp"))

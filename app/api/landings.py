@@ -41,10 +41,12 @@ def create_landing(item: LandingIn, key: IdempotencyKey, who: LandingReporter, s
 
 
 @router.post("/batch", response_model=BatchOut)
-def upload_batch(batch: LandingBatchIn, who: LandingReporter, session: SessionDep) -> BatchOut:
+def upload_batch(batch: LandingBatchIn, who: LandingReporter, session: SessionDep) -> Response:
     """An offline queue of up to 500 reports; each is ``created``, ``duplicate`` (by ``client_uuid``) or
     ``invalid`` with its error. Safe to resend as a whole."""
-    return landings.submit_batch(session, who, batch.items)
+    # Serialised here: returned as a model, the answer would be validated again against response_model.
+    body = landings.submit_batch(session, who, batch.items).model_dump_json()
+    return Response(body, media_type="application/json")
 
 
 @router.get("", response_model=LandingPage)
