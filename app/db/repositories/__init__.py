@@ -31,31 +31,33 @@ def ewkt(geom: shapely.Geometry) -> str:
 
 
 @contextmanager
-def driver_cursor(session: Session) -> Iterator[psycopg.Cursor[Any]]:
-    """A cursor of the driver on the session's own connection (same transaction), for its pipelined
-    ``executemany``. The driver's errors come out as SQLAlchemy's (OperationalError, DataError, IntegrityError,
-    ...), so the unit of work maps them like every other database error: a lost server is a 503, not a 500."""
+def _driver(session: Session) -> Iterator[psycopg.Connection[Any]]:
+    """The driver's connection under the session (same transaction). The driver's errors come out as SQLAlchemy's
+    (OperationalError, DataError, IntegrityError, ...), so the unit of work maps them like every other database
+    error: a lost server is a 503, not a 500."""
     dbapi = session.connection().connection.driver_connection
     assert dbapi is not None
     try:
-        with dbapi.cursor() as cur:
-            yield cur
+        yield dbapi
     except psycopg.Error as exc:
         raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
 
 
 @contextmanager
+def driver_cursor(session: Session) -> Iterator[psycopg.Cursor[Any]]:
+    """A cursor of the driver on the session's own connection, for plain SQL on hot paths and its pipelined
+    ``executemany`` (errors mapped as in ``_driver``)."""
+    with _driver(session) as dbapi, dbapi.cursor() as cur:
+        yield cur
+
+
+@contextmanager
 def pipelined(session: Session) -> Iterator[None]:
-    """Statements sent on the session's connection inside this block are queued and sent together (the driver's
-    pipeline mode); reading a result waits for what was sent so far. Errors surface as SQLAlchemy's, as in
-    ``driver_cursor``, at the latest when the block ends."""
-    dbapi = session.connection().connection.driver_connection
-    assert dbapi is not None
-    try:
-        with dbapi.pipeline():
-            yield
-    except psycopg.Error as exc:
-        raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
+    """Statements sent through ``driver_cursor`` inside this block are queued and sent together (the driver's
+    pipeline mode); reading a result waits for what was sent so far. Errors surface at the latest when the block
+    ends, mapped as in ``_driver``."""
+    with _driver(session) as dbapi, dbapi.pipeline():
+        yield
 
 
 # -- GeoJSON built by PostGIS (RFC 7946: lon/lat, exterior rings counter-clockwise, no crs member) -------------

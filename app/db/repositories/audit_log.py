@@ -29,7 +29,7 @@ def _model_json(model: BaseModel) -> str:
 
 
 def append_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Several audit rows in one statement (a batch upload writes one per landing)."""
+    """Audit rows in one round trip (a batch upload writes one per landing)."""
     if not rows:
         return
     # The driver's (pipelined) executemany on the session's connection (same transaction): for one row too, as
