@@ -91,16 +91,24 @@ def _finish(session: Session, failure: BaseException | None) -> None:
         session.close()
 
 
+async def _end(session: Session, failure: BaseException | None) -> None:
+    if session.in_transaction():
+        await run_in_threadpool(_finish, session, failure)
+    else:  # the route ended its unit of work itself (``request_transaction``): closing needs no I/O
+        session.close()
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's unit of work. Making the session needs no I/O, so it happens on the event loop; the commit
-    (or rollback) and the return of the connection to the pool happen in one thread-pool hop at the end."""
+    (or rollback) and the return of the connection to the pool happen in one thread-pool hop at the end, or in
+    the route's own hop when it wraps its work in ``request_transaction``."""
     session: Session = request.state.sessionmaker()
     try:
         yield session
     except BaseException as exc:
-        await run_in_threadpool(_finish, session, exc)
+        await _end(session, exc)
         raise
-    await run_in_threadpool(_finish, session, None)
+    await _end(session, None)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -123,30 +131,51 @@ def _token(request: Request, bearer: str | None) -> str | None:
     return None
 
 
-def get_optional_principal(
-    request: Request, session: SessionDep, bearer: Annotated[str | None, Depends(_bearer)]
-) -> Principal | None:
+async def get_token_user(request: Request, bearer: Annotated[str | None, Depends(_bearer)]) -> int | None:
+    """The user id in the request's token (checked signature and expiry, no database), None without a token."""
     token = _token(request, bearer)
     if not token:
         return None
-    return users.principal(session, read_token(token, request.state.signing_key))
+    return read_token(token, request.state.signing_key)
 
 
-async def get_principal(principal: Annotated[Principal | None, Depends(get_optional_principal)]) -> Principal:
+TokenUser = Annotated[int | None, Depends(get_token_user)]
+"""Who the token says is calling, not yet looked up: for routes that load the caller in their own thread-pool
+hop with ``authorize`` (one hop per request instead of two)."""
+
+
+def get_optional_principal(session: SessionDep, user_id: TokenUser) -> Principal | None:
+    return None if user_id is None else users.principal(session, user_id)
+
+
+def _signed_in(principal: Principal | None) -> Principal:
     if principal is None:
         raise Unauthenticated("not signed in: send 'Authorization: Bearer <token>' from POST /auth/token")
     return principal
 
 
-def require(roles: frozenset[str]) -> Callable[[Principal], Awaitable[Principal]]:
-    allowed = ", ".join(sorted(roles))
+def _allowed(principal: Principal, roles: frozenset[str]) -> Principal:
+    if principal.role not in roles:
+        raise Forbidden(f"the {principal.role} role may not do this (allowed: {', '.join(sorted(roles))})")
+    return principal
 
+
+async def get_principal(principal: Annotated[Principal | None, Depends(get_optional_principal)]) -> Principal:
+    return _signed_in(principal)
+
+
+def require(roles: frozenset[str]) -> Callable[[Principal], Awaitable[Principal]]:
     async def _check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-        if principal.role not in roles:
-            raise Forbidden(f"the {principal.role} role may not do this (allowed: {allowed})")
-        return principal
+        return _allowed(principal, roles)
 
     return _check
+
+
+def authorize(session: Session, user_id: int | None, roles: frozenset[str]) -> Principal:
+    """What ``require(roles)`` does, for a route that holds only the token's user (``TokenUser``): load the caller
+    on ``session`` (which also sets the transaction's row-level security context) and check the role. Same
+    answers: 401 without a valid token or an active user, 403 for another role."""
+    return _allowed(_signed_in(None if user_id is None else users.principal(session, user_id)), roles)
 
 
 async def get_login_limiter(request: Request) -> LoginLimiter:

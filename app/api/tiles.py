@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from app.api.params import AudienceDep, SeasonQuery
-from app.deps import SessionDep
-from app.services import tiles
+from app.api.params import SeasonQuery
+from app.deps import SessionDep, TokenUser, authorize, request_transaction
+from app.security import MAP_READERS
+from app.services import layers, tiles
 
 router = APIRouter(tags=["tiles"])
 _MVT = {
@@ -20,19 +22,28 @@ _MVT = {
 
 
 @router.get("/tiles/{layer}/{z}/{x}/{y}.pbf", response_class=Response, responses=_MVT)  # type: ignore[arg-type]
-def vector_tile(
+async def vector_tile(
     layer: str,
     z: int,
     x: int,
     y: int,
     session: SessionDep,
-    audience: AudienceDep,
+    user: TokenUser,
     risk: Annotated[Literal["landing", "tppo"], Query(description="segments: the risk kind of the scores")] = "landing",
     season: SeasonQuery = "annual",
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """One web-mercator tile (z/x/y, XYZ scheme) of islands, harbours, segments, incidents or landings."""
-    t = tiles.tile(session, layer, z, x, y, risk=risk, audience=audience, season=season)
+    """One web-mercator tile (z/x/y, XYZ scheme) of islands, harbours, segments, incidents or landings, for
+    planners, intelligence and admin (each seeing their role's properties, as in exports and OGC API Features)."""
+
+    # The caller's look-up, the tile and the commit in one thread-pool hop: maps ask for tiles by the dozen.
+    def work() -> tiles.Tile:
+        with request_transaction(session):
+            caller = authorize(session, user, MAP_READERS)
+            audience = layers.audience_for(caller.role)
+            return tiles.tile(session, layer, z, x, y, risk=risk, audience=audience, season=season)
+
+    t = await run_in_threadpool(work)
     status = t.status(if_none_match)
     return Response(
         t.body if status == 200 else None, status_code=status, media_type=tiles.MEDIA_TYPE, headers=t.headers()

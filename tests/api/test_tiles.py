@@ -39,7 +39,7 @@ def test_segment_tile_carries_scores_for_the_risk_kind(published):
     assert len(features) > 10
     for f in features:
         p = f["properties"]
-        assert set(p) <= {"id", *PLANNER_PROPERTIES["segments"]}
+        assert set(p) <= {"id", *PLANNER_PROPERTIES["segments"]} and p["id"]  # a segment's id is text
         assert (
             p["risk_kind"] == "tppo"
             and 0 <= p["score"] <= 1
@@ -59,6 +59,14 @@ def test_every_layer_tiles_with_the_planner_allow_list(published, layer):
     assert features
     for f in features:
         assert set(f["properties"]) <= {"id", *PLANNER_PROPERTIES[layer]}
+    if layer == "islands":  # an island's id is its code, text: a property
+        assert all(f["properties"]["id"] == f["properties"]["code"] for f in features)
+    else:  # a numeric id is the tile's feature id (not a property), the feature's id in OGC API Features
+        assert all("id" not in f["properties"] for f in features)
+        ids = [f["id"] for f in features]
+        assert len(set(ids)) == len(ids)
+        one = published.get(f"/ogc/collections/{layer}/items/{ids[0]}")
+        assert one.status_code == 200 and one.json()["id"] == str(ids[0])
     if layer == "incidents":  # times travel as Unix seconds, for a map's time filter
         assert all(f["properties"]["occurred_start"] > 1.5e9 for f in features)
 

@@ -3,6 +3,7 @@ internet and no console errors, stays small, and nothing a user typed into a rep
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -167,3 +168,8 @@ def test_a_large_coast_comes_as_vector_tiles(live_url, browser, monkeypatch):
     assert tiles and set(tiles) <= {200, 204} and 200 in tiles  # drawn from /tiles, not from the page
     labels = page.locator(".leaflet-control-layers label").all_inner_texts()
     assert any("Risiko pendaratan (tahunan)" in t for t in labels)
+    # A click on a tiled segment opens its popup, headed by the segment's id.
+    page.locator(".leaflet-tile-container svg path.leaflet-interactive").first.dispatch_event("click")
+    popup = page.wait_for_selector(".leaflet-popup-content").text_content() or ""
+    assert re.match(r"Segmen \S+", popup), popup
+    assert errors == []

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Numeric,
     Select,
     String,
+    bindparam,
     cast,
     column,
     false,
@@ -303,16 +304,28 @@ def rows(
 
 
 def tile(session: Session, layer: Layer, risk: str, z: int, x: int, y: int, properties: Sequence[str]) -> bytes:
-    """One Mapbox vector tile of the layer (``ST_AsMVT``); empty bytes when no feature touches it."""
+    """One Mapbox vector tile of the layer (``ST_AsMVT``); empty bytes when no feature touches it.
+
+    A numeric id (harbours, incidents, landings) is the tile's own feature id, the number that is the feature's
+    id in GeoJSON and OGC API Features; a text id (islands' codes, segments') travels as the ``id`` property."""
+    stmt = _tile_statement(layer.name, risk, tuple(properties))
+    return bytes(session.connection().execute(stmt, {"z": z, "x": x, "y": y}).scalar_one() or b"")
+
+
+@cache  # built once per layer, risk and property list: a tile request then neither builds nor hashes it
+def _tile_statement(name: str, risk: str, properties: tuple[str, ...]) -> Select[Any]:
+    layer = LAYERS[name]
     cols = layer.columns(risk)
-    # z/x/y inline (they are checked integers): with bound parameters a prepared statement's generic plan would
-    # compute the envelope for every row instead of once, when planning.
-    envelope = func.ST_TileEnvelope(*(literal(v, Integer, literal_execute=True) for v in (z, x, y)))
+    # z/x/y rendered inline (literal_execute; they are checked integers): with bound parameters a prepared
+    # statement's generic plan would compute the envelope for every row instead of once, when planning.
+    envelope = func.ST_TileEnvelope(*(bindparam(v, type_=Integer, literal_execute=True) for v in ("z", "x", "y")))
+    numbered = isinstance(layer.order.type, Integer)  # an MVT feature id is an unsigned integer
+    ids = [(layer.order if numbered else layer.id_col).label("id")]
     props = [_mvt_value(cols[p]).label(p) for p in properties]
     q = (
         layer.base(risk)
         .with_only_columns(
-            layer.id_col.label("id"),
+            *ids,
             func.ST_AsMVTGeom(func.ST_Transform(layer.geom, 3857), envelope, MVT_EXTENT, MVT_BUFFER, True).label(
                 "mvtgeom"
             ),
@@ -321,19 +334,20 @@ def tile(session: Session, layer: Layer, risk: str, z: int, x: int, y: int, prop
         .where(layer.geom.op("&&")(func.ST_Transform(envelope, 4326)))
         .subquery("q")
     )
-    stmt = select(func.ST_AsMVT(literal_column("q"), layer.name, MVT_EXTENT, "mvtgeom")).select_from(q)
-    return bytes(session.execute(stmt).scalar_one() or b"")
+    mvt = (literal_column("q"), layer.name, MVT_EXTENT, "mvtgeom", *(["id"] if numbered else []))
+    return select(func.ST_AsMVT(*mvt)).select_from(q)
 
 
 def _mvt_value(col: Any) -> Any:
     # MVT values are scalars: arrays travel as JSON text; times as Unix seconds (what a map's time filter
-    # compares, and a third of the cost of formatting text); JSON, UUIDs and enums as text.
+    # compares, and a third of the cost of formatting text); JSON as text (ST_AsMVT would spread a JSONB
+    # object's members over keys of their own). Enums and UUIDs become text by their own output function.
     name = type(col.type).__name__
     if name == "ARRAY":
         return cast(func.to_json(col), String)
     if name == "DateTime":
         return cast(func.extract("epoch", col), BigInteger)
-    if name in ("JSONB", "JSON", "UUID", "Enum"):
+    if name in ("JSONB", "JSON"):
         return cast(col, String)
     return col
 
