@@ -4,11 +4,13 @@ features server, on the same database and the same table (``landings``), in one 
 Starts a throwaway PostgreSQL cluster (as the tests do), loads the base layers and synthetic landings, then runs
 both servers (uvicorn, one worker each, no access log) as child processes and asks each, one request at a time
 over a kept-alive connection, for items pages of 10 and 250 features and for the zoom-10 tile over Kangean
-(115.4 E, 6.9 S), alternating the two servers over two rounds and keeping each one's best. Prints features per
-second and the ratio Pesisir / tipg; asserts nothing.
+(115.4 E, 6.9 S). The two servers take turns in short windows (1 s each by default, in A-B-B-A order), so that a
+drift in the machine's speed, which on a shared VM is often larger than the difference being measured, falls on
+both alike. Prints each server's features per second over all its windows, the ratio Pesisir / tipg and the
+spread of the per-window-pair ratios; asserts nothing.
 
 Run: ``.tools/bin/uv sync --frozen --group bench && .venv/bin/python benchmarks/bench_features.py``
-(``--landings N`` for another table size, ``--seconds S`` per measurement).
+(``--landings N`` for another table size, ``--windows N`` and ``--window S`` for the measuring windows).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import mapbox_vector_tile
@@ -40,7 +43,6 @@ from app.services import base_data, demo, users
 from app.services.layers import PLANNER_PROPERTIES
 
 DB = "bench"
-ROUNDS = 2
 KANGEAN = (115.4, -6.9)
 SECRET = "bench-features-" + "s" * 40
 # The landings columns planners see that live on the table itself (Pesisir adds the harbour's slug by a join).
@@ -112,27 +114,51 @@ def get(port: int, path: str, *, retry: bool = True) -> tuple[int, bytes]:
         raise
 
 
-def measure(port: int, paths: list[str], count: Callable[[bytes], int], seconds: float) -> tuple[float, float, int]:
-    """(features per second, requests per second, features per response) over ``seconds`` of requests.
+@dataclass
+class Tally:
+    """One server's requests in one case, summed over its windows."""
 
-    Each path's features are counted once, outside the timed loop: decoding is the client's cost, not the server's.
-    """
+    features_of: dict[str, int]  # features in each path's answer, counted once (decoding is the client's cost)
+    features: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return self.features / self.seconds
+
+    @property
+    def per_response(self) -> int:
+        return self.features // max(self.requests, 1)
+
+
+def warm_up(port: int, paths: list[str], count: Callable[[bytes], int]) -> Tally:
+    """Ask for every path once (pools, plans, catalogue) and count its features."""
     features_of: dict[str, int] = {}
-    for p in paths:  # warm up (pools, plans, catalogue) and count
+    for p in paths:
         status, body = get(port, p)
         if status != 200:
             raise RuntimeError(f"GET {p} -> {status}: {body[:300]!r}")
         features_of[p] = count(body)
+    return Tally(features_of)
+
+
+def window(port: int, paths: list[str], tally: Tally, seconds: float) -> float:
+    """Requests one at a time for ``seconds``, going on through ``paths`` where the last window stopped; adds them
+    to ``tally`` and returns this window's features per second."""
     features = requests = 0
     start = time.perf_counter()
     while (elapsed := time.perf_counter() - start) < seconds:
-        path = paths[requests % len(paths)]
+        path = paths[(tally.requests + requests) % len(paths)]
         status, _ = get(port, path)
         if status != 200:
             raise RuntimeError(f"GET {path} -> {status}")
-        features += features_of[path]
+        features += tally.features_of[path]
         requests += 1
-    return features / elapsed, requests / elapsed, features // max(requests, 1)
+    tally.features += features
+    tally.requests += requests
+    tally.seconds += elapsed
+    return features / elapsed
 
 
 def geojson_count(body: bytes) -> int:
@@ -146,7 +172,8 @@ def mvt_count(body: bytes) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--landings", type=int, default=20_000, help="synthetic landings to load (the table)")
-    parser.add_argument("--seconds", type=float, default=4.0, help="seconds per measurement")
+    parser.add_argument("--windows", type=int, default=10, help="measuring windows per server and case")
+    parser.add_argument("--window", type=float, default=1.0, help="seconds per window")
     opts = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="pesisir-bench-", dir="/tmp"))
@@ -171,14 +198,14 @@ def main() -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
         engine.dispose()
-        run(cluster, opts.seconds, token)
+        run(cluster, opts.windows, opts.window, token)
     finally:
         say("stopping the cluster ...")
         cluster.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run(cluster: LocalCluster, seconds: float, token: str) -> None:
+def run(cluster: LocalCluster, windows: int, seconds: float, token: str) -> None:
     py = sys.executable
     pesisir_port, tipg_port = free_port(), free_port()
     _headers[pesisir_port] = {"Authorization": f"Bearer {token}"}
@@ -250,21 +277,37 @@ def run(cluster: LocalCluster, seconds: float, token: str) -> None:
                 mvt_count,
             )
         )
-        say(f"[4/4] measuring, {seconds:.0f} s each, one request at a time ({matched} landings in the table) ...")
+        say(
+            f"[4/4] measuring, {windows} windows of {seconds:g} s per server and case, one request at a time "
+            f"({matched} landings in the table) ..."
+        )
         rows = []
         for name, ours, theirs, count in cases:
-            best: dict[str, tuple[float, float, int]] = {}
-            for rnd in range(1, ROUNDS + 1):  # alternate, keep each server's best round: less order and noise bias
-                for who, port, paths in (("Pesisir", pesisir_port, ours), ("tipg", tipg_port, theirs)):
-                    say(f"  {name}: {who}, round {rnd}/{ROUNDS} ...")
-                    m = measure(port, paths, count, seconds)
-                    best[who] = max(best.get(who, m), m)
-            rows.append((name, best["Pesisir"], best["tipg"]))
+            say(f"  {name} ...")
+            servers = {"Pesisir": (pesisir_port, ours), "tipg": (tipg_port, theirs)}
+            tallies = {who: warm_up(port, paths, count) for who, (port, paths) in servers.items()}
+            pairs = []
+            for w in range(windows):
+                order = list(servers) if w % 4 in (0, 3) else list(servers)[::-1]  # A-B-B-A: neither always first
+                rate = {who: window(*servers[who], tallies[who], seconds) for who in order}
+                pairs.append(rate["Pesisir"] / rate["tipg"])
+            rows.append((name, tallies["Pesisir"], tallies["tipg"], sorted(pairs)))
     say("")
-    say(f"{'case':<20} {'features/response':>17} {'Pesisir feat/s':>15} {'tipg feat/s':>12} {'Pesisir/tipg':>13}")
-    for name, p, t in rows:
-        say(f"{name:<20} {p[2]:>8} / {t[2]:<7} {p[0]:>15,.0f} {t[0]:>12,.0f} {p[0] / t[0]:>12.2f}x")
-    say("(requests/s: " + "; ".join(f"{n}: {p[1]:.0f} vs {t[1]:.0f}" for n, p, t in rows) + ")")
+    say(
+        f"{'case':<20} {'features/response':>17} {'Pesisir feat/s':>15} {'tipg feat/s':>12} {'Pesisir/tipg':>13}"
+        "   per-window ratios: min / median / max"
+    )
+    for name, p, t, pairs in rows:
+        spread = f"{pairs[0]:.2f} / {pairs[len(pairs) // 2]:.2f} / {pairs[-1]:.2f}"
+        say(
+            f"{name:<20} {p.per_response:>8} / {t.per_response:<7} {p.per_second:>15,.0f} {t.per_second:>12,.0f} "
+            f"{p.per_second / t.per_second:>12.2f}x   {spread}"
+        )
+    say(
+        "(requests/s: "
+        + "; ".join(f"{n}: {p.requests / p.seconds:.0f} vs {t.requests / t.seconds:.0f}" for n, p, t, _ in rows)
+        + ")"
+    )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ import math
 import mapbox_vector_tile
 import pytest
 
+from app.services import layers
 from app.services.layers import PLANNER_PROPERTIES
+from tests.conftest import published_token
 
 MVT = "application/vnd.mapbox-vector-tile"
 
@@ -69,6 +71,22 @@ def test_every_layer_tiles_with_the_planner_allow_list(published, layer):
         assert one.status_code == 200 and one.json()["id"] == str(ids[0])
     if layer == "incidents":  # times travel as Unix seconds, for a map's time filter
         assert all(f["properties"]["occurred_start"] > 1.5e9 for f in features)
+
+
+@pytest.mark.parametrize("layer", ["islands", "harbours", "segments", "incidents", "landings"])
+def test_intelligence_tiles_carry_the_full_properties(published, layer):
+    x, y = tile_of(114.8, -6.5, 6)
+    bearer = {"Authorization": f"Bearer {published_token(published, 'intelligence')}"}
+    r = published.get(f"/tiles/{layer}/6/{x}/{y}.pbf", headers=bearer)
+    assert r.status_code == 200
+    seen = set().union(*(f["properties"] for f in _decode(r.content)[layer]["features"]))
+    full = set(layers.properties(layers.layer(layer), "full"))
+    assert seen - {"id"} <= full
+    # What planners may not see is there (empty values are left out of a tile, so a column the demo leaves empty,
+    # like a reporter, is not); the other layers show planners everything.
+    hidden_from_planners = full - set(PLANNER_PROPERTIES[layer])
+    assert {"landings": {"vessel_name", "origin"}, "incidents": {"narrative"}}.get(layer, set()) <= seen
+    assert bool(hidden_from_planners) == (layer in ("landings", "incidents"))
 
 
 def test_etag_revalidates_and_empty_tiles_are_204(published):

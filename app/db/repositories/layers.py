@@ -29,10 +29,11 @@ from sqlalchemy import (
     select,
     table,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from app.db.models import CoastalSegment, Harbour, Incident, Island, Landing, SegmentScore
-from app.db.repositories import GEOJSON_DECIMALS, feature, harbour_properties, island_properties
+from app.db.repositories import GEOJSON_DECIMALS, driver_cursor, feature, harbour_properties, island_properties
 
 CHUNK = 2000  # rows fetched per round trip from the server-side cursor
 MVT_EXTENT = 4096
@@ -308,17 +309,34 @@ def tile(session: Session, layer: Layer, risk: str, z: int, x: int, y: int, prop
 
     A numeric id (harbours, incidents, landings) is the tile's own feature id, the number that is the feature's
     id in GeoJSON and OGC API Features; a text id (islands' codes, segments') travels as the ``id`` property."""
-    stmt = _tile_statement(layer.name, risk, tuple(properties))
-    return bytes(session.connection().execute(stmt, {"z": z, "x": x, "y": y}).scalar_one() or b"")
+    sql = _tile_sql(layer.name, risk, tuple(properties))
+    # z/x/y inline (checked integers): the planner then computes the envelope once, and a tile asked for again
+    # reuses the driver's prepared statement. Bound parameters would give a generic plan that computes it per row.
+    sql = sql.replace(_ENVELOPE_MARK, f"ST_TileEnvelope({int(z)}, {int(x)}, {int(y)})")
+    with driver_cursor(session) as cur:
+        # In binary: the tile as it is, not as hex text of twice its size for the server to write and us to read.
+        row = cur.execute(sql, binary=True).fetchone()
+    return bytes(row[0]) if row is not None and row[0] is not None else b""
 
 
-@cache  # built once per layer, risk and property list: a tile request then neither builds nor hashes it
+_MARK = (-910001, -910002, -910003)  # z/x/y no tile has, replaced by the tile's own in the SQL text
+_ENVELOPE_MARK = "ST_TileEnvelope({}, {}, {})".format(*_MARK)
+_SQL_DIALECT = postgresql.dialect(paramstyle="named")  # renders literals without doubling '%' for pyformat
+
+
+@cache  # rendered once per layer, risk and property list: a tile request neither builds nor compiles it
+def _tile_sql(name: str, risk: str, properties: tuple[str, ...]) -> str:
+    stmt = _tile_statement(name, risk, properties).params(z=_MARK[0], x=_MARK[1], y=_MARK[2])
+    sql = str(stmt.compile(dialect=_SQL_DIALECT, compile_kwargs={"literal_binds": True}))
+    if sql.count(_ENVELOPE_MARK) != 2:  # the features' envelope and the index filter's
+        raise AssertionError(f"tile SQL of {name}: the tile envelope is not where expected:\n{sql}")
+    return sql
+
+
 def _tile_statement(name: str, risk: str, properties: tuple[str, ...]) -> Select[Any]:
     layer = LAYERS[name]
     cols = layer.columns(risk)
-    # z/x/y rendered inline (literal_execute; they are checked integers): with bound parameters a prepared
-    # statement's generic plan would compute the envelope for every row instead of once, when planning.
-    envelope = func.ST_TileEnvelope(*(bindparam(v, type_=Integer, literal_execute=True) for v in ("z", "x", "y")))
+    envelope = func.ST_TileEnvelope(*(bindparam(v, type_=Integer) for v in ("z", "x", "y")))
     numbered = isinstance(layer.order.type, Integer)  # an MVT feature id is an unsigned integer
     ids = [(layer.order if numbered else layer.id_col).label("id")]
     props = [_mvt_value(cols[p]).label(p) for p in properties]
