@@ -1,6 +1,7 @@
 """The domain model of DESIGN §4 as SQLAlchemy 2 / GeoAlchemy2 tables.
 
-Every geometry column is typed with its geometry type and SRID 4326 and has a GiST index. Rules the data
+Every geometry column is typed with its geometry type and SRID 4326 and has a GiST index (the one exception, landings'
+web-mercator copy for vector tiles, is computed by PostgreSQL and never queried by position). Rules the data
 must obey whatever path it takes into the database (API, CLI, plain SQL) are CHECK constraints here.
 """
 
@@ -188,6 +189,12 @@ class Incident(TimestampMixin, Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
+# Only for a position on the globe: any other is NULL here, and the lon/lat check refuses the row by its own name.
+MERCATOR = (
+    "CASE WHEN ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90 THEN ST_Transform(geom, 3857) END"
+)
+
+
 class Landing(TimestampMixin, Base):
     """A harbourmaster's report of a vessel landing or departing, deduplicated by the client's UUID."""
 
@@ -210,6 +217,12 @@ class Landing(TimestampMixin, Base):
     client_uuid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True, nullable=False)
     harbour_id: Mapped[int | None] = mapped_column(ForeignKey("harbours.id", ondelete="RESTRICT"), index=True)
     geom: Mapped[WKBElement] = mapped_column(_geom("POINT"), nullable=False)
+    # ``geom`` in web mercator for vector tiles (migration 0007), computed on every write; not loaded by the ORM.
+    geom_mercator: Mapped[WKBElement | None] = mapped_column(
+        Geometry(geometry_type="POINT", srid=3857, spatial_index=False),
+        Computed(MERCATOR, persisted=True),
+        deferred=True,
+    )
     precision_m: Mapped[float] = mapped_column(Float, nullable=False)
     observed_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     observed_end: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -60,6 +60,8 @@ def test_upgrade_matches_models_and_downgrades_to_base(empty_db):
         ("coastal_segments", "LINESTRING", 4326),
         ("patrol_bases", "POINT", 4326),
         ("landings_published", "POINT", 4326),  # the view the published layers read (migration 0006)
+        ("landings", "POINT", 3857),  # geom_mercator, for vector tiles (migration 0007), and its view's copy
+        ("landings_published", "POINT", 3857),
     }
     assert gist == {t for t, _, _ in geoms} - {"landings_published"}
 
@@ -99,6 +101,27 @@ def _insert_landing(db, **over):
 def test_a_valid_landing_inserts(db):
     _insert_landing(db)
     assert db.execute(text("SELECT count(*) FROM landings WHERE NOT suspicious")).scalar_one() >= 1
+
+
+def test_a_landings_web_mercator_position_is_computed_and_follows_it(db):
+    from pyproj import Transformer
+
+    mercator = Transformer.from_crs(4326, 3857, always_xy=True)
+    u = str(uuid.uuid4())
+    _insert_landing(db, client_uuid=u)
+    where = {"u": u}
+    read = text(
+        "SELECT ST_X(geom_mercator), ST_Y(geom_mercator), ST_SRID(geom_mercator) FROM landings WHERE client_uuid = :u"
+    )
+    x, y, srid = db.execute(read, where).one()
+    assert srid == 3857 and (x, y) == pytest.approx(mercator.transform(114.0, -7.0), abs=0.01)
+    db.execute(
+        text("UPDATE landings SET geom = ST_GeomFromEWKT('SRID=4326;POINT(115.4 -6.9)') WHERE client_uuid = :u"), where
+    )
+    x, y, _ = db.execute(read, where).one()
+    assert (x, y) == pytest.approx(mercator.transform(115.4, -6.9), abs=0.01)
+    with pytest.raises(DBAPIError, match="geom_mercator"), db.begin_nested():  # nobody writes it but PostgreSQL
+        db.execute(text("UPDATE landings SET geom_mercator = NULL WHERE client_uuid = :u"), where)
 
 
 @pytest.mark.parametrize(

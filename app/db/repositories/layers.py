@@ -66,6 +66,7 @@ class Layer:
     kind_col: Any = None  # the column the ``kind`` filter compares (segments: the risk kind picks the scores)
     scored: bool = False
     key: Any = None  # the indexed column behind ``id_col`` (order and look-ups use it), when id_col is a cast
+    mercator: Any = None  # ``geom`` already in web mercator (EPSG:3857), for tiles; else they project ``geom``
 
     @property
     def order(self) -> Any:
@@ -230,6 +231,7 @@ LAYERS: dict[str, Layer] = {
             id_col=cast(PUBLISHED_LANDINGS.c.id, String),
             key=PUBLISHED_LANDINGS.c.id,
             geom=PUBLISHED_LANDINGS.c.geom,
+            mercator=PUBLISHED_LANDINGS.c.geom_mercator,  # the layer that grows without bound (migration 0007)
             columns=_landing_columns,
             base=lambda _: (
                 select(PUBLISHED_LANDINGS.c.id)
@@ -340,13 +342,12 @@ def _tile_statement(name: str, risk: str, properties: tuple[str, ...]) -> Select
     numbered = isinstance(layer.order.type, Integer)  # an MVT feature id is an unsigned integer
     ids = [(layer.order if numbered else layer.id_col).label("id")]
     props = [_mvt_value(cols[p]).label(p) for p in properties]
+    mercator = layer.mercator if layer.mercator is not None else func.ST_Transform(layer.geom, 3857)
     q = (
         layer.base(risk)
         .with_only_columns(
             *ids,
-            func.ST_AsMVTGeom(func.ST_Transform(layer.geom, 3857), envelope, MVT_EXTENT, MVT_BUFFER, True).label(
-                "mvtgeom"
-            ),
+            func.ST_AsMVTGeom(mercator, envelope, MVT_EXTENT, MVT_BUFFER, True).label("mvtgeom"),
             *props,
         )
         .where(layer.geom.op("&&")(func.ST_Transform(envelope, 4326)))

@@ -93,7 +93,7 @@ LandingRow = tuple[Landing, float, float, str | None]
 
 
 # -- landings -----------------------------------------------------------------------------------------------------
-_LANDING_COLUMNS = [c.name for c in Landing.__table__.columns if c.name != "geom"]
+_LANDING_COLUMNS = [c.name for c in Landing.__table__.columns if c.name not in ("geom", "geom_mercator")]
 # What an insert hands back: the stored row as a LandingRow (the landing's columns as attributes, lon, lat and the
 # harbour's slug), so a fresh report is answered and audited without reading it back.
 _RETURNING = psql.SQL(", ").join(
