@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 import mapbox_vector_tile
 import pytest
@@ -69,6 +70,10 @@ def test_every_layer_tiles_with_the_planner_allow_list(published, layer):
         assert len(set(ids)) == len(ids)
         one = published.get(f"/ogc/collections/{layer}/items/{ids[0]}")
         assert one.status_code == 200 and one.json()["id"] == str(ids[0])
+        start = {"incidents": "occurred_start", "landings": "observed_start"}.get(layer)
+        if start:  # the same moment, in Unix seconds
+            stored = datetime.fromisoformat(one.json()["properties"][start]).timestamp()
+            assert features[0]["properties"][start] == round(stored)
     if layer == "incidents":  # times travel as Unix seconds, for a map's time filter
         assert all(f["properties"]["occurred_start"] > 1.5e9 for f in features)
 
