@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
-from app.errors import PesisirError, SetupError
+from app.errors import InvalidInput, PesisirError, SetupError
 from app.settings import Settings
 
 cli = typer.Typer(help="Pesisir: risk mapping of the Sumenep coast.", no_args_is_help=True, add_completion=False)
@@ -266,6 +266,22 @@ def score_cmd(
     _score(_settings(), season)
 
 
+def _evaluate(settings: Settings) -> None:
+    """Measure the model on the last year of incidents, for the map's accuracy panel; a database with too few
+    incidents for that is no reason not to serve: say so and go on."""
+    from app.services import risk
+
+    try:
+        with step("Measuring the models' accuracy (the last year of incidents held out) ..."):
+            report = _in_transaction(settings, lambda s: risk.evaluate(s))
+    except InvalidInput as exc:
+        out.print(f"[yellow]accuracy not measured:[/yellow] {exc}", highlight=False)
+        return
+    for kind, ev in report["kinds"].items():
+        best, pai = max(((n, b["pai"]["10%"]) for n, b in ev["baselines"].items()), key=lambda t: t[1])
+        out.print(f"{kind}: PAI at 10 % of coast {ev['model']['pai']['10%']:.2f} (best baseline, {best}: {pai:.2f})")
+
+
 def _score(settings: Settings, season: str = "all") -> None:
     from rich.progress import Progress
 
@@ -307,7 +323,12 @@ def model_fit(
 
 @model_cli.command("evaluate")
 def model_evaluate(
-    split: Annotated[str, typer.Option(help="Fit before this date, test from it (YYYY-MM-DD, UTC).")],
+    split: Annotated[
+        str | None,
+        typer.Option(
+            help="Fit before this date, test from it (YYYY-MM-DD, UTC). Default: a year before the newest incident."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Temporal hold-out: hit rate and PAI at 5/10/20 % of coastline, model vs baselines; stores the result."""
@@ -536,6 +557,7 @@ def run(
         _demo(settings, settings.demo.seed)
     _segment(settings)
     _score(settings)
+    _evaluate(settings)
     if settings.server.environment == "dev":
         _demo_users(settings)
     _serve(settings)

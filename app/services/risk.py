@@ -195,9 +195,22 @@ def fit(session: Session, *, until: str, models_dir: Path = risk.MODELS_DIR) -> 
     return results
 
 
-def evaluate(session: Session, *, split: str, models_dir: Path = risk.MODELS_DIR) -> dict[str, Any]:
-    """Temporal hold-out at ``split`` for both kinds (weights fitted before it); store and return the report."""
-    t = _parse_date(split, "split")
+HOLDOUT_DAYS = 365
+"""Without a split, the evaluation tests on the last year of incidents and fits on everything before."""
+
+
+def default_split(session: Session) -> str:
+    """The day ``HOLDOUT_DAYS`` before the newest incident began (YYYY-MM-DD)."""
+    newest = risk_repo.newest_incident(session)
+    if newest is None:
+        raise InvalidInput("split: there are no incidents to evaluate the model on")
+    return (pd.Timestamp(newest).tz_convert("UTC").normalize() - pd.Timedelta(days=HOLDOUT_DAYS)).strftime("%Y-%m-%d")
+
+
+def evaluate(session: Session, *, split: str | None = None, models_dir: Path = risk.MODELS_DIR) -> dict[str, Any]:
+    """Temporal hold-out at ``split`` (default: ``default_split``) for both kinds (weights fitted before it);
+    store and return the report."""
+    t = _parse_date(default_split(session) if split is None else split, "split")
     segments, inputs = _inputs(session)
     kinds: dict[str, Any] = {}
     for kind in RISK_KINDS:
@@ -264,11 +277,17 @@ _ACCURACY = {
 }
 
 
-def accuracy_note(session: Session, *, kind: str, lang: str = "en") -> str | None:
-    """One line on the latest evaluation of ``kind`` for the map, or None when none is stored."""
+_UNMEASURED = {
+    "id": "Akurasi belum diukur: jalankan 'pesisir model evaluate'",
+    "en": "Accuracy not measured yet: run 'pesisir model evaluate'",
+}
+
+
+def accuracy_note(session: Session, *, kind: str, lang: str = "en") -> str:
+    """One line on the latest evaluation of ``kind`` for the map, or how to make one when none is stored."""
     latest = risk_repo.latest_evaluation(session)
     if latest is None or kind not in latest.report.get("kinds", {}):
-        return None
+        return _UNMEASURED.get(lang, _UNMEASURED["en"])
     ev = latest.report["kinds"][kind]
     best = max(ev["baselines"].items(), key=lambda kv: kv[1]["pai"]["10%"])
     return _ACCURACY.get(lang, _ACCURACY["en"]).format(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import json
 import shutil
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from app.db.models import ModelEvaluation, SegmentScore
+from app.db.models import Incident, ModelEvaluation, SegmentScore
 from app.errors import InvalidInput
 from app.services import demo, risk
 from geo.risk import MODELS_DIR
@@ -47,6 +48,40 @@ def test_segments_endpoint_serves_scores_with_contributions(as_planner, scored):
 def test_map_colours_segments_by_class(as_planner, scored):
     html = as_planner.get("/map", params={"risk": "landing", "tiles": "false"}).text
     assert "risk-legend" in html and "critical" in html
+
+
+def test_the_map_says_how_to_measure_accuracy_until_it_is_measured(as_planner, scored):
+    assert (
+        "Akurasi belum diukur: jalankan &#x27;pesisir model evaluate&#x27;"
+        in as_planner.get("/map", params={"tiles": "false"}).text
+    )
+    english = as_planner.get("/map", params={"tiles": "false", "lang": "en"}).text
+    assert "Accuracy not measured yet" in english and "PAI" not in english
+
+
+def test_evaluation_holds_out_the_last_year_of_incidents_by_default(db, scored):
+    _, models = scored
+    newest = db.execute(select(func.max(Incident.occurred_start))).scalar_one()
+    report = risk.evaluate(db, models_dir=models)
+    expected = (newest.astimezone(UTC).date() - timedelta(days=risk.HOLDOUT_DAYS)).isoformat()
+    assert report["split"][:10] == expected and report["kinds"]["tppo"]["n_test"] > 0
+    db.execute(delete(Incident))
+    with pytest.raises(InvalidInput, match="split: there are no incidents"):
+        risk.default_split(db)
+
+
+def test_pesisir_run_measures_accuracy_and_goes_on_without_enough_incidents(db, scored, monkeypatch, capsys):
+    from app import cli
+
+    _, models = scored
+    monkeypatch.setattr(cli, "_in_transaction", lambda settings, work: work(db))
+    monkeypatch.setattr(risk, "evaluate", functools.partial(risk.evaluate, models_dir=models))
+    cli._evaluate(None)  # settings only go to _in_transaction, replaced above
+    assert "tppo: PAI at 10 % of coast" in capsys.readouterr().out
+    assert db.execute(select(func.count()).select_from(ModelEvaluation)).scalar_one() == 1
+    db.execute(delete(Incident))
+    cli._evaluate(None)
+    assert "accuracy not measured: split: there are no incidents" in capsys.readouterr().out
 
 
 def test_evaluation_is_stored_and_served(db, as_planner, scored):

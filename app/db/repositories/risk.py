@@ -65,6 +65,11 @@ def incidents_for_model(session: Session) -> gpd.GeoDataFrame:
     return _frame(session, stmt)
 
 
+def newest_incident(session: Session) -> datetime | None:
+    """When the most recent incident began, or None without incidents."""
+    return session.execute(select(func.max(Incident.occurred_start))).scalar_one()
+
+
 def landings_for_model(session: Session) -> gpd.GeoDataFrame:
     ld = Landing
     stmt = select(
