@@ -11,12 +11,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
+from psycopg.errors import QueryCanceled
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 from sqlalchemy.orm import Session
 
 from app.db.session import describe
-from app.errors import DatabaseUnavailable, Forbidden, InvalidInput, Unauthenticated
+from app.errors import DatabaseUnavailable, Forbidden, InvalidInput, TimedOut, Unauthenticated
 from app.security import (
     ADMINS,
     ALL_ROLES,
@@ -63,7 +64,7 @@ def _rollback(session: Session) -> None:
 @contextmanager
 def request_transaction(session: Session) -> Iterator[Session]:
     """Commit when the block succeeds, roll back when it raises; database errors become domain errors: an
-    unreachable database 503, a value the database cannot hold 422."""
+    unreachable database 503, a value the database cannot hold 422, a statement past its timeout 503 (TimedOut)."""
     try:
         yield session
         session.commit()
@@ -76,6 +77,9 @@ def request_transaction(session: Session) -> Iterator[Session]:
         ) from exc
     except BaseException as exc:
         _rollback(session)
+        if isinstance(exc, DBAPIError) and isinstance(exc.orig, QueryCanceled):
+            # statement_timeout (set for exports): the work took too long, the database is fine.
+            raise TimedOut("the request stopped at its time limit: a database statement ran past it") from exc
         if _database_gone(exc):
             raise DatabaseUnavailable(f"database at {describe(session.get_bind().engine.url)} unavailable") from exc
         raise

@@ -53,6 +53,10 @@ class Conflict(PesisirError):
     """The request is valid but clashes with the object's current state (e.g. reviewing twice)."""
 
 
+class TimedOut(PesisirError):
+    """Work stopped at its time limit; asking again for the same work would stop there again (no Retry-After)."""
+
+
 class RateLimited(PesisirError):
     """Too many attempts; ``retry_after`` seconds until the next one is allowed."""
 
@@ -70,6 +74,7 @@ DEFAULT_STATUS_CODES: dict[type[PesisirError], int] = {
     Conflict: 409,
     RateLimited: 429,
     DatabaseUnavailable: 503,
+    TimedOut: 503,
     SetupError: 500,
     PesisirError: 500,
 }
@@ -85,7 +90,7 @@ def status_for(exc: PesisirError) -> int:
 
 
 def _headers(exc: PesisirError, status: int) -> dict[str, str] | None:
-    if status == 503:
+    if isinstance(exc, DatabaseUnavailable):
         return {"Retry-After": str(RETRY_AFTER_S)}
     if isinstance(exc, RateLimited):
         return {"Retry-After": str(exc.retry_after)}

@@ -26,6 +26,7 @@ from app.errors import register_error_handlers
 from app.hardening import Hardening
 from app.security import LoginLimiter, signing_key
 from app.services import rescoring
+from app.services.export import ExportTurns
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class State(TypedDict):
     sessionmaker: sessionmaker[Session]
     signing_key: str
     login_limiter: LoginLimiter
+    export_turns: ExportTurns
 
 
 async def _refresher(factory: sessionmaker[Session], interval_s: float) -> None:
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     settings = settings or Settings()
     key = signing_key(settings)  # refuses to start outside dev without a proper secret
     limiter = LoginLimiter(settings.auth.login_attempts_per_minute)
+    turns = ExportTurns()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[State]:
@@ -84,6 +87,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                 "sessionmaker": factory,
                 "signing_key": key,
                 "login_limiter": limiter,
+                "export_turns": turns,
             }
         finally:
             if task is not None:

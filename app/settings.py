@@ -98,6 +98,13 @@ class ServerSettings(BaseSettings):
         description="How often the background refresher re-scores stale segments; 0 turns it off.",
     )
 
+    export_timeout_s: float = Field(
+        default=600.0,
+        gt=0,
+        validation_alias="PESISIR_EXPORT_TIMEOUT_S",
+        description="The longest an export over HTTP may run; past it the export stops (RELIABILITY LD-03).",
+    )
+
     @property
     def docs(self) -> bool:
         return self.docs_enabled if self.docs_enabled is not None else self.environment == "dev"

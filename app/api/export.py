@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.api.params import AudienceDep, BBoxDep, IntervalDep, SeasonQuery
-from app.deps import StreamingSessionDep
+from app.deps import MapReader, SettingsDep, StreamingSessionDep
+from app.security import Principal
 from app.services import export
 
 router = APIRouter(prefix="/api/v1", tags=["export"])
-_FILES = {200: {"content": {t: {} for t in export.MEDIA_TYPES.values()}, "description": "the layer as a file"}}
+_FILES = {
+    200: {"content": {t: {} for t in export.MEDIA_TYPES.values()}, "description": "the layer as a file"},
+    429: {"description": "another export of yours is still running (Retry-After)"},
+    503: {"description": "the export reached its time limit before its first byte (PESISIR_EXPORT_TIMEOUT_S)"},
+}
+
+
+async def export_turn(request: Request, caller: MapReader) -> AsyncIterator[Principal]:
+    """The caller's turn to export, held until the last byte is sent or the client goes away (RELIABILITY LD-03:
+    one export at a time per user). A yield dependency of the request: it ends after the streamed response."""
+    turns: export.ExportTurns = request.state.export_turns
+    with turns.turn(caller.id):
+        yield caller
 
 
 @router.get("/export/{layer}.{fmt}", response_class=StreamingResponse, responses=_FILES)  # type: ignore[arg-type]
@@ -20,7 +34,9 @@ def export_layer(
     layer: str,
     fmt: export.Format,
     session: StreamingSessionDep,
+    _turn: Annotated[Principal, Depends(export_turn)],
     audience: AudienceDep,
+    settings: SettingsDep,
     bbox: BBoxDep,
     interval: IntervalDep,
     kind: Annotated[str | None, Query(description="harbour or incident kind; for segments the risk kind")] = None,
@@ -28,7 +44,8 @@ def export_layer(
     min_score: Annotated[float | None, Query(description="segments: the lowest score, 0 to 1")] = None,
     season: SeasonQuery = "annual",
 ) -> StreamingResponse:
-    """A layer as GeoJSON (RFC 7946), CSV or GeoPackage, with generated_at, model_version and data_cutoff."""
+    """A layer as GeoJSON (RFC 7946), CSV or GeoPackage, with generated_at, model_version and data_cutoff. One
+    export at a time per user (429 otherwise), each stopped at PESISIR_EXPORT_TIMEOUT_S (default 600 s)."""
     out = export.export_layer(
         session,
         layer,
@@ -40,5 +57,6 @@ def export_layer(
         risk_class=risk_class,
         min_score=min_score,
         season=season,
+        timeout_s=settings.server.export_timeout_s,
     )
     return StreamingResponse(out.chunks, media_type=out.media_type, headers=out.headers)

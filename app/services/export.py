@@ -3,7 +3,11 @@
 GeoJSON and CSV are produced chunk by chunk from a server-side cursor while they are sent; a GeoPackage is
 written chunk by chunk to a temporary file with pyogrio, then streamed and deleted. Every export carries its
 provenance (generated_at, model_version, data_cutoff): GeoJSON as foreign members, CSV as columns, GeoPackage
-as metadata. ``audience`` picks the properties (``app.services.layers``)."""
+as metadata. ``audience`` picks the properties (``app.services.layers``).
+
+Over HTTP (RELIABILITY LD-03) a user runs one export at a time (``ExportTurns``) and an export stops at its time
+limit: no statement may outlast it (``statement_timeout``), and the rows stop coming once it is past, since a
+long export is many short fetches that no statement timeout would catch."""
 
 from __future__ import annotations
 
@@ -11,12 +15,15 @@ import csv
 import io
 import json
 import tempfile
+import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -25,6 +32,8 @@ from sqlalchemy.orm import Session
 
 from app.db import rls
 from app.db.repositories import layers as repo
+from app.db.repositories import statement_timeout
+from app.errors import RateLimited, TimedOut
 from app.services import layers
 from app.services.layers import Audience, Query
 from geo.crs import WGS84
@@ -37,6 +46,55 @@ MEDIA_TYPES: dict[str, str] = {
     "gpkg": "application/geopackage+sqlite3",
 }
 _FILE_CHUNK = 1 << 16
+RETRY_AFTER_S = 10
+_T = TypeVar("_T")
+
+
+class ExportTurns:
+    """One running export per user: a second one is refused (429) while the first still runs, so that five
+    planners hold at most five exports (and five database connections) between them."""
+
+    def __init__(self) -> None:
+        self._running: set[int] = set()
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def turn(self, user_id: int) -> Iterator[None]:
+        """Hold ``user_id``'s turn for the block; RateLimited if they hold it already."""
+        with self._lock:
+            if user_id in self._running:
+                raise RateLimited(
+                    "export: one at a time per user, and one of yours is still running: retry when it has finished",
+                    RETRY_AFTER_S,
+                )
+            self._running.add(user_id)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running.discard(user_id)
+
+
+@dataclass(frozen=True)
+class _Limit:
+    """When an export must have finished (``time.monotonic()``), or never."""
+
+    seconds: float | None
+    deadline: float | None
+
+    @classmethod
+    def of(cls, seconds: float | None) -> _Limit:
+        return cls(seconds, None if seconds is None else time.monotonic() + seconds)
+
+    def rows(self, chunks: Iterator[_T]) -> Iterator[_T]:
+        """``chunks`` until the deadline is past, then TimedOut."""
+        for chunk in chunks:
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                raise TimedOut(
+                    f"export: stopped at its time limit of {self.seconds:g} s (PESISIR_EXPORT_TIMEOUT_S); "
+                    "narrow it with bbox, datetime or kind"
+                )
+            yield chunk
 
 
 @dataclass(frozen=True)
@@ -62,35 +120,40 @@ def export_layer(
     risk_class: str | None = None,
     min_score: float | None = None,
     season: str = "annual",
+    timeout_s: float | None = None,
 ) -> Export:
     """Validate the filters against the layer (400 naming the parameter), then export it."""
     q = layers.query(
         layer, bbox=bbox, interval=interval, kind=kind, risk_class=risk_class, min_score=min_score, season=season
     )
-    return export(session, q, fmt, audience=audience)
+    return export(session, q, fmt, audience=audience, timeout_s=timeout_s)
 
 
-def export(session: Session, q: Query, fmt: Format, *, audience: Audience) -> Export:
+def export(session: Session, q: Query, fmt: Format, *, audience: Audience, timeout_s: float | None = None) -> Export:
     """The layer in ``q`` as ``fmt`` for ``audience``. GeoJSON and CSV chunks read the session as they are
-    consumed, so consume them before the session closes.
+    consumed, so consume them before the session closes. With ``timeout_s`` the export stops (TimedOut) that many
+    seconds from now: before the first byte (a 503) or, once streaming, by breaking off the stream.
 
     Both audiences belong to roles that see every harbour (only map readers are given one: ``app.api.params``),
     and the streamed session is not the one the caller was loaded in, which set the row-level security context:
     so this session is given scope "all" here (``app.db.rls``)."""
+    limit = _Limit.of(timeout_s)
+    if timeout_s is not None:
+        statement_timeout(session, timeout_s)
     rls.see_all(session)
     props = layers.properties(q.layer, audience)
     prov = layers.provenance(session, q)
     name = q.layer.name if not q.layer.scored else f"{q.layer.name}_{q.risk.replace('/', '_')}"
     writers = {"geojson": _geojson, "csv": _csv, "gpkg": _gpkg}
-    return Export(f"{name}.{fmt}", MEDIA_TYPES[fmt], writers[fmt](session, q, props, prov))
+    return Export(f"{name}.{fmt}", MEDIA_TYPES[fmt], writers[fmt](session, q, props, prov, limit))
 
 
-def _geojson(session: Session, q: Query, props: list[str], prov: layers.Provenance) -> Iterator[bytes]:
+def _geojson(session: Session, q: Query, props: list[str], prov: layers.Provenance, limit: _Limit) -> Iterator[bytes]:
     # Foreign members first (RFC 7946 §6.1), then the features as PostGIS builds them.
     head = {"type": "FeatureCollection", "name": q.layer.name, **prov.as_dict()}
     yield (json.dumps(head)[:-1] + ',"features":[').encode()
     first = True
-    for chunk in repo.geojson_features(session, q.layer, q.risk, q.filters, props):
+    for chunk in limit.rows(repo.geojson_features(session, q.layer, q.risk, q.filters, props)):
         if chunk:
             yield (("" if first else ",") + ",".join(chunk)).encode()
             first = False
@@ -107,7 +170,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _csv(session: Session, q: Query, props: list[str], prov: layers.Provenance) -> Iterator[bytes]:
+def _csv(session: Session, q: Query, props: list[str], prov: layers.Provenance, limit: _Limit) -> Iterator[bytes]:
     points = q.layer.geometry_type == "Point"
     geometry = "lonlat" if points else "wkt"
     # Provenance columns on every row; segments already carry their own model_version and data_cutoff.
@@ -116,7 +179,7 @@ def _csv(session: Session, q: Query, props: list[str], prov: layers.Provenance) 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180
     writer.writerow(["id", *(["lon", "lat"] if points else ["wkt"]), *props, *extra])
-    for chunk in repo.rows(session, q.layer, q.risk, q.filters, props, geometry=geometry):
+    for chunk in limit.rows(repo.rows(session, q.layer, q.risk, q.filters, props, geometry=geometry)):
         writer.writerows([*(_cell(v) for v in row), *tail] for row in chunk)
         yield buf.getvalue().encode()
         buf.seek(0)
@@ -154,10 +217,10 @@ def _gpkg_value(value: Any) -> Any:
     return value
 
 
-def _gpkg(session: Session, q: Query, props: list[str], prov: layers.Provenance) -> Iterator[bytes]:
+def _gpkg(session: Session, q: Query, props: list[str], prov: layers.Provenance, limit: _Limit) -> Iterator[bytes]:
     tmp = Path(tempfile.mkdtemp(prefix="pesisir-export-"))
     path = tmp / f"{q.layer.name}.gpkg"
-    chunks = repo.rows(session, q.layer, q.risk, q.filters, props, geometry="wkb")
+    chunks = limit.rows(repo.rows(session, q.layer, q.risk, q.filters, props, geometry="wkb"))
     dtypes = _dtypes(q, props)
     frames = (_frame(chunk, props, dtypes) for chunk in chunks)
     meta = {k: v or "" for k, v in prov.as_dict().items()}

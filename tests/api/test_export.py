@@ -301,3 +301,84 @@ def test_cli_export_writes_the_same_file(published, published_settings, tmp_path
     assert len(frame) > 0 and set(frame["kind"]) == {"official_port"}
     bad = CliRunner().invoke(cli.cli, ["export", "harbours", "--format", "shp", "--out", str(tmp_path / "x")])
     assert bad.exit_code != 0 and "--format: must be one of geojson, csv, gpkg" in str(bad.exception)
+
+
+# -- RELIABILITY LD-03: one export at a time per user, and a time limit --------------------------------------------
+def _bearer(client, role: str) -> dict[str, str]:
+    from tests.conftest import published_token
+
+    return {"Authorization": f"Bearer {published_token(client, role)}"}
+
+
+def test_a_turn_is_one_at_a_time_per_user_and_comes_back_whatever_happens():
+    from app.errors import RateLimited
+    from app.services.export import ExportTurns
+
+    turns = ExportTurns()
+    held = turns.turn(1)
+    with turns.turn(2), held, pytest.raises(RateLimited, match="one at a time per user"), turns.turn(1):
+        pass  # two users at once, but never one user twice
+    with pytest.raises(RuntimeError), turns.turn(1):
+        raise RuntimeError("the client went away")
+    with turns.turn(1):
+        pass
+
+
+def test_a_second_export_of_the_same_user_waits_its_turn(published_settings, monkeypatch):
+    import jwt
+    from fastapi.testclient import TestClient
+
+    from app import main
+    from app.services.export import ExportTurns
+
+    turns = ExportTurns()
+    monkeypatch.setattr(main, "ExportTurns", lambda: turns)
+    with TestClient(main.create_app(published_settings)) as c:
+        planner, intelligence = _bearer(c, "planner"), _bearer(c, "intelligence")
+        planner_id = int(jwt.decode(planner["Authorization"][7:], options={"verify_signature": False})["sub"])
+        with turns.turn(planner_id):  # as while an export of theirs is still streaming
+            refused = c.get("/api/v1/export/harbours.geojson", headers=planner)
+            assert refused.status_code == 429 and refused.headers["retry-after"] == "10"
+            assert "one at a time per user" in refused.json()["detail"]
+            assert c.get("/api/v1/export/harbours.geojson", headers=intelligence).status_code == 200  # others go on
+        for _ in range(2):  # and once it has finished, each export gives the turn back
+            assert c.get("/api/v1/export/harbours.csv", headers=planner).status_code == 200
+
+
+def test_an_export_stops_at_its_time_limit(published_settings, monkeypatch, caplog):
+    from fastapi.testclient import TestClient
+
+    from app import main
+    from app.errors import TimedOut
+    from app.services import export
+
+    clock = iter(range(0, 10**9, 1000))  # every reading of the clock is 1,000 s after the last
+    monkeypatch.setattr(export.time, "monotonic", lambda: next(clock))
+    with TestClient(main.create_app(published_settings)) as c:
+        bearer = _bearer(c, "planner")
+        gpkg = c.get("/api/v1/export/landings.gpkg", headers=bearer)  # written before its first byte: an answer
+        assert gpkg.status_code == 503 and "retry-after" not in gpkg.headers
+        assert "stopped at its time limit of 600 s (PESISIR_EXPORT_TIMEOUT_S)" in gpkg.json()["detail"]
+        # Already streaming: the application stops without finishing the response, which uvicorn answers by closing
+        # the connection mid-body; a client never gets a complete-looking file. Here: a body without its end.
+        with caplog.at_level("ERROR", logger="app.hardening"):
+            broken = c.get("/api/v1/export/landings.geojson", headers=bearer)
+        assert broken.status_code == 200 and broken.content.startswith(b'{"type": "FeatureCollection"')
+        assert not broken.content.endswith(b"]}")
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(broken.content)
+        assert any(isinstance(r.exc_info[1].__cause__, TimedOut) for r in caplog.records if r.exc_info)
+        assert c.get("/api/v1/export/landings.geojson", headers=bearer, params={"bbox": "0,0,1,1"}).status_code == 200
+
+
+def test_a_statement_past_its_timeout_is_timed_out_not_a_lost_database(db):
+    from sqlalchemy import text
+
+    from app.db.repositories import statement_timeout
+    from app.deps import request_transaction
+    from app.errors import TimedOut
+
+    with pytest.raises(TimedOut, match="time limit"), request_transaction(db):
+        statement_timeout(db, 0.05)
+        db.execute(text("SELECT pg_sleep(2)"))
+    assert db.execute(text("SELECT 1")).scalar_one() == 1  # the connection is fine

@@ -60,6 +60,11 @@ def pipelined(session: Session) -> Iterator[None]:
         yield
 
 
+def statement_timeout(session: Session, seconds: float) -> None:
+    """No statement of this transaction may run longer than ``seconds`` (``SET LOCAL statement_timeout``)."""
+    session.execute(select(func.set_config("statement_timeout", str(max(1, round(seconds * 1000))), True)))
+
+
 # -- GeoJSON built by PostGIS (RFC 7946: lon/lat, exterior rings counter-clockwise, no crs member) -------------
 def feature(id_col: Any, geom: Any, props: Mapping[str, Any]) -> Any:
     """A GeoJSON Feature built in SQL: RFC 7946 geometry (lon/lat, CCW exteriors) and the given properties."""
