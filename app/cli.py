@@ -278,8 +278,8 @@ def _evaluate(settings: Settings) -> None:
         out.print(f"[yellow]accuracy not measured:[/yellow] {exc}", highlight=False)
         return
     for kind, ev in report["kinds"].items():
-        best, pai = max(((n, b["pai"]["10%"]) for n, b in ev["baselines"].items()), key=lambda t: t[1])
-        out.print(f"{kind}: PAI at 10 % of coast {ev['model']['pai']['10%']:.2f} (best baseline, {best}: {pai:.2f})")
+        model, best, pai = risk.pai_at_10(ev)
+        out.print(f"{kind}: PAI at 10 % of coast {model:.2f} (best baseline, {best}: {pai:.2f})")
 
 
 def _score(settings: Settings, season: str = "all") -> None:

@@ -283,17 +283,19 @@ _UNMEASURED = {
 }
 
 
+def pai_at_10(ev: dict[str, Any]) -> tuple[float, str, float]:
+    """From one kind's evaluation: the model's PAI at 10 % of coast, and the best baseline's name and PAI there."""
+    name, best = max(((n, b["pai"]["10%"]) for n, b in ev["baselines"].items()), key=lambda t: t[1])
+    return ev["model"]["pai"]["10%"], name, best
+
+
 def accuracy_note(session: Session, *, kind: str, lang: str = "en") -> str:
     """One line on the latest evaluation of ``kind`` for the map, or how to make one when none is stored."""
     latest = risk_repo.latest_evaluation(session)
     if latest is None or kind not in latest.report.get("kinds", {}):
         return _UNMEASURED.get(lang, _UNMEASURED["en"])
     ev = latest.report["kinds"][kind]
-    best = max(ev["baselines"].items(), key=lambda kv: kv[1]["pai"]["10%"])
+    model, name, best = pai_at_10(ev)
     return _ACCURACY.get(lang, _ACCURACY["en"]).format(
-        split=latest.report["split"][:10],
-        n=ev["n_test"],
-        model=ev["model"]["pai"]["10%"],
-        best=best[1]["pai"]["10%"],
-        name=best[0],
+        split=latest.report["split"][:10], n=ev["n_test"], model=model, best=best, name=name
     )
