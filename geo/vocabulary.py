@@ -82,3 +82,22 @@ WEST_MONSOON_MONTHS: Final = (12, 1, 2, 3)
 EAST_MONSOON_MONTHS: Final = (6, 7, 8, 9)
 WEST_MONSOON_FROM_DEG: Final = 290.0
 EAST_MONSOON_FROM_DEG: Final = 110.0
+
+# Sea routes: when boats sail, in what, through which waters, between which kinds of place.
+ROUTE_SEASONS: Final = ("west", "east", "transition")
+"""A route's season: the west monsoon (Dec-Mar), the east monsoon (Jun-Sep), or the transition months between
+them (Apr-May, Oct-Nov), when the sea is calmest."""
+ROUTE_SEASON_MONTHS: Final = {
+    "west": WEST_MONSOON_MONTHS,
+    "east": EAST_MONSOON_MONTHS,
+    "transition": (4, 5, 10, 11),
+}
+BOAT_CLASSES: Final = ("perahu", "fishing_boat", "speedboat", "steel_ship")
+"""Wooden motor boat (perahu motor), fishing boat (kapal motor nelayan), speedboat, steel ship (ferry, cargo)."""
+SEA_AREAS: Final = ("java_sea", "madura_strait", "bali_sea", "flores_sea", "makassar_strait")
+"""The sea areas whose typical sea state per season sets the boats' speed and whether they sail."""
+PLACE_KINDS: Final = (*HARBOUR_KINDS, "port", "staging_area")
+"""A place of the routes gazetteer: one of the regency's harbour kinds, a port outside the regency, or a known
+staging area (a beach or anchorage where people or goods are gathered before a crossing)."""
+SUMENEP_COAST: Final = "sumenep-coast"
+"""In the flows table: any point of Sumenep's coast (where a boat may land or leave unseen)."""
