@@ -1,4 +1,4 @@
-"""Risk factors of coastal segments: each a pure, documented function of data we hold (DESIGN §6).
+"""Risk factors of coastal segments: each a pure, documented function of data we hold.
 
 Every factor takes the segments (from :func:`geo.segmentation.segment_coast`, any CRS) and returns a new
 ``pandas.Series`` indexed like them, **in [0, 1]**, so that a model's weight is the log of the largest
@@ -13,7 +13,14 @@ factor                   definition (``d`` in km)
 ``shipping_exposure``    ``exp(-d / scale_km)``, ``d`` to the nearest shipping lane (scale 25 km): goods and
                          people are transshipped from passing ships.
 ``ferry_exposure``       ``exp(-d / scale_km)``, ``d`` to the nearest ferry link (scale 4 km): the routes
-                         migrant workers travel along.
+                         migrant workers travel along. The links are the scheduled ferry routes drawn over the
+                         sea graph (``geo.corridors.ferry_routes``) when given, else schematic straight lines.
+``corridor_exposure``    Corridor traffic within reach of the segment that could land there (``geo.corridors``:
+                         traffic of the flows' randomised least-time routes within a 4 km kernel, plus the
+                         landing choice of flows to or from "any Sumenep coast"), for the risk kind and the
+                         season scored (annual: the month-weighted mean of the west, east and transition route
+                         seasons), relative to the coastline's annual mean ``r``: ``log1p(r) / log1p(cap)``
+                         clipped to 1 (cap 20). 0 everywhere when no corridors are built.
 ``staging``              ``exp(-d / scale_km)``, ``d`` to the nearest uninhabited island (scale 3 km; 1 on its
                          own coast): empty islands serve as staging points.
 ``inhabited``            1 on an inhabited island's coast, else 0 (people leave from where they live).
@@ -54,6 +61,8 @@ from geo.vocabulary import (
     EAST_MONSOON_MONTHS,
     INCIDENT_RISK_KIND,
     RISK_KINDS,
+    ROUTE_SEASON_MONTHS,
+    ROUTE_SEASONS,
     SEASONS,
     WEST_MONSOON_FROM_DEG,
     WEST_MONSOON_MONTHS,
@@ -65,6 +74,7 @@ FACTORS: Final = (
     "remoteness",
     "shipping_exposure",
     "ferry_exposure",
+    "corridor_exposure",
     "staging",
     "inhabited",
     "monsoon_shelter",
@@ -458,6 +468,70 @@ def patrol_remoteness(
     return _series(seg, 1.0 - np.exp(-d / scale_km), "patrol_remoteness")
 
 
+def corridor_exposure(
+    segments: gpd.GeoDataFrame,
+    exposure: pd.DataFrame | None,
+    *,
+    kind: str,
+    season: str = "annual",
+    cap: float = 20.0,
+) -> pd.Series:
+    """Exposure to the corridors of risk kind ``kind`` in scoring season ``season``, in [0, 1].
+
+    ``exposure`` is ``geo.corridors.Corridors.exposure``: raw traffic within reach per segment (indexed by the
+    segments' ``id``), one column per ``<risk kind>:<route season>``. A scoring season reads its route season
+    (``west``, ``east``); ``annual`` reads the mean of the three route seasons weighted by their months (4
+    each). The raw value is divided by the coastline's length-weighted mean of the *annual* exposure ``r`` and
+    reported as ``log1p(r) / log1p(cap)``, clipped to 1, like the density factors. One reference for every
+    season, so that a monsoon in which fewer boats sail shows less exposure (the weights are fitted on the
+    annual factor). 0 everywhere when ``exposure`` is None or empty of traffic.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely, pandas as pd
+    >>> seg = gpd.GeoDataFrame({"id": ["A-0001", "A-0002"], "length_m": [500.0, 500.0]},
+    ...     geometry=[shapely.LineString([(0, 0), (0, 500)]), shapely.LineString([(0, 500), (0, 1000)])],
+    ...     crs="EPSG:23837")
+    >>> raw = pd.DataFrame({f"{k}:{s}": [3.0, 1.0] for k in ("landing", "tppo") for s in ("west", "east",
+    ...     "transition")}, index=["A-0001", "A-0002"])
+    >>> f = corridor_exposure(seg, raw, kind="landing")
+    >>> [round(v, 3) for v in f], float(corridor_exposure(seg, None, kind="tppo").sum())
+    ([0.301, 0.133], 0.0)
+    """
+    seg = _check_segments(segments)
+    if kind not in RISK_KINDS:
+        raise ValueError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
+    if season not in SEASONS:
+        raise ValueError(f"season: must be one of {', '.join(SEASONS)}, got {season!r}")
+    if exposure is None:
+        return _series(seg, np.zeros(len(seg)), "corridor_exposure")
+    if not isinstance(exposure, pd.DataFrame):
+        raise ValueError(f"corridors: must be a DataFrame or None, got {type(exposure).__name__}")
+    columns = [f"{kind}:{s}" for s in ROUTE_SEASONS]
+    missing = [c for c in columns if c not in exposure.columns]
+    if missing:
+        raise ValueError(f"corridors: missing column(s) {', '.join(missing)}")
+    if "id" not in seg.columns:
+        raise ValueError("segments: missing required column id (corridor exposure is indexed by segment id)")
+    ids = seg["id"].astype(str)
+    frame = exposure.set_axis(exposure.index.astype(str))
+    absent = ~ids.isin(frame.index)
+    if absent.any():
+        raise ValueError(
+            f"corridors: no exposure for {int(absent.sum())} segment(s), e.g. {ids[absent].iloc[0]!r}; "
+            "rebuild the corridors for these segments"
+        )
+    raw = frame.loc[ids.to_numpy(), columns].to_numpy(dtype=np.float64)
+    months = np.array([len(ROUTE_SEASON_MONTHS[s]) for s in ROUTE_SEASONS], dtype=np.float64)
+    annual = raw @ months / months.sum()
+    value = annual if season == "annual" else raw[:, ROUTE_SEASONS.index(season)]
+    lengths = seg["length_m"].to_numpy(dtype=np.float64) if "length_m" in seg.columns else np.ones(len(seg))
+    mean = float(np.sum(annual * lengths) / max(float(lengths.sum()), 1e-12))
+    if not mean > 0:
+        return _series(seg, np.zeros(len(seg)), "corridor_exposure")
+    return _series(seg, np.log1p(np.maximum(value, 0.0) / mean) / math.log1p(cap), "corridor_exposure")
+
+
 @dataclass(frozen=True)
 class FactorInputs:
     """Everything the factors read, in any CRS each (set). Empty frames are allowed except ``islands``."""
@@ -468,6 +542,9 @@ class FactorInputs:
     landings: gpd.GeoDataFrame
     lanes: gpd.GeoDataFrame
     patrol_bases: gpd.GeoDataFrame | None = None
+    corridors: pd.DataFrame | None = None
+    """Raw corridor exposure (``geo.corridors.Corridors.exposure``): indexed by segment id, one column per
+    ``<risk kind>:<route season>``; None when no corridors are built (the factor is then 0)."""
 
 
 SHARED_FACTORS: Final = (
@@ -550,6 +627,7 @@ def compute_factors(
         "suspicious_landings": suspicious_landings(
             segments, inputs.landings, direction=direction, cutoff=cutoff, params=p
         ),
+        "corridor_exposure": corridor_exposure(segments, inputs.corridors, kind=kind, season=season, cap=p.density_cap),
     }
     return pd.DataFrame(cols, index=segments.index)[list(FACTORS)]
 
@@ -559,13 +637,16 @@ def lanes_frame(
     harbours: gpd.GeoDataFrame | None = None,
     *,
     shipping: gpd.GeoDataFrame | None = None,
+    ferries: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """The regency's lanes as an EPSG:4326 frame (``name``, ``kind``, LineString).
 
     Defaults to :data:`geo.synthetic.LANES`: the schematic Java Sea and Madura Strait shipping lanes and the
     regency's three ferry links from Kalianget, their harbour waypoints taken from ``harbours`` when given.
     ``shipping`` (a line layer in any CRS, for example ``data/shipping_lanes.geojson`` from ``searoute``'s
-    network) replaces the schematic shipping lanes; the ferry links stay.
+    network) replaces the schematic shipping lanes. ``ferries`` (a line layer in any CRS, for example
+    ``geo.corridors.ferry_routes``: the scheduled ferry routes drawn over the sea graph, which never cross land)
+    replaces the schematic straight ferry links, which do.
 
     Examples
     --------
@@ -574,6 +655,10 @@ def lanes_frame(
     ...                         crs="EPSG:4326")
     >>> sorted(lanes_frame(shipping=real).kind.value_counts().items())
     [('ferry', 3), ('shipping', 1)]
+    >>> boat = gpd.GeoDataFrame({"name": ["Kalianget-Talango"]},
+    ...     geometry=[shapely.LineString([(113.94, -7.05), (113.96, -7.05)])], crs="EPSG:4326")
+    >>> sorted(lanes_frame(shipping=real, ferries=boat).kind.value_counts().items())
+    [('ferry', 1), ('shipping', 1)]
     """
     from geo.synthetic import LANES
 
@@ -587,10 +672,12 @@ def lanes_frame(
         pts = [where.get(slug, (lon, lat)) if slug else (lon, lat) for slug, lon, lat in lane.waypoints]  # type: ignore[attr-defined]
         rows.append({"name": lane.name, "kind": lane.kind, "geometry": shapely.LineString(pts)})  # type: ignore[attr-defined]
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
-    if shipping is None:
-        return frame
-    ships = _check_layer(shipping, "shipping").to_crs("EPSG:4326")
-    names = ships["name"] if "name" in ships.columns else [f"shipping lane {i + 1}" for i in range(len(ships))]
-    extra = gpd.GeoDataFrame({"name": list(names), "kind": "shipping"}, geometry=ships.geometry.array, crs="EPSG:4326")
-    merged = pd.concat([frame[frame["kind"] != "shipping"], extra], ignore_index=True)
-    return gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326")
+    for kind, layer in (("shipping", shipping), ("ferry", ferries)):
+        if layer is None:
+            continue
+        real = _check_layer(layer, kind if kind == "shipping" else "ferries").to_crs("EPSG:4326")
+        names = real["name"] if "name" in real.columns else [f"{kind} {i + 1}" for i in range(len(real))]
+        extra = gpd.GeoDataFrame({"name": list(names), "kind": kind}, geometry=real.geometry.array, crs="EPSG:4326")
+        merged = pd.concat([frame[frame["kind"] != kind], extra], ignore_index=True)
+        frame = gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326")
+    return frame

@@ -1,4 +1,4 @@
-"""The ``landing`` and ``tppo`` risk models: transparent log-linear combinations of the factors (DESIGN §6).
+"""The ``landing`` and ``tppo`` risk models: transparent log-linear combinations of the factors.
 
 A model's relative intensity (events per km of coast, up to a constant) on a segment is
 

@@ -1,6 +1,6 @@
 """Seeded synthetic incidents and landing reports drawn from a known "true" risk surface.
 
-Pesisir's demos and tests need data whose ground truth is known: the risk model (DESIGN §6) is judged by how
+Pesisir's demos and tests need data whose ground truth is known: the risk model is judged by how
 well its segment scores recover the surface that generated the events. This module defines that surface,
 :class:`TrueRiskSurface`, and :func:`generate`, which draws incidents and harbourmasters' landing reports from
 it. Every row is flagged ``synthetic=True``; the same seed always gives identical frames, UUIDs included.
