@@ -65,15 +65,19 @@ For segment ``s`` (midpoint ``x_s``), risk kind ``k`` and route season ``q``:
 
 .. math::
 
-    E_s = \\sum_e T_e \\ell_e \\frac{\\exp(-d_{se}^2 / 2h^2)}{\\sqrt{2\\pi}\\,h}
+    E_s = \\alpha \\sum_e T_e \\ell_e \\frac{\\exp(-d_{se}^2 / 2h^2)}{\\sqrt{2\\pi}\\,h}
           + \\sum_l M_l \\exp(-d_{sl}^2 / 2h^2)
 
-The first term is the traffic passing within reach: ``T_e`` the traffic of edge ``e``, ``ell_e`` its length,
-``d_se`` the distance from ``x_s`` to points along it (edges cut into pieces of at most ``h / 2``, binned on a
-500 m grid), ``h = reach_m`` (4 km, how far a boat plausibly turns aside to land); normalised so that a long
-straight corridor carrying traffic ``T`` at distance ``d`` adds ``T exp(-d^2 / 2h^2)``. The second is the
-landing choice: ``M_l`` the traffic choosing landing node ``l`` (flows to or from ``sumenep-coast``). Both are in
-units of flow weight; the Gaussian is truncated at ``3h``. Distances are straight lines in ``geo.crs.METRIC``.
+The second term is the landing choice within reach: ``M_l`` the traffic choosing landing node ``l`` (flows to
+or from ``sumenep-coast``), ``d_sl`` the distance to it, ``h = reach_m`` (4 km, how far a boat plausibly turns
+aside to land). The first is the traffic *passing* within reach: ``T_e`` the traffic of edge ``e``, ``ell_e``
+its length, ``d_se`` the distance from ``x_s`` to points along it (edges cut into pieces of at most ``h / 2``,
+binned on a 500 m grid), normalised so that a long straight corridor carrying traffic ``T`` at distance ``d``
+adds ``T exp(-d^2 / 2h^2)``; it counts with ``alpha = passing_share`` (0.25): a boat bound elsewhere *could*
+put people or goods ashore on its way, but most do not (our guess of that share; the landing choice is what
+boats bound for the coast do by definition). Both are in units of flow weight (``Corridors.passing`` and
+``Corridors.choice`` keep them apart); the Gaussian is truncated at ``3h``; distances are straight lines in
+``geo.crs.METRIC``.
 """
 
 from __future__ import annotations
@@ -121,9 +125,9 @@ class RouterLike(Protocol):
 
     graph: Any
 
-    def hours(self, boat: str, season: str, avoid: FloatArray | None = None) -> FloatArray: ...
+    def hours(self, boat: str, season: str, *, avoid: FloatArray | None = None) -> FloatArray: ...
 
-    def snap(self, lonlat: FloatArray) -> IntArray: ...
+    def snap(self, lonlat: FloatArray, *, names: Sequence[str] | None = None) -> IntArray: ...
 
     def route(
         self, *, origin: tuple[float, float], destination: tuple[float, float], boat: str, season: str
@@ -141,6 +145,7 @@ class CorridorParams:
     choice_tau_h: float = 1.0
     choice_tau_share: float = 0.25
     reach_m: float = 4000.0
+    passing_share: float = 0.25
     landing_max_m: float = 3000.0
     min_choice: float = 1e-4
     min_line_share: float = 0.01
@@ -154,6 +159,8 @@ class CorridorParams:
         for name in ("noise_length_km", "choice_tau_h", "reach_m", "landing_max_m"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"params.{name}: must be > 0, got {getattr(self, name)!r}")
+        if not 0.0 <= self.passing_share <= 1.0:
+            raise ValueError(f"params.passing_share: must be within 0-1, got {self.passing_share!r}")
         for name in ("noise_sd", "choice_tau_share", "min_choice", "min_line_share"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"params.{name}: must be >= 0, got {getattr(self, name)!r}")
@@ -170,6 +177,9 @@ class Corridors:
         mean over the line's edges), ``flows`` (comma-separated flow numbers carrying >= 5 % of it), LineString.
     exposure
         Raw exposure (module docstring), indexed by the segments' ids, one column per :data:`EXPOSURE_COLUMNS`.
+    passing, choice
+        The two terms of the exposure before they are added (same index and columns): traffic passing within
+        reach, and landing choice within reach.
     landing
         The landing-choice traffic on each segment itself (same index and columns): a segment's share, by its
         length, of its landing node's ``M_l``. Sums to the weight the ``sumenep-coast`` flows served.
@@ -185,6 +195,8 @@ class Corridors:
     lines: gpd.GeoDataFrame
     exposure: pd.DataFrame
     landing: pd.DataFrame
+    passing: pd.DataFrame
+    choice: pd.DataFrame
     edge_traffic: pd.DataFrame
     unserved: tuple[tuple[int, str, str], ...]
     graph_version: str
@@ -291,18 +303,19 @@ def _check_router(router: object) -> None:
 # ----------------------------------------------------------------------------------------------- helpers
 
 
-def _noise(mid_xy: FloatArray, p: CorridorParams) -> FloatArray:
-    """(draws, m) multiplicative travel-time factors: a smooth log-normal field per draw at the edge midpoints."""
-    out = np.ones((p.draws, len(mid_xy)))
+def _noise(xy: FloatArray, edges: IntArray, p: CorridorParams) -> FloatArray:
+    """(draws, m) multiplicative travel-time factors: a smooth log-normal field per draw, evaluated at the nodes
+    (an edge takes the mean of its two ends; the field varies over tens of km, an edge spans at most a few)."""
+    out = np.ones((p.draws, len(edges)))
     if p.noise_sd == 0:
         return out
-    xy_km = mid_xy / 1000.0
+    xy_km = xy / 1000.0
     for r in range(p.draws):
         rng = np.random.default_rng([p.seed, r])
         omega = rng.normal(0.0, 1.0 / p.noise_length_km, size=(p.noise_features, 2))
         phase = rng.uniform(0.0, 2 * math.pi, size=p.noise_features)
-        field_ = math.sqrt(2.0 / p.noise_features) * np.cos(xy_km @ omega.T + phase).sum(axis=1)
-        out[r] = np.exp(p.noise_sd * field_)
+        at_node = math.sqrt(2.0 / p.noise_features) * np.cos(xy_km @ omega.T + phase).sum(axis=1)
+        out[r] = np.exp(p.noise_sd * (at_node[edges[:, 0]] + at_node[edges[:, 1]]) / 2.0)
     return out
 
 
@@ -543,7 +556,7 @@ def build_corridors(
     used = [s for s in used if s != SUMENEP_COAST]
     sub = pl.set_index(pl["slug"].astype(str)).loc[used] if used else pl.iloc[:0]
     lonlat = shapely.get_coordinates(sub.geometry.array) if used else np.empty((0, 2))
-    snapped = np.asarray(router.snap(lonlat), dtype=np.int64) if used else np.empty(0, dtype=np.int64)
+    snapped = np.asarray(router.snap(lonlat, names=used), dtype=np.int64) if used else np.empty(0, dtype=np.int64)
     node_of = dict(zip(used, snapped.tolist(), strict=True))
 
     seg_ids = seg["id"].astype(str).to_numpy()
@@ -569,8 +582,7 @@ def build_corridors(
                     root, target = node_of[f.origin], node_of[f.destination]
                 batches[(season, boat)].append(_Task(f, season, boat, root, target, f.weight / len(f.boats)))
 
-    mid_xy = (xy[edges[:, 0]] + xy[edges[:, 1]]) / 2.0
-    noise = _noise(mid_xy, p)
+    noise = _noise(xy, edges, p)
     edge_acc: dict[tuple[int, str], list[tuple[IntArray, FloatArray]]] = defaultdict(list)
     land_acc: dict[tuple[int, str], FloatArray] = {}
     unserved: set[tuple[int, str, str]] = set()
@@ -578,7 +590,7 @@ def build_corridors(
     total, done = len(order) * p.draws, 0
     for season, boat in order:
         tasks = batches[(season, boat)]
-        hours = np.asarray(router.hours(boat, season, avoid), dtype=np.float64)
+        hours = np.asarray(router.hours(boat, season, avoid=avoid), dtype=np.float64)
         if hours.shape != (m,):
             raise ValueError(f"router: hours({boat!r}, {season!r}) must give one value per edge")
         open_ = np.flatnonzero(np.isfinite(hours))
@@ -717,7 +729,7 @@ def _assemble(
 
     n_seg = len(coast.ids)
     exposure = pd.DataFrame(0.0, index=pd.Index(coast.ids, name="id"), columns=list(EXPOSURE_COLUMNS))
-    landing = exposure.copy()
+    landing, passing_f, choice_f = exposure.copy(), exposure.copy(), exposure.copy()
     h = p.reach_m
     line_frames = []
     for kind in RISK_KINDS:
@@ -734,7 +746,8 @@ def _assemble(
                 if f.kind == kind and (f.number, season) in land_acc:
                     mass += land_acc[(f.number, season)]
             near = kernel_density(coast.mids, xy[coast.land_nodes], mass, bandwidth_m=h)
-            exposure[col] = passing + near
+            passing_f[col], choice_f[col] = passing, near
+            exposure[col] = p.passing_share * passing + near
             on_seg = np.zeros(n_seg)
             node_len = np.bincount(coast.seg_land, weights=coast.length_m[coast.attached], minlength=len(mass))
             on_seg[coast.attached] = mass[coast.seg_land] * coast.length_m[coast.attached] / node_len[coast.seg_land]
@@ -751,6 +764,8 @@ def _assemble(
         lines=lines,
         exposure=exposure,
         landing=landing,
+        passing=passing_f,
+        choice=choice_f,
         edge_traffic=edge_traffic,
         unserved=tuple(sorted(unserved)),
         graph_version=str(getattr(graph, "version", "")),

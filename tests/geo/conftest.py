@@ -47,12 +47,12 @@ class ToyRouter:
         self.graph = graph
         self.closed = closed or {}
 
-    def hours(self, boat: str, season: str, avoid: Any = None) -> np.ndarray:
+    def hours(self, boat: str, season: str, *, avoid: Any = None) -> np.ndarray:
         h = self.graph.edge_m / ((6.0 if boat == "perahu" else 12.0) * KNOT_M)
         mask = self.closed.get((boat, season))
         return np.where(mask, np.inf, h) if mask is not None else h
 
-    def snap(self, lonlat: np.ndarray) -> np.ndarray:
+    def snap(self, lonlat: np.ndarray, *, names: Any = None) -> np.ndarray:
         lonlat = np.asarray(lonlat, dtype=float).reshape(-1, 2)
         xy = np.column_stack(_TO_METRIC.transform(lonlat[:, 0], lonlat[:, 1]))
         return np.asarray(cKDTree(self.graph.xy).query(xy)[1], dtype=np.int64)
