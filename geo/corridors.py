@@ -69,7 +69,8 @@ For segment ``s`` (midpoint ``x_s``), risk kind ``k`` and route season ``q``:
           + \\sum_l M_l \\exp(-d_{sl}^2 / 2h^2)
 
 The second term is the landing choice within reach: ``M_l`` the traffic choosing landing node ``l`` (flows to
-or from ``sumenep-coast``), ``d_sl`` the distance to it, ``h = reach_m`` (4 km, how far a boat plausibly turns
+or from ``sumenep-coast``; a trip starting or ending at a place on Sumenep's own coast counts at that place's
+node), ``d_sl`` the distance to it, ``h = reach_m`` (4 km, how far a boat plausibly turns
 aside to land). The first is the traffic *passing* within reach: ``T_e`` the traffic of edge ``e``, ``ell_e``
 its length, ``d_se`` the distance from ``x_s`` to points along it (edges cut into pieces of at most ``h / 2``,
 binned on a 500 m grid), normalised so that a long straight corridor carrying traffic ``T`` at distance ``d``
@@ -568,6 +569,12 @@ def build_corridors(
     seg_land = seg_land.reshape(-1)
     coast_km = np.bincount(seg_land, weights=seg_len[attached], minlength=len(land_nodes)) / 1000.0
     log_coast = np.log(np.maximum(coast_km, 1e-9))
+    # Places on Sumenep's own coast (a segment's midpoint within landing_max_m of their node): a trip starting or
+    # ending there lands or leaves there, which the exposure counts like a landing choice.
+    near_seg, _ = cKDTree(mids).query(xy[snapped], k=1) if used and len(mids) else (np.empty(0), None)
+    coastal = {
+        s: node for (s, node), d in zip(node_of.items(), np.atleast_1d(near_seg), strict=True) if d <= p.landing_max_m
+    }
 
     # Tasks grouped by (season, boat); a coast origin grows its tree from the destination (symmetric times).
     batches: dict[tuple[str, str], list[_Task]] = defaultdict(list)
@@ -585,6 +592,7 @@ def build_corridors(
     noise = _noise(xy, edges, p)
     edge_acc: dict[tuple[int, str], list[tuple[IntArray, FloatArray]]] = defaultdict(list)
     land_acc: dict[tuple[int, str], FloatArray] = {}
+    end_acc: dict[tuple[int, str], list[tuple[int, float]]] = defaultdict(list)
     unserved: set[tuple[int, str, str]] = set()
     order = [(s, b) for s in ROUTE_SEASONS for b in BOAT_CLASSES if (s, b) in batches]
     total, done = len(order) * p.draws, 0
@@ -633,6 +641,9 @@ def build_corridors(
                     keep = np.flatnonzero(prob > 0)
                     nodes, mass = land_nodes[keep].astype(np.int64), share * prob[keep]
                     land_acc.setdefault((t.flow.number, season), np.zeros(len(land_nodes)))[keep] += mass
+                for end in (t.flow.origin, t.flow.destination):
+                    if end in coastal:
+                        end_acc[(t.flow.number, season)].append((coastal[end], share))
                 w_slot.append(np.full(len(nodes), len(slot_row), dtype=np.int64))
                 w_node.append(nodes)
                 w_mass.append(mass)
@@ -660,6 +671,7 @@ def build_corridors(
         flow_list,
         edge_acc,
         land_acc,
+        end_acc,
         _Coast(seg_ids, seg_len, mids, attached, land_nodes, seg_land),
         unserved,
         p,
@@ -696,6 +708,7 @@ def _assemble(
     flows: list[_Flow],
     edge_acc: Mapping[tuple[int, str], list[tuple[IntArray, FloatArray]]],
     land_acc: Mapping[tuple[int, str], FloatArray],
+    end_acc: Mapping[tuple[int, str], list[tuple[int, float]]],
     coast: _Coast,
     unserved: set[tuple[int, str, str]],
     p: CorridorParams,
@@ -746,6 +759,11 @@ def _assemble(
                 if f.kind == kind and (f.number, season) in land_acc:
                     mass += land_acc[(f.number, season)]
             near = kernel_density(coast.mids, xy[coast.land_nodes], mass, bandwidth_m=h)
+            ends = [e for f in flows if f.kind == kind for e in end_acc.get((f.number, season), [])]
+            if ends:
+                end_node = np.asarray([e[0] for e in ends], dtype=np.int64)
+                end_mass = np.asarray([e[1] for e in ends], dtype=np.float64)
+                near = near + kernel_density(coast.mids, xy[end_node], end_mass, bandwidth_m=h)
             passing_f[col], choice_f[col] = passing, near
             exposure[col] = p.passing_share * passing + near
             on_seg = np.zeros(n_seg)

@@ -123,3 +123,41 @@ def toy_world() -> ToyWorld:
 @pytest.fixture(scope="session")
 def toy_router(toy_world: ToyWorld) -> ToyRouter:
     return ToyRouter(toy_world.graph)
+
+
+# -- the real sea graph, built once per test session ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sea_graph(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The sea graph of the committed data/routes (geo.seagraph.load_or_build), built once into a temp dir."""
+    from geo import seagraph
+
+    return seagraph.load_or_build(tmp_path_factory.mktemp("seagraph"))
+
+
+@pytest.fixture(scope="session")
+def sea_router(sea_graph: Any) -> Any:
+    from geo import seagraph
+
+    return seagraph.Router(sea_graph)
+
+
+@pytest.fixture(scope="session")
+def sumenep_segments() -> gpd.GeoDataFrame:
+    from pathlib import Path
+
+    from geo.segmentation import segment_coast
+
+    data = Path(__file__).resolve().parents[2] / "data"
+    islands = gpd.read_file(data / "sumenep_islands.geojson")
+    return segment_coast(islands, land_boundaries=gpd.read_file(data / "land_boundaries.geojson"))
+
+
+@pytest.fixture(scope="session")
+def sumenep_corridors(sea_router: Any, sumenep_segments: gpd.GeoDataFrame) -> Any:
+    """Corridors of the committed flows on the real graph (every flow x route season x boat class), built once."""
+    from geo import routedata
+    from geo.corridors import build_corridors
+
+    return build_corridors(sea_router, routedata.load_places(), routedata.load_flows(), segments=sumenep_segments)

@@ -264,3 +264,104 @@ def test_doctests():
     for module in (corridors, factors):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0, module.__name__
+
+
+# ------------------------------------------------------------------------------------------- the real sea graph
+
+
+def _crossing_land(lines: gpd.GeoSeries, land_index, *, ends_m: float) -> list[int]:
+    """Rows of ``lines`` (EPSG:4326) that touch land anywhere but within ``ends_m`` of their two ends."""
+    metric = lines.to_crs("EPSG:23837").geometry.array
+    if ends_m > 0:
+        first = shapely.get_point(metric, 0)
+        last = shapely.get_point(metric, -1)
+        metric = shapely.difference(metric, shapely.union(shapely.buffer(first, ends_m), shapely.buffer(last, ends_m)))
+    return np.flatnonzero(land_index.intersects(np.asarray(metric))).tolist()
+
+
+@pytest.fixture(scope="module")
+def land_index():
+    from geo import seagraph
+    from geo.io import read_layer
+
+    return seagraph.LandIndex(read_layer(seagraph.LAND_MASK))
+
+
+@pytest.fixture(scope="module")
+def flows():
+    from geo import routedata
+
+    return routedata.load_flows()
+
+
+def test_no_corridor_line_touches_land(sumenep_corridors, land_index):
+    lines = sumenep_corridors.lines
+    assert len(lines) > 100 and set(lines.risk_kind) == {"landing", "tppo"}
+    # Corridor lines are chains of sea-graph edges, with no connector to a quay: not even their ends may touch.
+    assert _crossing_land(lines.geometry, land_index, ends_m=0.0) == []
+    # The check can fail: a straight line between two places across Madura does.
+    across = gpd.GeoSeries([shapely.LineString([(113.94, -7.06), (113.80, -6.90)])], crs="EPSG:4326")
+    assert _crossing_land(across, land_index, ends_m=300.0) == [0]
+
+
+def test_real_exposure_columns_index_and_coast_flows(sumenep_corridors, sumenep_segments, flows):
+    c = sumenep_corridors
+    assert list(c.exposure.columns) == list(EXPOSURE_COLUMNS)
+    assert list(c.exposure.index) == list(sumenep_segments["id"])
+    assert np.isfinite(c.exposure.to_numpy()).all() and (c.exposure.to_numpy() >= 0).all()
+    unserved = {(f, s, b) for f, s, b in c.unserved}
+    for kind in ("landing", "tppo"):
+        for season in ("west", "east", "transition"):
+            # What the 'any Sumenep coast' flows served lands (or leaves) on the coast, exactly.
+            served = 0.0
+            for i, r in enumerate(flows.itertuples(index=False), start=1):
+                if r.kind == kind and season in r.seasons and "sumenep-coast" in (r.origin, r.destination):
+                    served += r.weight * sum((i, season, b) not in unserved for b in r.boats) / len(r.boats)
+            assert c.landing[f"{kind}:{season}"].sum() == pytest.approx(served, rel=1e-9)
+            assert served > 0
+            # ... and it spreads: no single segment takes a tenth of it.
+            assert c.landing[f"{kind}:{season}"].max() < 0.1 * served
+            col = c.exposure[f"{kind}:{season}"]
+            assert (col > 0).mean() > 0.95  # corridors reach nearly the whole coast, unevenly
+            assert col.quantile(0.9) > 3 * col.quantile(0.1)
+
+
+def test_real_traffic_adds_up_for_a_place_to_place_flow(sumenep_corridors, sea_router, flows):
+    from geo import routedata
+
+    c = sumenep_corridors
+    graph = sea_router.graph
+    places = routedata.load_places().set_index("slug")
+    unserved = set(c.unserved)
+    for i, r in enumerate(flows.itertuples(index=False), start=1):
+        if "sumenep-coast" in (r.origin, r.destination):
+            continue
+        node = int(sea_router.snap(shapely.get_coordinates(places.loc[[r.origin]].geometry.array))[0])
+        for season in r.seasons:
+            served = r.weight * sum((i, season, b) not in unserved for b in r.boats) / len(r.boats)
+            assert _incident_traffic(c, graph, node, i, season) == pytest.approx(served, rel=1e-9)
+
+
+def test_real_seasons_matter(sumenep_corridors):
+    # Some small boats do not sail some seas in some seasons: the builder reports them, and the west monsoon
+    # (rough Java Sea) carries less landing traffic than the transition months.
+    assert any(b in ("perahu", "fishing_boat") for _, _, b in sumenep_corridors.unserved)
+    e = sumenep_corridors.exposure
+    assert e["landing:west"].sum() < e["landing:transition"].sum()
+
+
+def test_ferry_routes_never_cross_land(sea_router, land_index):
+    from geo import routedata
+
+    ferries = routedata.load_ferries()
+    lines = ferry_routes(sea_router, routedata.load_places(), ferries)
+    assert len(lines) == len(ferries) and (lines.geom_type == "LineString").all()
+    assert (lines.hours > 0).all() and (lines.distance_km > 0).all()
+    # Only the first and last 300 m, at the quays, may touch the land mask.
+    assert _crossing_land(lines.geometry, land_index, ends_m=300.0) == []
+    # The schematic straight links they replace do cross land.
+    schematic = lanes_frame()
+    assert _crossing_land(schematic[schematic.kind == "ferry"].geometry, land_index, ends_m=300.0) != []
+    lanes = lanes_frame(ferries=lines)
+    assert (lanes.kind == "ferry").sum() == len(lines)
+    assert _crossing_land(lanes[lanes.kind == "ferry"].geometry, land_index, ends_m=300.0) == []
