@@ -16,11 +16,12 @@ factor                   definition (``d`` in km)
                          migrant workers travel along. The links are the scheduled ferry routes drawn over the
                          sea graph (``geo.corridors.ferry_routes``) when given, else schematic straight lines.
 ``corridor_exposure``    Corridor traffic within reach of the segment that could land there (``geo.corridors``:
-                         traffic of the flows' randomised least-time routes within a 4 km kernel, plus the
-                         landing choice of flows to or from "any Sumenep coast"), for the risk kind and the
-                         season scored (annual: the month-weighted mean of the west, east and transition route
-                         seasons), relative to the coastline's annual mean ``r``: ``log1p(r) / log1p(cap)``
-                         clipped to 1 (cap 20). 0 everywhere when no corridors are built.
+                         the landing choice of flows to or from "any Sumenep coast" and trips to or from its
+                         places within a 4 km kernel, plus a quarter of the traffic passing within it on the
+                         flows' randomised least-time routes), for the risk kind and the season scored (annual:
+                         the month-weighted mean of the west, east and transition route seasons), relative to
+                         the coastline's annual mean ``r``: ``log1p(r) / log1p(cap)`` clipped to 1 (cap 20). 0
+                         everywhere when no corridors are built.
 ``staging``              ``exp(-d / scale_km)``, ``d`` to the nearest uninhabited island (scale 3 km; 1 on its
                          own coast): empty islands serve as staging points.
 ``inhabited``            1 on an inhabited island's coast, else 0 (people leave from where they live).
