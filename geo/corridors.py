@@ -119,6 +119,7 @@ FERRY_SEASON: Final = "transition"
 _BIN_M: Final = 500.0  # traffic points are binned on this grid before the kernel sum (h is 8x larger)
 _SIGNATURE_SHARE: Final = 0.05  # a flow is named on a corridor line when it carries >= 5 % of its traffic
 _LEVEL_STEP: Final = math.log(1.25)  # lines split where traffic changes by more than ~25 %
+_MERGE_EVERY: Final = 4  # merging walkers costs a sort: every step would spend more on it than it saves
 
 
 class RouterLike(Protocol):
@@ -342,17 +343,20 @@ def _accumulate(
 ) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
     """Push each walker's mass from its node to the root of its slot's tree (``pred[slot_row[slot]]``).
 
-    Returns ``(slot, child, parent, mass)`` for every tree edge crossed, each (slot, edge) once. All walkers
-    advance one step per iteration; walkers of one slot meeting at a node are merged, so the work is the size of
-    the union of their paths, not the sum of their lengths.
+    Returns ``(slot, child, parent, mass)`` for every tree edge crossed (an edge may repeat; callers sum). All
+    walkers advance one step per iteration; every few steps walkers of one slot that met at a node are merged,
+    so the work is about the size of the union of their paths, not the sum of their lengths.
     """
     n = pred.shape[1]
     out_s, out_u, out_v, out_m = [], [], [], []
+    step = 0
     while len(node):
-        key = slot.astype(np.int64) * n + node
-        uniq, inv = np.unique(key, return_inverse=True)
-        mass = np.asarray(np.bincount(inv, weights=mass, minlength=len(uniq)), dtype=np.float64)
-        slot, node = uniq // n, uniq % n
+        if step % _MERGE_EVERY == 0:
+            key = slot.astype(np.int64) * n + node
+            uniq, inv = np.unique(key, return_inverse=True)
+            mass = np.asarray(np.bincount(inv, weights=mass, minlength=len(uniq)), dtype=np.float64)
+            slot, node = uniq // n, uniq % n
+        step += 1
         parent = pred[slot_row[slot], node]
         go = parent >= 0
         out_s.append(slot[go])
