@@ -31,7 +31,7 @@ from app.db import repositories as repo
 from app.db.repositories import risk as risk_repo
 from app.db.repositories import routes as routes_repo
 from app.errors import InvalidInput, NotReady
-from geo import seagraph
+from geo import routedata, seagraph
 from geo.vocabulary import BOAT_CLASSES, RISK_KINDS, ROUTE_SEASONS
 
 Progress = Callable[[str], None]
@@ -270,7 +270,7 @@ def build(session: Session, routes_dir: Path, *, progress: Progress = _noop) -> 
     progress("sea graph: loading or building")
     r = ensure_graph(routes_dir, progress=progress)
     graph = r.graph
-    routedata, corridors = _geo("routedata"), _geo("corridors")
+    corridors = _geo("corridors")
     try:
         flows, ferries = routedata.load_flows(), routedata.load_ferries()
         progress("ferry routes")
