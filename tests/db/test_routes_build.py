@@ -79,13 +79,11 @@ def test_run_says_up_to_date_and_a_changed_input_makes_it_build_again(built, cap
     settings, engine, _ = built
     cli._routes_if_needed(settings)
     assert "routes: up to date" in capsys.readouterr().out
-    with engine.connect() as conn:
-        before = conn.execute(select(func.count()).select_from(RouteBuild)).scalar_one()
-        tx = conn.begin()
-        conn.execute(update(Harbour).where(Harbour.slug == "ambunten").values(monitored=True))  # one more watched
-        with Session(bind=conn) as s:
-            state = routes.status(s, settings.routes_dir)
-        tx.rollback()
+    with Session(engine) as s:
+        before = _count(s, RouteBuild)
+        s.execute(update(Harbour).where(Harbour.slug == "ambunten").values(monitored=True))  # one more watched
+        state = routes.status(s, settings.routes_dir)
+        s.rollback()
     assert not state.up_to_date and state.reason == "its inputs changed"
     with Session(engine) as s:
         assert _count(s, RouteBuild) == before  # nothing was built by asking
