@@ -117,4 +117,3 @@ def test_corridors_are_served_exported_with_provenance_and_in_ogc(built):
         assert tile.status_code == 200 and tile.content
         ferries = c.get("/ogc/collections/ferry_routes/items").json()
         assert {f["properties"]["from_slug"] for f in ferries["features"]} >= {"kalianget"}
-
