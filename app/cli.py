@@ -173,19 +173,29 @@ def load_base(
     harbours: Annotated[
         Path | None, typer.Option(help="Harbours layer (CSV with lon/lat, or any vector file).")
     ] = None,
+    places: Annotated[
+        Path | None,
+        typer.Option(help="The routes' places: CSV with slug,name,kind,lon,lat,province,source (see data/README.md)."),
+    ] = None,
 ) -> None:
-    """Load the islands and harbours (Pesisir's own in data/ unless files are given). One transaction; idempotent."""
-    _load_base(_settings(), islands, harbours)
+    """Load the islands, harbours and the routes' places (Pesisir's own in data/ unless files are given). One
+    transaction; idempotent."""
+    _load_base(_settings(), islands, harbours, places)
 
 
-def _load_base(settings: Settings, islands: Path | None = None, harbours: Path | None = None) -> None:
+def _load_base(
+    settings: Settings, islands: Path | None = None, harbours: Path | None = None, places: Path | None = None
+) -> None:
     from app.services import base_data
 
-    with step("Loading islands and harbours ..."):
+    with step("Loading islands, harbours and places ..."):
         reports = _in_transaction(
             settings,
             lambda s: base_data.load_base(
-                s, islands=islands or base_data.DEFAULT_ISLANDS, harbours=harbours or base_data.DEFAULT_HARBOURS
+                s,
+                islands=islands or base_data.DEFAULT_ISLANDS,
+                harbours=harbours or base_data.DEFAULT_HARBOURS,
+                places=places or base_data.DEFAULT_PLACES,
             ),
         )
     for r in reports:

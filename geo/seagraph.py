@@ -38,9 +38,9 @@ detection cost per km near monitored harbours and patrol bases (:func:`detection
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
-import itertools
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -165,10 +165,12 @@ class SeaGraph:
             )  # fmt: skip
 
 
+@functools.cache
 def _to_metric() -> Transformer:
     return Transformer.from_crs(WGS84, METRIC, always_xy=True)
 
 
+@functools.cache
 def _to_wgs84() -> Transformer:
     return Transformer.from_crs(METRIC, WGS84, always_xy=True)
 
@@ -558,6 +560,7 @@ class Router:
         self.sea_states = sea_states
         self.area_names = area_names
         self._matrices: dict[tuple[str, str, bool, bytes], sparse.csr_matrix] = {}
+        self._wave_cache: dict[str, FloatArray] = {}
 
     # costs -------------------------------------------------------------------------------------------------
     def _check(self, boat: str, season: str) -> None:
@@ -570,13 +573,16 @@ class Router:
         return float(self.boats[column].astype(np.float64)[boat])
 
     def _waves(self, season: str) -> FloatArray:
-        waves = np.zeros(len(self.graph.area_slugs))
-        for k, slug in enumerate(self.graph.area_slugs):
-            try:
-                waves[k] = float(self.sea_states["wave_m"].astype(np.float64)[(slug, season)])
-            except KeyError:
-                raise ValueError(f"sea_states: no row for area {slug} in season {season}") from None
-        return waves
+        if season not in self._wave_cache:
+            table = self.sea_states["wave_m"].astype(np.float64)
+            waves = np.zeros(len(self.graph.area_slugs))
+            for k, slug in enumerate(self.graph.area_slugs):
+                try:
+                    waves[k] = float(table[(slug, season)])
+                except KeyError:
+                    raise ValueError(f"sea_states: no row for area {slug} in season {season}") from None
+            self._wave_cache[season] = waves
+        return self._wave_cache[season]
 
     def pace(self, boat: str, season: str, *, open_seas: bool = False) -> FloatArray:
         """Hours per metre at each node; ``inf`` where the area is closed to ``boat`` in ``season`` (unless
@@ -693,66 +699,96 @@ class Router:
         When every way is closed by the sea state, the route is the one the boat would take if the seas were open,
         with ``passable`` False and the reason naming the closed areas it crosses.
         """
+        names = [destination_name] if destination_name else None
+        return self.routes_from(
+            origin, [destination], boat=boat, season=season, avoid=avoid, origin_name=origin_name,
+            destination_names=names,
+        )[0]  # fmt: skip
+
+    def routes_from(
+        self,
+        origin: tuple[float, float],
+        destinations: Sequence[tuple[float, float]],
+        *,
+        boat: str,
+        season: str,
+        avoid: FloatArray | None = None,
+        origin_name: str | None = None,
+        destination_names: Sequence[str] | None = None,
+    ) -> list[Route]:
+        """:meth:`route` from one origin to several destinations, with one shortest-path tree for all of them."""
         self._check(boat, season)
         a = self.check_at_sea(origin, "origin")
-        b = self.check_at_sea(destination, "destination")
-        if np.hypot(*(a - b)) < 1.0:
-            raise ValueError("destination: must differ from origin")
-        src, dst = self.snap(np.array([origin, destination]), names=["origin", "destination"])
-        passable, reason = True, None
-        path = self._path(boat, season, avoid, False, int(src), int(dst))
-        if path is None:
-            path = self._path(boat, season, avoid, True, int(src), int(dst))
-            if path is None:  # the graph is one connected body of water: cannot happen, but say so if it does
+        ends = [self.check_at_sea(d, "destination") for d in destinations]
+        for b in ends:
+            if np.hypot(*(a - b)) < 1.0:
+                raise ValueError("destination: must differ from origin")
+        nodes = self.snap(np.array([origin, *destinations]), names=["origin"] + ["destination"] * len(ends))
+        src, dst = int(nodes[0]), nodes[1:]
+        trees = {False: self._tree(boat, season, avoid, False, src)}
+        closed = self.closed_reason(boat, season)
+        out = []
+        for k, (b, target) in enumerate(zip(ends, dst, strict=True)):
+            passable = bool(np.isfinite(trees[False][0][target]))
+            if not passable and True not in trees:
+                trees[True] = self._tree(boat, season, avoid, True, src)
+            dist, pred = trees[not passable]
+            if not np.isfinite(dist[target]):  # the graph is one connected body of water: cannot happen
                 raise ValueError("destination: no sea route reaches it from origin")
-            closed = self.closed_reason(boat, season)
-            crossed = [s for s in dict.fromkeys(self.graph.area_slugs[k] for k in self.graph.area[path]) if s in closed]
-            passable, reason = False, "; ".join(closed[s] for s in crossed) or "closed by the sea state"
-        rate = self.pace(boat, season, open_seas=not passable)
+            path = path_to(pred, src, int(target))
+            reason = None
+            if not passable:
+                crossed = dict.fromkeys(self.graph.area_slugs[j] for j in self.graph.area[path])
+                reason = "; ".join(closed[s] for s in crossed if s in closed) or "closed by the sea state"
+            rate = self._rate(boat, season, avoid, open_seas=not passable)
+            pts = self._straighten(np.vstack([a, self.graph.xy[path], b]), rate)
+            line = shapely.LineString(self.graph.lonlat(pts))
+            dest = destinations[k]
+            out.append(
+                Route(
+                    origin=origin_name or f"{origin[0]},{origin[1]}",
+                    destination=destination_names[k] if destination_names else f"{dest[0]},{dest[1]}",
+                    boat=boat,
+                    season=season,
+                    line=line,
+                    hours=float(self._pieces_hours(pts[:-1], pts[1:], rate).sum()),
+                    distance_km=float(GEOD.geometry_length(line)) / 1000.0,
+                    passable=passable,
+                    reason=reason,
+                    graph_version=self.graph.version,
+                    nodes=path,
+                    avoid="monitored" if avoid is not None and len(avoid) else None,
+                )
+            )
+        return out
+
+    def _rate(self, boat: str, season: str, avoid: FloatArray | None, *, open_seas: bool) -> FloatArray:
+        rate = self.pace(boat, season, open_seas=open_seas)
         if avoid is not None and len(avoid):
             rate = rate + detection_rate(self.graph, to_metric(avoid))
-        pts = np.vstack([a, self.graph.xy[path], b])
-        pts = self._straighten(pts, rate)
-        hours = self._line_hours(pts, rate)
-        line_ll = self.graph.lonlat(pts)
-        line = shapely.LineString(line_ll)
-        distance_km = float(GEOD.geometry_length(line)) / 1000.0
-        return Route(
-            origin=origin_name or f"{origin[0]},{origin[1]}",
-            destination=destination_name or f"{destination[0]},{destination[1]}",
-            boat=boat, season=season, line=line, hours=hours, distance_km=distance_km, passable=passable,
-            reason=reason, graph_version=self.graph.version, nodes=np.asarray(path, dtype=np.int64),
-            avoid="monitored" if avoid is not None and len(avoid) else None,
-        )  # fmt: skip
+        return rate
 
-    def _path(
-        self, boat: str, season: str, avoid: FloatArray | None, open_seas: bool, src: int, dst: int
-    ) -> IntArray | None:
+    def _tree(
+        self, boat: str, season: str, avoid: FloatArray | None, open_seas: bool, src: int
+    ) -> tuple[FloatArray, npt.NDArray[np.int32]]:
         matrix = self._matrix(boat, season, avoid, open_seas)
         dist, pred = csgraph.dijkstra(matrix, directed=True, indices=src, return_predecessors=True)
-        if not np.isfinite(dist[dst]):
-            return None
-        return path_to(pred, src, dst)
+        return dist, pred
 
-    def _rate_at(self, pts: FloatArray, rate: FloatArray) -> FloatArray:
-        _, idx = self.graph.tree.query(pts, k=1)
-        return rate[idx]
-
-    def _line_hours(self, pts: FloatArray, rate: FloatArray) -> float:
-        """Hours along a polyline (metres): each piece sampled every :data:`SAMPLE_M` at the nearest node's pace."""
-        total = 0.0
-        for p, q in itertools.pairwise(pts):
-            total += self._piece_hours(p, q, rate)
-        return total
-
-    def _piece_hours(self, p: FloatArray, q: FloatArray, rate: FloatArray) -> float:
-        length = float(np.hypot(*(q - p)))
-        if length == 0:
-            return 0.0
-        n = max(1, int(np.ceil(length / SAMPLE_M)))
-        t = (np.arange(n) + 0.5) / n
-        samples = p + (q - p) * t[:, None]
-        return float(np.sum(self._rate_at(samples, rate)) * length / n)
+    def _pieces_hours(self, p: FloatArray, q: FloatArray, rate: FloatArray) -> FloatArray:
+        """Hours along each straight piece ``p[k] -> q[k]`` (metres): sampled every :data:`SAMPLE_M` at the nearest
+        node's pace."""
+        p, q = np.atleast_2d(p), np.atleast_2d(q)
+        length = np.hypot(*(q - p).T)
+        n = np.maximum(1, np.ceil(length / SAMPLE_M)).astype(np.int64)
+        owner = np.repeat(np.arange(len(p)), n)
+        start = np.concatenate([[0], np.cumsum(n)[:-1]])
+        t = (np.arange(int(n.sum())) - np.repeat(start, n) + 0.5) / np.repeat(n, n)
+        samples = p[owner] + (q - p)[owner] * t[:, None]
+        _, idx = self.graph.tree.query(samples, k=1)
+        total = np.zeros(len(p))
+        np.add.at(total, owner, rate[idx])
+        return np.asarray(total * length / n, dtype=np.float64)
 
     def _straighten(self, pts: FloatArray, rate: FloatArray, *, window: int = 400) -> FloatArray:
         """Pull a grid path straight: from each kept vertex, jump to the furthest later vertex whose straight line
@@ -761,20 +797,21 @@ class Router:
         if n <= 2:
             return pts
         # Hours from the start along the path, piece by piece, to compare a shortcut with what it replaces.
-        piece = np.array([self._piece_hours(pts[k], pts[k + 1], rate) for k in range(n - 1)])
-        along = np.concatenate([[0.0], np.cumsum(piece)])
-        ends = shapely.buffer(shapely.points(np.array([pts[0], pts[-1]])), HARBOUR_REACH_M)
-        reach = shapely.union_all(ends)
+        along = np.concatenate([[0.0], np.cumsum(self._pieces_hours(pts[:-1], pts[1:], rate))])
+        reach = shapely.union_all(shapely.buffer(shapely.points(np.array([pts[0], pts[-1]])), HARBOUR_REACH_M))
         keep = [0]
         i = 0
         while i < n - 1:
             cand = np.arange(min(n - 1, i + window), i + 1, -1)
             lines = shapely.linestrings(np.stack([np.broadcast_to(pts[i], (len(cand), 2)), pts[cand]], axis=1))
-            clear = ~self.land.intersects(shapely.difference(lines, reach))
+            clear = cand[~self.land.intersects(shapely.difference(lines, reach))]
             nxt = i + 1
-            for j in cand[clear]:
-                if self._piece_hours(pts[i], pts[j], rate) <= along[j] - along[i] + 1e-9:
-                    nxt = int(j)
+            # Time the clear candidates furthest first, a few at a time: the first batch nearly always has one.
+            for batch in np.array_split(clear, max(1, len(clear) // 8)) if len(clear) else []:
+                cost = self._pieces_hours(np.broadcast_to(pts[i], (len(batch), 2)), pts[batch], rate)
+                ok = batch[cost <= along[batch] - along[i] + 1e-9]
+                if len(ok):
+                    nxt = int(ok[0])
                     break
             keep.append(nxt)
             i = nxt

@@ -72,6 +72,7 @@ PLANNER_PROPERTIES: dict[str, tuple[str, ...]] = {
         "persons_aboard",
         "crew",
         "foreign_nationals",
+        "origin_place",  # a gazetteer slug the reporter picked, not what they typed
         "suspicion_flags",
         "suspicious",
         "review_state",

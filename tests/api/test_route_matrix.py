@@ -35,6 +35,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/auth/logout"): _all(303),
     ("GET", "/api/v1/islands"): _r(401, 200, 200, 200, 200),
     ("GET", "/api/v1/harbours"): _r(401, 200, 200, 200, 200),
+    # The routes' gazetteer: harbourmasters pick a landing's origin place from it (no personal data).
+    ("GET", "/api/v1/places"): _r(401, 200, 200, 200, 200),
     ("GET", "/map"): _r(303, 200, 200, 403, 200),
     # Segments, scores and the model: planners and up; not harbourmasters (least privilege, as for the map).
     ("GET", "/api/v1/segments"): _r(401, 200, 200, 403, 200),

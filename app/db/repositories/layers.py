@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from app.db.models import CoastalSegment, Harbour, Incident, Island, Landing, SegmentScore
+from app.db.models import CoastalSegment, Harbour, Incident, Island, Landing, Place, SegmentScore
 from app.db.repositories import GEOJSON_DECIMALS, driver_cursor, feature, harbour_properties, island_properties
 
 CHUNK = 2000  # rows fetched per round trip from the server-side cursor
@@ -163,6 +163,7 @@ def _landing_columns(_: str) -> dict[str, Any]:
         "crew": ld.crew,
         "foreign_nationals": ld.foreign_nationals,
         "origin": ld.origin,
+        "origin_place": Place.slug,
         "suspicion_flags": ld.suspicion_flags,
         "suspicious": ld.suspicious,
         "reporter_id": ld.reporter_id,
@@ -237,6 +238,7 @@ LAYERS: dict[str, Layer] = {
                 select(PUBLISHED_LANDINGS.c.id)
                 .select_from(PUBLISHED_LANDINGS)
                 .outerjoin(Harbour, PUBLISHED_LANDINGS.c.harbour_id == Harbour.id)
+                .outerjoin(Place, PUBLISHED_LANDINGS.c.origin_place_id == Place.id)
             ),
             time_start=PUBLISHED_LANDINGS.c.observed_start,
             time_end=PUBLISHED_LANDINGS.c.observed_end,
