@@ -12,6 +12,8 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
+import shapely
 from branca.element import Element, MacroElement
 from folium.plugins import MarkerCluster
 from folium.template import Template
@@ -637,7 +639,8 @@ simplified to about 55 m, which keeps them off the land in the narrowest channel
 def traffic_classes(traffic: Any, length: Any = None) -> Any:
     """Traffic class (0 light ... 3 very heavy) of each corridor line: breaks at the length-weighted quantiles
     :data:`TRAFFIC_QUANTILES` of ``traffic``, so that the widest class covers the busiest 5 % of corridor *length*
-    (many short pieces around a junction do not crowd it).
+    (many short pieces around a junction do not crowd it). A line is placed at the middle of its share of the
+    length in traffic order, lines of equal traffic at the middle of theirs.
 
     Parameters
     ----------
@@ -652,26 +655,27 @@ def traffic_classes(traffic: Any, length: Any = None) -> Any:
     [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 3]
     >>> traffic_classes([5.0, 1.0], length=[1.0, 99.0]).tolist()  # the short busy line alone is the top 5 %
     [3, 0]
+    >>> traffic_classes([2.0, 2.0, 2.0]).tolist()  # all alike: the middle of the range
+    [1, 1, 1]
     >>> traffic_classes([]).tolist()
     []
     """
-    import numpy as np
-
     t = np.asarray(traffic, dtype=np.float64)
     if t.size == 0:
         return np.zeros(0, dtype=np.int64)
     w = np.ones_like(t) if length is None else np.asarray(length, dtype=np.float64)
-    if w.sum() <= 0:
+    if not w.sum() > 0:
         w = np.ones_like(t)
     order = np.argsort(t, kind="stable")
-    ts = t[order]
-    # A line's class is the number of breaks that the length strictly quieter than it reaches; lines of equal
-    # traffic share the class of the first of them.
-    before = (np.cumsum(w[order]) - w[order]) / w.sum()
+    ts, ws = t[order], w[order] / w.sum()
+    # A line's place is the middle of its share of the length in traffic order (a mid-rank): lines of equal
+    # traffic share one place, the middle of their group, so one line alone, or lines all alike, are "moderate".
     first = np.searchsorted(ts, ts, side="left")
-    quieter = np.empty_like(t)
-    quieter[order] = np.round(before[first], 12)  # cumulative sums of equal shares must land exactly on a break
-    return np.searchsorted(np.asarray(TRAFFIC_QUANTILES), quieter, side="right").astype(np.int64)
+    last = np.searchsorted(ts, ts, side="right")
+    cum = np.concatenate([[0.0], np.cumsum(ws)])
+    mid = np.empty_like(t)
+    mid[order] = np.round((cum[first] + cum[last]) / 2, 12)  # equal shares must land exactly on a break
+    return np.searchsorted(np.asarray(TRAFFIC_QUANTILES), mid, side="right").astype(np.int64)
 
 
 def _features(corridors: str | dict[str, Any]) -> list[dict[str, Any]]:
@@ -719,9 +723,6 @@ def add_corridors(
     >>> "Corridors TPPO (west monsoon)" in page, "corridor-legend" in page, "very heavy" in page
     (True, True, True)
     """
-    import numpy as np
-    import shapely
-
     words = labels(lang)
     kind_word = words["kinds_risk"].get(kind, kind)
     features = _features(corridors)

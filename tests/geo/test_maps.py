@@ -153,7 +153,8 @@ def test_corridors_refuse_another_risk_kind_or_season(islands):
 def test_traffic_classes_follow_length_weighted_quantiles():
     from geo.maps import traffic_classes
 
-    assert traffic_classes([3.0, 3.0, 3.0]).tolist() == [0, 0, 0]  # equal traffic, one class
+    assert traffic_classes([3.0, 3.0, 3.0]).tolist() == [1, 1, 1]  # equal traffic: one class, the middle one
+    assert traffic_classes([3.0, 3.0, 9.0, 9.0]).tolist() == [0, 0, 1, 1]  # halves: the busier half is moderate
     # 60 % of the length carries traffic 1, the rest 2, 3 and 10: moderate starts past half the length
     assert traffic_classes([1.0, 2.0, 3.0, 10.0], [60.0, 25.0, 12.0, 3.0]).tolist() == [0, 1, 2, 3]
 
