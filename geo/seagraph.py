@@ -91,7 +91,7 @@ class GraphParams:
     fine_m: float = 100.0
     coarse_m: float = 800.0
     max_m: float = 3200.0
-    place_zone_m: float = 3000.0
+    place_zone_m: float = 15000.0
     fine_bounds: tuple[float, float, float, float] = REGENCY_BOUNDS
 
     def __post_init__(self) -> None:
@@ -216,6 +216,10 @@ class LandIndex:
             out[np.unique(hit)] = True
         return out
 
+    @cached_property
+    def polygon_tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.polygons)
+
     def depth_m(self, xy: FloatArray) -> FloatArray:
         """How far inland each point (metres) lies: 0 at sea, else the distance to the nearest coast."""
         pts = shapely.points(np.asarray(xy, dtype=np.float64).reshape(-1, 2))
@@ -226,7 +230,7 @@ class LandIndex:
         if len(inside):
             # A point inside a tile piece: distance to the real coast = distance to the piece's boundary,
             # except along tile cuts, which are not coast; measure to the whole polygon's boundary instead.
-            poly_hit, poly_idx = shapely.STRtree(self.polygons).query(pts[inside], predicate="within")
+            poly_hit, poly_idx = self.polygon_tree.query(pts[inside], predicate="within")
             d = shapely.distance(pts[inside][poly_hit], shapely.boundary(self.polygons[poly_idx]))
             out[inside[poly_hit]] = d
         return out
@@ -790,29 +794,51 @@ class Router:
         np.add.at(total, owner, rate[idx])
         return np.asarray(total * length / n, dtype=np.float64)
 
-    def _straighten(self, pts: FloatArray, rate: FloatArray, *, window: int = 400) -> FloatArray:
-        """Pull a grid path straight: from each kept vertex, jump to the furthest later vertex whose straight line
-        touches no land (beyond the harbour reach at the two ends) and is no slower than the path it replaces."""
+    def _straighten(self, pts: FloatArray, rate: FloatArray, *, window: int = 512) -> FloatArray:
+        """Pull a grid path straight: from each kept vertex, jump to a far later vertex whose straight line touches
+        no land (beyond the harbour reach at the two ends) and is no slower than the path it replaces.
+
+        The jump is searched on a doubling ladder (2, 4, 8, ... vertices ahead), then refined by bisection between
+        the furthest good rung and the next: a few dozen line tests per kept vertex instead of one per vertex."""
         n = len(pts)
         if n <= 2:
             return pts
         # Hours from the start along the path, piece by piece, to compare a shortcut with what it replaces.
         along = np.concatenate([[0.0], np.cumsum(self._pieces_hours(pts[:-1], pts[1:], rate))])
         reach = shapely.union_all(shapely.buffer(shapely.points(np.array([pts[0], pts[-1]])), HARBOUR_REACH_M))
+
+        def good(i: int, cand: IntArray) -> npt.NDArray[np.bool_]:
+            lines = shapely.linestrings(np.stack([np.broadcast_to(pts[i], (len(cand), 2)), pts[cand]], axis=1))
+            ok = ~self.land.intersects(shapely.difference(lines, reach))
+            if ok.any():
+                cost = self._pieces_hours(np.broadcast_to(pts[i], (int(ok.sum()), 2)), pts[cand[ok]], rate)
+                ok[ok] = cost <= along[cand[ok]] - along[i] + 1e-9
+            return ok
+
         keep = [0]
         i = 0
         while i < n - 1:
-            cand = np.arange(min(n - 1, i + window), i + 1, -1)
-            lines = shapely.linestrings(np.stack([np.broadcast_to(pts[i], (len(cand), 2)), pts[cand]], axis=1))
-            clear = cand[~self.land.intersects(shapely.difference(lines, reach))]
-            nxt = i + 1
-            # Time the clear candidates furthest first, a few at a time: the first batch nearly always has one.
-            for batch in np.array_split(clear, max(1, len(clear) // 8)) if len(clear) else []:
-                cost = self._pieces_hours(np.broadcast_to(pts[i], (len(batch), 2)), pts[batch], rate)
-                ok = batch[cost <= along[batch] - along[i] + 1e-9]
-                if len(ok):
-                    nxt = int(ok[0])
-                    break
+            hi = min(n - 1, i + window)
+            ladder = np.unique(np.minimum(i + 2 ** np.arange(1, 11), hi))
+            ok = good(i, ladder)
+            if not ok.any():
+                nxt = i + 1
+            else:
+                best = int(np.flatnonzero(ok)[-1])
+                lo_j, hi_j = int(ladder[best]), int(ladder[best + 1]) if best + 1 < len(ladder) else int(ladder[best])
+                while hi_j - lo_j > 1:
+                    mid = np.unique(np.linspace(lo_j, hi_j, 10).astype(np.int64)[1:-1])
+                    mid = mid[(mid > lo_j) & (mid < hi_j)]
+                    if not len(mid):
+                        break
+                    m_ok = good(i, mid)
+                    if m_ok.any():
+                        k = int(np.flatnonzero(m_ok)[-1])
+                        lo_j = int(mid[k])
+                        hi_j = int(mid[k + 1]) if k + 1 < len(mid) else hi_j
+                    else:
+                        hi_j = int(mid[0])
+                nxt = lo_j
             keep.append(nxt)
             i = nxt
         return pts[keep]
