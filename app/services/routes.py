@@ -87,6 +87,15 @@ def router(routes_dir: Path) -> seagraph.Router:
     return found
 
 
+def ensure_graph(routes_dir: Path, *, progress: Progress = _noop) -> seagraph.Router:
+    """The router over the current sea graph, built first when it is missing (the CLI's way; the API never builds)."""
+    try:
+        graph = seagraph.load_or_build(routes_dir, progress=progress)
+    except ValueError as exc:  # a missing or bad input file, named
+        raise InvalidInput(str(exc)) from None
+    return _remember(routes_dir, graph)
+
+
 def _remember(routes_dir: Path, graph: seagraph.SeaGraph) -> seagraph.Router:
     """A router over a graph just loaded or built, kept for later calls in this process."""
     with _lock:
@@ -259,11 +268,8 @@ def build(session: Session, routes_dir: Path, *, progress: Progress = _noop) -> 
     if places.empty:
         raise InvalidInput("places: none stored; run 'pesisir load-base' first")
     progress("sea graph: loading or building")
-    try:
-        graph = seagraph.load_or_build(routes_dir, progress=progress)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
-    r = _remember(routes_dir, graph)
+    r = ensure_graph(routes_dir, progress=progress)
+    graph = r.graph
     routedata, corridors = _geo("routedata"), _geo("corridors")
     try:
         flows, ferries = routedata.load_flows(), routedata.load_ferries()
