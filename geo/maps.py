@@ -105,6 +105,8 @@ LABELS: dict[str, dict[str, Any]] = {
         },
         "route": {
             "title": "Rute laut",
+            "hide": "Sembunyikan",
+            "show": "Tampilkan",
             "layer": "Rute",
             "origin": "Asal",
             "destination": "Tujuan",
@@ -207,6 +209,8 @@ LABELS: dict[str, dict[str, Any]] = {
         },
         "route": {
             "title": "Sea route",
+            "hide": "Hide",
+            "show": "Show",
             "layer": "Route",
             "origin": "Origin",
             "destination": "Destination",
@@ -619,9 +623,10 @@ _EVENT_CSS = """<style>
 
 # --- sea routes: corridors and the route tool ------------------------------------------------------------------
 
-CORRIDOR_COLOURS = {"west": "#6a3d9a", "east": "#1b7837", "transition": "#4d4d4d"}
+CORRIDOR_COLOURS = {"west": "#6a3d9a", "east": "#1b7837", "transition": "#7f7f7f"}
 """One colour per route season, chosen away from the risk classes' reds, oranges and light blue (and from the sea
-and land fills), so a corridor is never read as a risk class."""
+and land fills), so a corridor is never read as a risk class; the grey is lighter than the route tool's black
+line."""
 
 TRAFFIC_CLASSES = ("light", "moderate", "heavy", "very_heavy")
 TRAFFIC_WIDTHS = (1.5, 3.0, 5.0, 8.0)
@@ -897,6 +902,9 @@ def add_route_tool(
 _ROUTE_CSS = """<style>
 .pesisir-legend { background: white; padding: 6px 10px; font: 12px sans-serif; max-width: 260px; }
 .pesisir-route { background: white; padding: 6px 10px; font: 12px sans-serif; width: 230px; }
+.pesisir-route-head { display: flex; justify-content: space-between; align-items: center; }
+.pesisir-route-head button { border: none; background: none; cursor: pointer; font: bold 14px sans-serif; }
+.pesisir-route.collapsed form { display: none; }
 .pesisir-route label { display: block; margin-top: 4px; color: #444; }
 .pesisir-route select { width: 100%; font: 12px sans-serif; }
 .pesisir-route .pesisir-route-pick { font: 11px sans-serif; margin-top: 2px; }

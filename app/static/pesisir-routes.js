@@ -124,9 +124,9 @@
     control.onAdd = function () {
       var box = el("div", null, "pesisir-route leaflet-bar");
       box.id = "route-tool";
+      box.appendChild(header(box));
       var form = el("form");
       form.noValidate = true;
-      form.appendChild(el("b", labels.title));
 
       var ends = {};
       ["origin", "destination"].forEach(function (end) {
@@ -193,6 +193,26 @@
       return box;
     };
 
+    // The title, and a button that folds the form away (it covers part of the map).
+    function header(box) {
+      var head = el("div", null, "pesisir-route-head");
+      head.appendChild(el("b", labels.title));
+      var fold = el("button", "\u2212");
+      fold.type = "button";
+      fold.id = "route-fold";
+      fold.title = labels.hide;
+      fold.setAttribute("aria-expanded", "true");
+      fold.addEventListener("click", function () {
+        var collapsed = !L.DomUtil.hasClass(box, "collapsed");
+        if (collapsed) L.DomUtil.addClass(box, "collapsed"); else L.DomUtil.removeClass(box, "collapsed");
+        fold.textContent = collapsed ? "+" : "\u2212";
+        fold.title = collapsed ? labels.show : labels.hide;
+        fold.setAttribute("aria-expanded", String(!collapsed));
+      });
+      head.appendChild(fold);
+      return head;
+    }
+
     // A click on the map gives the chosen end as "lon,lat" (the API checks that it lies at sea).
     function startPicking(end, node) {
       if (state.picking) map.off("click", state.picking);
@@ -239,6 +259,9 @@
           if (e.name === "AbortError") return;  // a newer request replaced this one
           result.textContent = "";
           error.textContent = labels.error + ": " + e.message;
+          // What is drawn always matches what the control says: no route left from an earlier choice.
+          routeLayer.clearLayers();
+          state.last = null;
         })
         .then(function () {
           if (state.pending === pending) { state.pending = null; submit.disabled = false; }
