@@ -226,7 +226,8 @@
         Array.prototype.slice.call(node.querySelectorAll("option.route-point")).forEach(function (o) { o.remove(); });
         var point = option(value, labels.point.replace("{lon}", lon).replace("{lat}", lat));
         point.className = "route-point";
-        node.insertBefore(point, node.options[1] || null);
+        // Right after the placeholder, which is the select's first child (the places sit in optgroups).
+        node.insertBefore(point, node.firstChild ? node.firstChild.nextSibling : null);
         node.value = value;
         L.circleMarker(e.latlng, { radius: 5, color: "#111111", weight: 2, fillOpacity: 0.3 })
           .bindTooltip(el("span", labels[end])).addTo(picks);

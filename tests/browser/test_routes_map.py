@@ -159,3 +159,53 @@ def test_route_tool_draws_a_route_and_shows_the_apis_message(live_url, browser, 
     assert not page.is_visible("#route-submit") and page.is_visible("#route-fold")
     page.click("#route-fold")
     assert page.is_visible("#route-submit")
+
+
+def _click_at(page, lat: float, lon: float) -> None:
+    """Centre the map on (lat, lon) and click there, as a person clicks a spot on the map."""
+    page.evaluate(
+        """([lat, lon]) => {
+          for (const k of Object.keys(window).filter(k => k.startsWith("map_"))) window[k].setView([lat, lon], 11);
+        }""",
+        [lat, lon],
+    )
+    page.wait_for_timeout(300)  # let Leaflet settle before the click
+    box = page.locator(".folium-map").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.click(x, y)
+
+
+def test_route_tool_takes_a_point_picked_on_the_map(live_url, browser, stored_corridors):
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    errors, external = _watch(page, live_url)
+    sign_in(page, live_url, "/map")
+    page.goto(f"{live_url}/map?lang=en&tiles=false", wait_until="networkidle")
+    page.wait_for_selector("#route-origin option[value=kangean]", state="attached")
+
+    page.click("#route-origin-pick")
+    _click_at(page, -6.75, 114.6)  # the open Java Sea between Sapudi and Kangean
+    value = page.eval_on_selector("#route-origin", "s => s.value")
+    lon, lat = (float(v) for v in value.split(","))
+    assert abs(lon - 114.6) < 0.01 and abs(lat + 6.75) < 0.01
+    shown = page.eval_on_selector("#route-origin", "s => s.selectedOptions[0].textContent")
+    assert shown == "Point " + value.replace(",", ", ")
+    page.select_option("#route-destination", "kangean")
+    page.select_option("#route-boat", label="steel ship")
+    page.select_option("#route-season", label="west monsoon")
+    page.check("#route-avoid")
+    page.click("#route-submit")
+    page.wait_for_selector("#route-result td.route-hours", timeout=60_000)
+    props = page.evaluate("() => window.pesisirRoute.last.properties")
+    assert props["origin"] == value and props["destination"] == "kangean"
+    assert (props["boat"], props["season"], props["avoid"]) == ("steel_ship", "west", "monitored")
+    assert page.inner_text("#route-result td.route-hours").endswith(" h")
+    assert errors == [] and external == []
+
+    # A point on land: the API names the parameter, and the tool says so.
+    page.click("#route-destination-pick")
+    _click_at(page, -7.0, 113.85)  # inland Madura, by Sumenep town
+    page.click("#route-submit")
+    page.wait_for_function("() => document.querySelector('#route-error').textContent.length > 0")
+    assert page.inner_text("#route-error").startswith("No route: destination: "), page.inner_text("#route-error")
+    assert [e for e in errors if "status of 422" not in e] == []
