@@ -1,7 +1,9 @@
-"""Folium map builders. They return a ``folium.Map`` and never write files (DESIGN §8.12).
+"""Folium map builders. They return a ``folium.Map`` and never write files.
 
 The base map is Pesisir's own island layer on a sea-coloured background, so the map is readable without web
-tiles; OpenStreetMap tiles are an optional overlay, off by default.
+tiles; OpenStreetMap tiles are an optional overlay, off by default. Layers go on top of it: risk (GeoJSON or
+vector tiles), incidents and landings with a time slider, sea corridors (:func:`add_corridors`) and a route tool
+(:func:`add_route_tool`).
 """
 
 from __future__ import annotations

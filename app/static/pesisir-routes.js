@@ -59,6 +59,17 @@
     return "HTTP " + status;
   }
 
+  // GET a JSON answer with the page's sign-in cookie; an error answer becomes an Error carrying its message.
+  function getJSON(url, signal) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" }, signal: signal })
+      .then(function (response) {
+        return response.json().catch(function () { return null; }).then(function (body) {
+          if (!response.ok) throw new Error(errorMessage(response.status, body));
+          return body;
+        });
+      });
+  }
+
   // Places grouped for the selects: Sumenep's harbours first, then the places outside by province.
   function fillPlaces(selects, features, labels) {
     var groups = {};
@@ -118,7 +129,7 @@
     var routeLayer = L.featureGroup().addTo(map);
     var picks = L.layerGroup().addTo(map);
     layerControl.addOverlay(routeLayer, labels.layer);
-    var state = { pending: null, picking: null, last: null };
+    var state = { pending: null, picking: null, last: null, marks: {} };
 
     var control = L.control({ position: "topleft" });
     control.onAdd = function () {
@@ -128,6 +139,12 @@
       var form = el("form");
       form.noValidate = true;
 
+      var error = el("div", null, "pesisir-route-error");
+      error.id = "route-error";
+      error.setAttribute("role", "alert");
+      var result = el("div", null, "pesisir-route-result");
+      result.id = "route-result";
+      result.setAttribute("aria-live", "polite");
       var ends = {};
       ["origin", "destination"].forEach(function (end) {
         var id = "route-" + end;
@@ -138,7 +155,11 @@
         pick.type = "button";
         pick.id = id + "-pick";
         pick.title = labels.pick_hint;
-        pick.addEventListener("click", function () { startPicking(end, ends[end]); });
+        pick.addEventListener("click", function () {
+          error.textContent = "";
+          result.textContent = labels.pick_hint + " (" + labels[end] + ")";
+          startPicking(end, ends[end], result);
+        });
         form.appendChild(pick);
       });
       field(form, "route-boat", labels.boat);
@@ -159,12 +180,6 @@
       submit.type = "submit";
       submit.id = "route-submit";
       form.appendChild(submit);
-      var error = el("div", null, "pesisir-route-error");
-      error.id = "route-error";
-      error.setAttribute("role", "alert");
-      var result = el("div", null, "pesisir-route-result");
-      result.id = "route-result";
-      result.setAttribute("aria-live", "polite");
       form.appendChild(error);
       form.appendChild(result);
       box.appendChild(form);
@@ -178,13 +193,7 @@
         findRoute(params, submit, error, result);
       });
 
-      fetch(cfg.places_url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
-        .then(function (response) {
-          return response.json().then(function (body) {
-            if (!response.ok) throw new Error(errorMessage(response.status, body));
-            return body;
-          });
-        })
+      getJSON(cfg.places_url)
         .then(function (body) { fillPlaces([ends.origin, ends.destination], body.features || [], labels); })
         .catch(function (e) { error.textContent = labels.places_error + ": " + e.message; });
 
@@ -214,13 +223,14 @@
     }
 
     // A click on the map gives the chosen end as "lon,lat" (the API checks that it lies at sea).
-    function startPicking(end, node) {
+    function startPicking(end, node, result) {
       if (state.picking) map.off("click", state.picking);
       L.DomUtil.addClass(map.getContainer(), "pesisir-picking");
       state.picking = function (e) {
         map.off("click", state.picking);
         state.picking = null;
         L.DomUtil.removeClass(map.getContainer(), "pesisir-picking");
+        result.textContent = "";
         var lon = e.latlng.lng.toFixed(5), lat = e.latlng.lat.toFixed(5);
         var value = lon + "," + lat;
         Array.prototype.slice.call(node.querySelectorAll("option.route-point")).forEach(function (o) { o.remove(); });
@@ -229,7 +239,8 @@
         // Right after the placeholder, which is the select's first child (the places sit in optgroups).
         node.insertBefore(point, node.firstChild ? node.firstChild.nextSibling : null);
         node.value = value;
-        L.circleMarker(e.latlng, { radius: 5, color: "#111111", weight: 2, fillOpacity: 0.3 })
+        if (state.marks[end]) picks.removeLayer(state.marks[end]);  // one mark per end
+        state.marks[end] = L.circleMarker(e.latlng, { radius: 5, color: "#111111", weight: 2, fillOpacity: 0.3 })
           .bindTooltip(el("span", labels[end])).addTo(picks);
       };
       map.on("click", state.picking);
@@ -242,15 +253,7 @@
       error.textContent = "";
       result.textContent = labels.working;
       submit.disabled = true;
-      fetch(cfg.routes_url + "?" + params.toString(), {
-        credentials: "same-origin", headers: { Accept: "application/geo+json" }, signal: pending.signal,
-      })
-        .then(function (response) {
-          return response.json().catch(function () { return null; }).then(function (body) {
-            if (!response.ok) throw new Error(errorMessage(response.status, body));
-            return body;
-          });
-        })
+      getJSON(cfg.routes_url + "?" + params.toString(), pending.signal)
         .then(function (feature) {
           result.textContent = "";
           result.appendChild(table(summaryRows(feature.properties, cfg, number)));
@@ -271,7 +274,8 @@
 
     function draw(feature) {
       routeLayer.clearLayers();
-      picks.clearLayers();
+      picks.clearLayers();  // the route's own ends replace the picked marks
+      state.marks = {};
       var props = feature.properties;
       var style = props.passable ? ROUTE_STYLE : L.extend({}, ROUTE_STYLE, { dashArray: "8 8" });
       L.geoJSON(feature, { style: CASING_STYLE, interactive: false }).addTo(routeLayer);

@@ -1,4 +1,4 @@
-"""The map builder returns a folium.Map; tests render it and look for the fragments (DESIGN §8.12)."""
+"""The map builder returns a folium.Map; tests render it and look for the fragments."""
 
 from __future__ import annotations
 
