@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -552,8 +551,7 @@ class Router:
         self.graph = graph
         self.land = LandIndex(land if land is not None else read_layer(LAND_MASK))
         if boats is None or sea_states is None or area_names is None:
-            # The committed tables, only when the caller did not bring its own.
-            routedata = importlib.import_module("geo.routedata")
+            from geo import routedata  # the committed tables, only when the caller did not bring its own
 
             boats = routedata.load_boats() if boats is None else boats
             sea_states = routedata.load_sea_states() if sea_states is None else sea_states
@@ -606,7 +604,7 @@ class Router:
         """Each sea area closed to ``boat`` in ``season``, with the reason in words."""
         self._check(boat, season)
         limit = self._boat(boat, "max_wave_m")
-        name = str(self.boats.loc[boat, "name"]) if "name" in self.boats.columns else boat
+        name = boat.replace("_", " ")  # "the perahu's limit", "the steel ship's limit"
         out = {}
         for slug, wave in zip(self.graph.area_slugs, self._waves(season), strict=True):
             if wave > limit:
