@@ -373,17 +373,17 @@ def model_evaluate(
 
 # -- sea routes -------------------------------------------------------------------------------------------------
 @contextmanager
-def _progress(title: str) -> Iterator[Callable[[str], None]]:
-    """A rich progress bar for work whose steps are not known in advance: it pulses, shows the current step and
-    the time so far."""
+def _progress(title: str) -> Iterator[Callable[..., None]]:
+    """A rich progress bar: it shows the current step and the time so far, and fills when the step says how far
+    along it is (``report(message, done, total)``); a step that cannot tell makes it pulse."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=out, transient=True) as bar:
         task = bar.add_task(title, total=None)
 
-        def report(message: str) -> None:
-            bar.update(task, description=f"{title}: {message}")
+        def report(message: str, done: int | None = None, total: int | None = None) -> None:
+            bar.update(task, description=f"{title}: {message}", completed=done or 0, total=total)
 
         yield report
 
@@ -393,6 +393,7 @@ def routes_build() -> None:
     """Load or build the sea graph, draw the ferry routes over it, compute the corridors of the flows
     (data/routes/flows.csv) and every coastal segment's corridor exposure; store them in one transaction."""
     _routes_build(_settings())
+    out.print("Run 'pesisir score' to bring the scores up to date with the corridors.")
 
 
 def _routes_build(settings: Settings) -> None:
@@ -404,6 +405,8 @@ def _routes_build(settings: Settings) -> None:
         f"routes: sea graph {r.graph_version} ({r.nodes:,} nodes, {r.edges:,} edges), {r.ferry_routes} ferry route "
         f"lines, {r.corridors} corridor lines, {r.exposure_rows:,} exposure values, in {r.seconds:.0f} s"
     )
+    if r.unserved:
+        out.print(f"routes: {r.unserved} flow x season x boat combinations cannot sail (every way closed by the sea)")
 
 
 def _routes_if_needed(settings: Settings) -> None:

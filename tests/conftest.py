@@ -259,30 +259,9 @@ def published_token(client: TestClient, role: str) -> str:
     return str(r.json()["access_token"])
 
 
-OUTSIDE_PLACES = (
-    # slug, name, kind, lon, lat, province: two ports outside the regency, for tests that need one
-    ("surabaya-tanjung-perak", "Surabaya (Tanjung Perak)", "port", 112.7317, -7.1986, "Jawa Timur"),
-    ("banjarmasin-trisakti", "Banjarmasin (Trisakti)", "port", 114.5590, -3.3300, "Kalimantan Selatan"),
-)
-
-
 @pytest.fixture
-def places(db: Session, tmp_path: Path) -> Session:
-    """The routes' places in the test's transaction: data/routes/places.csv as the engine loaded it, or, until that
-    file exists, the harbours plus ``OUTSIDE_PLACES``, loaded here (rolled back with the test)."""
-    if not base_data.DEFAULT_PLACES.is_file():
-        import csv
-
-        path = tmp_path / "places.csv"
-        with base_data.DEFAULT_HARBOURS.open() as f, path.open("w", newline="") as out:
-            w = csv.writer(out)
-            w.writerow(["slug", "name", "kind", "lon", "lat", "province", "source"])
-            for h in csv.DictReader(f):
-                w.writerow([h["slug"], h["name"], h["kind"], h["lon"], h["lat"], "Jawa Timur", h["source"]])
-            for row in OUTSIDE_PLACES:
-                w.writerow([*row, "test fixture"])
-        base_data.load_places(db, path)
-        db.commit()  # release the savepoint (the outer transaction still rolls back)
+def places(db: Session) -> Session:
+    """The test's session, with the routes' places (data/routes/places.csv, loaded with the base layers)."""
     return db
 
 

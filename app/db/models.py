@@ -375,7 +375,7 @@ class Corridor(Base):
     season: Mapped[str] = mapped_column(RouteSeason, nullable=False)
     traffic: Mapped[float] = mapped_column(Float, nullable=False)
     flows: Mapped[str] = mapped_column(Text, nullable=False)
-    """The flows (rows of flows.csv, as origin>destination) whose traffic this line carries."""
+    """The flows whose traffic this line carries, as ``<row of flows.csv>: <origin> > <destination>; ...``."""
     graph_version: Mapped[str] = mapped_column(String(40), nullable=False)
     geom: Mapped[WKBElement] = mapped_column(_geom("LINESTRING"), nullable=False)
 

@@ -13,17 +13,16 @@ from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
 from app.errors import InvalidInput
+from geo import routedata
 from geo.io import LayerError, check_harbours, check_islands, check_patrol_bases, read_layer
-from geo.vocabulary import PLACE_KINDS
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DEFAULT_ISLANDS = DATA_DIR / "sumenep_islands.geojson"
 DEFAULT_HARBOURS = DATA_DIR / "harbours.csv"
 DEFAULT_LAND_BOUNDARIES = DATA_DIR / "land_boundaries.geojson"
 """Outline edges that are land borders, not coast (Madura's cut at the Pamekasan boundary)."""
-DEFAULT_PLACES = DATA_DIR / "routes" / "places.csv"
+DEFAULT_PLACES = routedata.ROUTES_DIR / "places.csv"
 """The routes' gazetteer: every harbour of the regency and the ports and staging areas outside it."""
-PLACE_COLUMNS = ("slug", "name", "kind", "province", "source")
 
 
 @dataclass(frozen=True)
@@ -121,25 +120,12 @@ def load_patrol_bases(session: Session, path: Path, *, replace: bool = False, ac
 
 
 def read_places(path: Path = DEFAULT_PLACES) -> gpd.GeoDataFrame:
-    """The places file (``slug,name,kind,lon,lat,province,source``) as EPSG:4326 points, checked: every column set,
-    slugs unique, kinds from ``geo.vocabulary.PLACE_KINDS``. InvalidInput names the file, the row and the rule."""
+    """The places file (``slug,name,kind,lon,lat,province,source``) as EPSG:4326 points, checked by
+    ``geo.routedata.load_places``; InvalidInput names the file, the row, the column and the rule."""
     try:
-        frame = read_layer(path)
-    except LayerError as exc:
+        return routedata.load_places(path)
+    except ValueError as exc:
         raise InvalidInput(f"places: {exc}") from None
-    missing = [c for c in PLACE_COLUMNS if c not in frame.columns]
-    if missing:
-        raise InvalidInput(f"places: {path}: missing column(s) {', '.join(missing)}")
-    for i, row in enumerate(frame[list(PLACE_COLUMNS)].itertuples(index=False), start=2):  # row 1: the header
-        for col, value in zip(PLACE_COLUMNS, row, strict=True):
-            if not isinstance(value, str) or not value.strip():
-                raise InvalidInput(f"places: {path}: row {i}: column '{col}' must be set")
-        if row.kind not in PLACE_KINDS:
-            raise InvalidInput(f"places: {path}: row {i}: kind '{row.kind}' is not one of {', '.join(PLACE_KINDS)}")
-    dupes = frame["slug"][frame["slug"].duplicated()]
-    if len(dupes):
-        raise InvalidInput(f"places: {path}: slug '{dupes.iloc[0]}' appears more than once")
-    return frame
 
 
 def load_places(session: Session, path: Path = DEFAULT_PLACES, *, actor: str = "cli") -> LoadReport:
@@ -170,7 +156,6 @@ def load_base(
     """Load islands, then harbours (which are attached to the island they stand on), then the routes' places
     (linked to their harbours). Idempotent. ``places=None`` leaves the places out."""
     reports = [load_islands(session, islands, actor=actor), load_harbours(session, harbours, actor=actor)]
-    # TODO(routes-data): data/routes/places.csv arrives with the routes data; until then the default may be absent.
-    if places is not None and (places != DEFAULT_PLACES or places.is_file()):
+    if places is not None:
         reports.append(load_places(session, places, actor=actor))
     return reports

@@ -18,10 +18,9 @@ import inspect
 import math
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import shapely
@@ -31,15 +30,21 @@ from app.db import repositories as repo
 from app.db.repositories import risk as risk_repo
 from app.db.repositories import routes as routes_repo
 from app.errors import InvalidInput, NotReady
-from geo import seagraph
+from geo import routedata, seagraph
 from geo.vocabulary import BOAT_CLASSES, RISK_KINDS, ROUTE_SEASONS
 
-Progress = Callable[[str], None]
+
+class Progress(Protocol):
+    """Told what a long step is doing, and how far along it is when that is known."""
+
+    def __call__(self, message: str, done: int | None = None, total: int | None = None) -> None: ...
+
+
 AVOID = ("monitored",)
 BUILD_HINT = "run 'pesisir routes build'"
 
 
-def _noop(_: str) -> None:
+def _noop(message: str, done: int | None = None, total: int | None = None) -> None:
     return None
 
 
@@ -211,6 +216,8 @@ def inputs_hash(session: Session, version: str) -> str:
     places = repo.places_frame(session)
     for slug, geom in zip(places["slug"], places.geometry, strict=True):
         h.update(f"place {slug} {geom.x!r} {geom.y!r}\n".encode())
+    for lon, lat in sorted(routes_repo.watched_points(session)):  # what the corridors keep clear of
+        h.update(f"watched {lon!r} {lat!r}\n".encode())
     h.update(("segments " + ",".join(risk_repo.segment_ids(session)) + "\n").encode())
     try:
         source = inspect.getsource(_geo("corridors"))
@@ -247,6 +254,8 @@ class BuildReport:
     ferry_routes: int
     corridors: int
     exposure_rows: int
+    unserved: int
+    """Flow x season x boat class combinations that could not sail (every way closed by the sea state)."""
     seconds: float
 
 
@@ -270,16 +279,25 @@ def build(session: Session, routes_dir: Path, *, progress: Progress = _noop) -> 
     progress("sea graph: loading or building")
     r = ensure_graph(routes_dir, progress=progress)
     graph = r.graph
-    routedata, corridors = _geo("routedata"), _geo("corridors")
+    corridors = _geo("corridors")
+    known = list(places["slug"])
+    # Smugglers keep clear of where they would be seen: the corridors are routed as avoid=monitored routes are.
+    watched = np.array(routes_repo.watched_points(session), dtype=np.float64).reshape(-1, 2)
+
+    def steps(done: int, total: int, message: str) -> None:
+        progress(f"corridors: {message}", done, total)
+
     try:
-        flows, ferries = routedata.load_flows(), routedata.load_ferries()
+        flows, ferries = routedata.load_flows(places=known), routedata.load_ferries(places=known)
         progress("ferry routes")
         ferry = corridors.ferry_routes(r, places, ferries)
-        by_id = segments.set_index("id", drop=False)
         progress("corridors")
-        result = corridors.build_corridors(r, places, flows, segments=by_id, progress=progress)
+        result = corridors.build_corridors(
+            r, places, flows, segments=segments, avoid=watched if len(watched) else None, progress=steps
+        )
     except ValueError as exc:  # a bad row in flows.csv or ferries.csv: the message names file, row and rule
         raise InvalidInput(str(exc)) from None
+    labels = {i + 1: f"{f.origin} > {f.destination}" for i, f in enumerate(flows.itertuples(index=False))}
 
     ferry_rows = [
         {
@@ -300,7 +318,7 @@ def build(session: Session, routes_dir: Path, *, progress: Progress = _noop) -> 
             "risk_kind": str(c.risk_kind),
             "season": str(c.season),
             "traffic": float(c.traffic),
-            "flows": str(c.flows) if isinstance(c.flows, str) else "; ".join(map(str, c.flows)),
+            "flows": _flow_labels(c.flows, labels),
             "graph_version": graph.version,
             "geom": repo.ewkt(line),
         }
@@ -343,5 +361,18 @@ def build(session: Session, routes_dir: Path, *, progress: Progress = _noop) -> 
         len(ferry_rows),
         len(corridor_rows),
         len(exposure_rows),
+        len(result.unserved),
         seconds,
     )
+
+
+def _flow_labels(numbers: object, labels: dict[int, str]) -> str:
+    """A corridor line's flows (numbers: rows of flows.csv, from 1) as readable ``1: origin > destination`` items."""
+    out = []
+    for part in str(numbers).replace(";", ",").split(","):
+        part = part.strip()
+        if part.isdigit():
+            out.append(f"{part}: {labels.get(int(part), '?')}")
+        elif part:
+            out.append(part)
+    return "; ".join(out)

@@ -64,9 +64,9 @@ def test_loading_places_again_changes_nothing_and_a_change_is_an_update(db, tmp_
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        (("t-x", "X", "lighthouse", 112.7, -7.2, "Jawa Timur", "test"), "row 2: kind 'lighthouse' is not one of"),
-        (("t-x", "X", "port", 112.7, -7.2, "", "test"), "row 2: column 'province' must be set"),
-        (("t-x", "X", "port", 112.7, 97.0, "Jawa Timur", "test"), "lat"),
+        (("t-x", "X", "lighthouse", 112.7, -7.2, "Jawa Timur", "test"), "row 1, column 'kind': unknown value 'lighth"),
+        (("t-x", "X", "port", 112.7, -7.2, "", "test"), "row 1, column 'province': must not be empty"),
+        (("t-x", "X", "port", 112.7, 97.0, "Jawa Timur", "test"), "row 1, column 'lat'"),
     ],
 )
 def test_a_bad_places_file_names_the_rule_and_writes_nothing(db, tmp_path, row, message):
