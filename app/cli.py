@@ -29,6 +29,10 @@ model_cli = typer.Typer(help="Fit and evaluate the landing and tppo risk models.
 cli.add_typer(model_cli, name="model")
 users_cli = typer.Typer(help="Manage users: create, list, disable, set a password.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
+routes_cli = typer.Typer(
+    help="Sea routes: the sea graph, ferry routes, corridors and their exposure.", no_args_is_help=True
+)
+cli.add_typer(routes_cli, name="routes")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -173,19 +177,29 @@ def load_base(
     harbours: Annotated[
         Path | None, typer.Option(help="Harbours layer (CSV with lon/lat, or any vector file).")
     ] = None,
+    places: Annotated[
+        Path | None,
+        typer.Option(help="The routes' places: CSV with slug,name,kind,lon,lat,province,source (see data/README.md)."),
+    ] = None,
 ) -> None:
-    """Load the islands and harbours (Pesisir's own in data/ unless files are given). One transaction; idempotent."""
-    _load_base(_settings(), islands, harbours)
+    """Load the islands, harbours and the routes' places (Pesisir's own in data/ unless files are given). One
+    transaction; idempotent."""
+    _load_base(_settings(), islands, harbours, places)
 
 
-def _load_base(settings: Settings, islands: Path | None = None, harbours: Path | None = None) -> None:
+def _load_base(
+    settings: Settings, islands: Path | None = None, harbours: Path | None = None, places: Path | None = None
+) -> None:
     from app.services import base_data
 
-    with step("Loading islands and harbours ..."):
+    with step("Loading islands, harbours and places ..."):
         reports = _in_transaction(
             settings,
             lambda s: base_data.load_base(
-                s, islands=islands or base_data.DEFAULT_ISLANDS, harbours=harbours or base_data.DEFAULT_HARBOURS
+                s,
+                islands=islands or base_data.DEFAULT_ISLANDS,
+                harbours=harbours or base_data.DEFAULT_HARBOURS,
+                places=places or base_data.DEFAULT_PLACES,
             ),
         )
     for r in reports:
@@ -355,6 +369,101 @@ def model_evaluate(
                 cells += [f"{m['hit_rate'][share]:.3f}", f"{m['pai'][share]:.2f}"]
             table.add_row(name, *cells)
         out.print(table)
+
+
+# -- sea routes -------------------------------------------------------------------------------------------------
+@contextmanager
+def _progress(title: str) -> Iterator[Callable[..., None]]:
+    """A rich progress bar: it shows the current step and the time so far, and fills when the step says how far
+    along it is (``report(message, done, total)``); a step that cannot tell makes it pulse."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=out, transient=True) as bar:
+        task = bar.add_task(title, total=None)
+
+        def report(message: str, done: int | None = None, total: int | None = None) -> None:
+            bar.update(task, description=f"{title}: {message}", completed=done or 0, total=total)
+
+        yield report
+
+
+@routes_cli.command("build")
+def routes_build() -> None:
+    """Load or build the sea graph, draw the ferry routes over it, compute the corridors of the flows
+    (data/routes/flows.csv) and every coastal segment's corridor exposure; store them in one transaction."""
+    _routes_build(_settings())
+    out.print("Run 'pesisir score' to bring the scores up to date with the corridors.")
+
+
+def _routes_build(settings: Settings) -> None:
+    from app.services import routes
+
+    with _progress("Building sea routes") as progress:
+        r = _in_transaction(settings, lambda s: routes.build(s, settings.routes_dir, progress=progress))
+    out.print(
+        f"routes: sea graph {r.graph_version} ({r.nodes:,} nodes, {r.edges:,} edges), {r.ferry_routes} ferry route "
+        f"lines, {r.corridors} corridor lines, {r.exposure_rows:,} exposure values, in {r.seconds:.0f} s"
+    )
+    if r.unserved:
+        out.print(f"routes: {r.unserved} flow x season x boat combinations cannot sail (every way closed by the sea)")
+
+
+def _routes_if_needed(settings: Settings) -> None:
+    """``pesisir run``'s step: build the routes when none are stored or their inputs changed."""
+    from app.services import routes
+
+    state = _in_transaction(settings, lambda s: routes.status(s, settings.routes_dir))
+    if state.up_to_date:
+        out.print(f"routes: up to date ({state.reason})")
+        return
+    out.print(f"routes: building ({state.reason})")
+    _routes_build(settings)
+
+
+@cli.command("route")
+def route_cmd(
+    origin: Annotated[str, typer.Argument(help="A place slug (see GET /api/v1/places) or lon,lat.")],
+    destination: Annotated[str, typer.Argument(help="A place slug or lon,lat.")],
+    boat: Annotated[str, typer.Option(help="perahu, fishing_boat, speedboat or steel_ship.")] = "perahu",
+    season: Annotated[str, typer.Option(help="west (Dec-Mar), east (Jun-Sep) or transition.")] = "east",
+    avoid_monitored: Annotated[
+        bool, typer.Option(help="Keep clear of monitored harbours and patrol bases (a smuggler's route).")
+    ] = False,
+    geojson: Annotated[bool, typer.Option(help="Print the route as a GeoJSON Feature.")] = False,
+) -> None:
+    """The least-time sea route between two places for a boat class and season: hours, distance, and whether the
+    sea state lets that boat sail it (and why not). Builds the sea graph first when it is missing."""
+    import json
+
+    from app.services import routes
+
+    settings = _settings()
+
+    def work(session: Any) -> Any:
+        with _progress("Loading the sea graph") as progress:
+            routes.ensure_graph(settings.routes_dir, progress=progress)
+        return routes.route(
+            session,
+            settings.routes_dir,
+            origin=origin,
+            destination=destination,
+            boat=boat,
+            season=season,
+            avoid="monitored" if avoid_monitored else None,
+        )
+
+    r = _in_transaction(settings, work)
+    if geojson:
+        print(json.dumps(r.to_feature()))
+        return
+    state = "passable" if r.passable else f"[red]not passable[/red]: {r.reason}"
+    out.print(
+        f"{r.origin} -> {r.destination} by {r.boat} in the {r.season} season"
+        f"{' avoiding monitored harbours and patrol bases' if r.avoid else ''}: {r.hours:.1f} h, "
+        f"{r.distance_km:.1f} km, {state} (sea graph {r.graph_version})",
+        highlight=False,
+    )
 
 
 # -- users ------------------------------------------------------------------------------------------------------
@@ -547,7 +656,8 @@ def serve() -> None:
 def run(
     demo: Annotated[bool, typer.Option(help="Load the synthetic demo data (PESISIR_DEMO_DATA).")] = True,
 ) -> None:
-    """Everything ``make run`` does: start the database, migrate, load base and demo data, segment, score, serve."""
+    """Everything ``make run`` does: start the database, migrate, load base and demo data, segment, build the sea
+    routes (when missing or their inputs changed), score, serve."""
     settings = _settings()
     _check_port(settings.server.host, settings.server.port)
     _db_start(settings)
@@ -556,6 +666,7 @@ def run(
     if demo and settings.demo.enabled:
         _demo(settings, settings.demo.seed)
     _segment(settings)
+    _routes_if_needed(settings)
     _score(settings)
     _evaluate(settings)
     if settings.server.environment == "dev":

@@ -53,6 +53,10 @@ class Conflict(PesisirError):
     """The request is valid but clashes with the object's current state (e.g. reviewing twice)."""
 
 
+class NotReady(PesisirError):
+    """Something the request needs has not been built yet; the message names the command that builds it."""
+
+
 class TimedOut(PesisirError):
     """Work stopped at its time limit; asking again for the same work would stop there again (no Retry-After)."""
 
@@ -74,6 +78,7 @@ DEFAULT_STATUS_CODES: dict[type[PesisirError], int] = {
     Conflict: 409,
     RateLimited: 429,
     DatabaseUnavailable: 503,
+    NotReady: 503,
     TimedOut: 503,
     SetupError: 500,
     PesisirError: 500,

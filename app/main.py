@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__
-from app.api import admin, auth, export, features, health, incidents, landings, mapview, ogc, risk, tiles
+from app.api import admin, auth, export, features, health, incidents, landings, mapview, ogc, risk, routes, tiles
 from app.db.session import make_engine, make_sessionmaker, unit_of_work
 from app.errors import register_error_handlers
 from app.hardening import Hardening
@@ -120,7 +120,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         )
     application.add_middleware(Hardening, max_body_bytes=settings.server.max_body_bytes)
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, auth, features, risk, mapview, ogc, export, tiles, landings, incidents, admin):
+    for module in (health, auth, features, risk, routes, mapview, ogc, export, tiles, landings, incidents, admin):
         application.include_router(module.router)
 
     @application.get("/favicon.ico", include_in_schema=False)

@@ -89,7 +89,12 @@ class LandingIn(Strict):
     persons_aboard: Count | None = None
     crew: Count | None = None
     foreign_nationals: Count | None = None
-    origin: str | None = Field(default=None, max_length=120)
+    origin: str | None = Field(default=None, max_length=120, description="Where the vessel came from, as told.")
+    origin_place: str | None = Field(
+        default=None,
+        max_length=60,
+        description="Where the vessel came from as a place slug of GET /api/v1/places (an unknown slug is a 422).",
+    )
     suspicion_flags: list[SuspicionFlag] = Field(default_factory=list, max_length=len(v.SUSPICION_FLAGS))
 
     @field_validator("observed_start", "observed_end")
@@ -131,6 +136,7 @@ class LandingOut(BaseModel):
     crew: int | None
     foreign_nationals: int | None
     origin: str | None
+    origin_place: str | None
     suspicion_flags: list[str]
     suspicious: bool
     review_state: str

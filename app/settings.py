@@ -137,6 +137,18 @@ class DemoSettings(BaseSettings):
     enabled: bool = Field(default=True, validation_alias="PESISIR_DEMO_DATA")
 
 
+class RoutesSettings(BaseSettings):
+    """Where the sea graph lives (``pesisir routes build`` writes it, the routes API reads it)."""
+
+    model_config = _ENV
+
+    dir: Path | None = Field(
+        default=None,
+        validation_alias="PESISIR_ROUTES_DIR",
+        description="The sea graph's directory. Unset: <PESISIR_DATA_DIR>/routes.",
+    )
+
+
 class Settings(BaseModel):
     """All of Pesisir's settings. ``Settings()`` reads the environment; tests build it explicitly."""
 
@@ -144,3 +156,10 @@ class Settings(BaseModel):
     server: ServerSettings = Field(default_factory=ServerSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    routes: RoutesSettings = Field(default_factory=RoutesSettings)
+
+    @property
+    def routes_dir(self) -> Path:
+        """The sea graph's directory: ``PESISIR_ROUTES_DIR``, else ``routes`` in the data directory (which exists
+        with an external database too: nothing else is kept there then)."""
+        return self.routes.dir if self.routes.dir is not None else self.database.data_dir / "routes"

@@ -1,7 +1,9 @@
-"""Folium map builders. They return a ``folium.Map`` and never write files (DESIGN §8.12).
+"""Folium map builders. They return a ``folium.Map`` and never write files.
 
 The base map is Pesisir's own island layer on a sea-coloured background, so the map is readable without web
-tiles; OpenStreetMap tiles are an optional overlay, off by default.
+tiles; OpenStreetMap tiles are an optional overlay, off by default. Layers go on top of it: risk (GeoJSON or
+vector tiles), incidents and landings with a time slider, sea corridors (:func:`add_corridors`) and a route tool
+(:func:`add_route_tool`).
 """
 
 from __future__ import annotations
@@ -12,8 +14,13 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-from branca.element import Element
+import numpy as np
+import shapely
+from branca.element import Element, MacroElement
 from folium.plugins import MarkerCluster
+from folium.template import Template
+
+from geo.vocabulary import BOAT_CLASSES, ROUTE_SEASONS
 
 SUMENEP_CENTRE = (-6.6, 114.9)  # lat, lon: between Madura and Sakala, Masalembu in view
 
@@ -58,7 +65,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "model": "Model",
         "data_cutoff": "Data s.d.",
         "kinds_risk": {"landing": "pendaratan", "tppo": "TPPO"},
-        "seasons": {"annual": "tahunan", "west": "musim barat", "east": "musim timur"},
+        "seasons": {"annual": "tahunan", "west": "musim barat", "east": "musim timur", "transition": "musim peralihan"},
         "classes": {"critical": "kritis", "high": "tinggi", "medium": "sedang", "low": "rendah"},
         "incidents_layer": "Kejadian",
         "landings_layer": "Pendaratan",
@@ -79,6 +86,54 @@ LABELS: dict[str, dict[str, Any]] = {
         "time": "Waktu",
         "from": "Dari",
         "to": "Sampai",
+        "corridors": "Koridor",
+        "corridor_layer": "Koridor {kind} ({season})",
+        "corridor": "Koridor",
+        "traffic": "Lalu lintas",
+        "traffic_classes": {
+            "light": "sepi",
+            "moderate": "sedang",
+            "heavy": "ramai",
+            "very_heavy": "sangat ramai",
+        },
+        "traffic_share": "{word} ({share} % dari koridor tersibuk)",
+        "corridor_widths": "Lebar garis: lalu lintas relatif (kelas kuantil menurut panjang)",
+        "corridor_none": "Koridor belum dibangun: jalankan 'pesisir routes build'.",
+        "boats": {
+            "perahu": "perahu motor kayu",
+            "fishing_boat": "kapal ikan",
+            "speedboat": "speedboat",
+            "steel_ship": "kapal baja",
+        },
+        "route": {
+            "title": "Rute laut",
+            "hide": "Sembunyikan",
+            "show": "Tampilkan",
+            "layer": "Rute",
+            "origin": "Asal",
+            "destination": "Tujuan",
+            "boat": "Kapal",
+            "season": "Musim",
+            "avoid": "Hindari pelabuhan yang dipantau",
+            "pick": "Pilih di peta",
+            "pick_hint": "Klik titik di laut pada peta",
+            "choose": "— pilih —",
+            "point": "Titik {lon}, {lat}",
+            "submit": "Cari rute",
+            "working": "Menghitung rute …",
+            "hours": "Waktu tempuh",
+            "hours_unit": "jam",
+            "distance": "Jarak",
+            "distance_unit": "km",
+            "passable": "Dapat dilayari",
+            "yes": "ya",
+            "no": "tidak",
+            "reason": "Alasan",
+            "error": "Rute tidak dapat dihitung",
+            "places_error": "Daftar tempat tidak dapat dimuat",
+            "sumenep": "Sumenep",
+            "outside": "Luar Sumenep",
+        },
         "kinds": {
             "tppo": "TPPO",
             "people_smuggling": "penyelundupan manusia",
@@ -109,7 +164,12 @@ LABELS: dict[str, dict[str, Any]] = {
         "model": "Model",
         "data_cutoff": "Data up to",
         "kinds_risk": {"landing": "landing", "tppo": "TPPO"},
-        "seasons": {"annual": "annual", "west": "west monsoon", "east": "east monsoon"},
+        "seasons": {
+            "annual": "annual",
+            "west": "west monsoon",
+            "east": "east monsoon",
+            "transition": "transition months",
+        },
         "classes": {"critical": "critical", "high": "high", "medium": "medium", "low": "low"},
         "incidents_layer": "Incidents",
         "landings_layer": "Landings",
@@ -130,6 +190,54 @@ LABELS: dict[str, dict[str, Any]] = {
         "time": "Time",
         "from": "From",
         "to": "To",
+        "corridors": "Corridors",
+        "corridor_layer": "Corridors {kind} ({season})",
+        "corridor": "Corridor",
+        "traffic": "Traffic",
+        "traffic_classes": {
+            "light": "light",
+            "moderate": "moderate",
+            "heavy": "heavy",
+            "very_heavy": "very heavy",
+        },
+        "traffic_share": "{word} ({share} % of the busiest corridor)",
+        "corridor_widths": "Line width: relative traffic (quantile classes by length)",
+        "corridor_none": "No corridors built yet: run 'pesisir routes build'.",
+        "boats": {
+            "perahu": "wooden motor boat (perahu)",
+            "fishing_boat": "fishing boat",
+            "speedboat": "speedboat",
+            "steel_ship": "steel ship",
+        },
+        "route": {
+            "title": "Sea route",
+            "hide": "Hide",
+            "show": "Show",
+            "layer": "Route",
+            "origin": "Origin",
+            "destination": "Destination",
+            "boat": "Boat",
+            "season": "Season",
+            "avoid": "Avoid monitored harbours",
+            "pick": "Pick on map",
+            "pick_hint": "Click a point at sea on the map",
+            "choose": "— choose —",
+            "point": "Point {lon}, {lat}",
+            "submit": "Find route",
+            "working": "Finding the route …",
+            "hours": "Sailing time",
+            "hours_unit": "h",
+            "distance": "Distance",
+            "distance_unit": "km",
+            "passable": "Passable",
+            "yes": "yes",
+            "no": "no",
+            "reason": "Reason",
+            "error": "No route",
+            "places_error": "The places could not be loaded",
+            "sumenep": "Sumenep",
+            "outside": "Outside Sumenep",
+        },
         "kinds": {
             "tppo": "trafficking (TPPO)",
             "people_smuggling": "people smuggling",
@@ -512,4 +620,299 @@ _EVENT_CSS = """<style>
 .pesisir-slider input { width: 100%; }
 .pesisir-incidents div { background-color: rgba(192, 0, 0, 0.55); }
 .pesisir-landings div { background-color: rgba(44, 123, 182, 0.55); }
+</style>"""
+
+
+# --- sea routes: corridors and the route tool ------------------------------------------------------------------
+
+CORRIDOR_COLOURS = {"west": "#6a3d9a", "east": "#1b7837", "transition": "#7f7f7f"}
+"""One colour per route season, chosen away from the risk classes' reds, oranges and light blue (and from the sea
+and land fills), so a corridor is never read as a risk class; the grey is lighter than the route tool's black
+line."""
+
+TRAFFIC_CLASSES = ("light", "moderate", "heavy", "very_heavy")
+TRAFFIC_WIDTHS = (1.5, 3.0, 5.0, 8.0)
+"""Line width (pixels) of each traffic class."""
+TRAFFIC_QUANTILES = (0.5, 0.8, 0.95)
+"""Class breaks: the busiest 5 % of corridor length is very heavy, the next 15 % heavy, the next 30 % moderate,
+the quieter half light. A few classes read better than a continuous width, and quantiles keep them apart
+whatever the unit of the flows' weights."""
+
+CORRIDOR_SIMPLIFY_DEG = 0.0005
+"""Corridor lines follow the sea graph's cells (100 m in the regency), a zig-zag the eye does not need: they are
+simplified to about 55 m, which keeps them off the land in the narrowest channels (300 m) and the page small."""
+
+
+def traffic_classes(traffic: Any, length: Any = None) -> Any:
+    """Traffic class (0 light ... 3 very heavy) of each corridor line: breaks at the length-weighted quantiles
+    :data:`TRAFFIC_QUANTILES` of ``traffic``, so that the widest class covers the busiest 5 % of corridor *length*
+    (many short pieces around a junction do not crowd it). A line is placed at the middle of its share of the
+    length in traffic order, lines of equal traffic at the middle of theirs.
+
+    Parameters
+    ----------
+    traffic
+        Traffic per line (any non-negative unit).
+    length
+        Length per line (any unit); ``None`` weights every line the same.
+
+    Examples
+    --------
+    >>> traffic_classes([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 100]).tolist()
+    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 3]
+    >>> traffic_classes([5.0, 1.0], length=[1.0, 99.0]).tolist()  # the short busy line alone is the top 5 %
+    [3, 0]
+    >>> traffic_classes([2.0, 2.0, 2.0]).tolist()  # all alike: the middle of the range
+    [1, 1, 1]
+    >>> traffic_classes([]).tolist()
+    []
+    """
+    t = np.asarray(traffic, dtype=np.float64)
+    if t.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    w = np.ones_like(t) if length is None else np.asarray(length, dtype=np.float64)
+    if not w.sum() > 0:
+        w = np.ones_like(t)
+    order = np.argsort(t, kind="stable")
+    ts, ws = t[order], w[order] / w.sum()
+    # A line's place is the middle of its share of the length in traffic order (a mid-rank): lines of equal
+    # traffic share one place, the middle of their group, so one line alone, or lines all alike, are "moderate".
+    first = np.searchsorted(ts, ts, side="left")
+    last = np.searchsorted(ts, ts, side="right")
+    cum = np.concatenate([[0.0], np.cumsum(ws)])
+    mid = np.empty_like(t)
+    mid[order] = np.round((cum[first] + cum[last]) / 2, 12)  # equal shares must land exactly on a break
+    return np.searchsorted(np.asarray(TRAFFIC_QUANTILES), mid, side="right").astype(np.int64)
+
+
+def _features(corridors: str | dict[str, Any]) -> list[dict[str, Any]]:
+    doc = json.loads(corridors) if isinstance(corridors, str) else corridors
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise ValueError("corridors: must be a GeoJSON FeatureCollection")
+    return list(doc.get("features") or [])
+
+
+def add_corridors(
+    m: folium.Map,
+    corridors: str | dict[str, Any],
+    *,
+    kind: str,
+    season: str = "annual",
+    lang: str = "id",
+    simplify_deg: float = CORRIDOR_SIMPLIFY_DEG,
+) -> folium.Map:
+    """Draw sea corridors on ``m``: one overlay per route season, line width by traffic class, a popup with the
+    risk kind, route season and relative traffic in words, and a legend of the widths.
+
+    Parameters
+    ----------
+    corridors
+        A GeoJSON FeatureCollection (text or parsed) of LineStrings with ``risk_kind``, ``season`` (a route season:
+        west, east, transition) and ``traffic``, all of risk kind ``kind``. Empty: the legend says how to build
+        them.
+    kind
+        The risk kind the map shows (``landing`` or ``tppo``).
+    season
+        The map's scoring season (``annual``, ``west``, ``east``), named in the legend; the caller passes the
+        corridors of the route seasons it stands for.
+    simplify_deg
+        Simplification tolerance in degrees (:data:`CORRIDOR_SIMPLIFY_DEG`); 0 keeps every vertex.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> isl = gpd.GeoDataFrame({"code": ["X"], "name": ["Pulau"], "inhabited": [True]},
+    ...                        geometry=[shapely.box(114, -7, 114.1, -6.9)], crs="EPSG:4326")
+    >>> fc = {"type": "FeatureCollection", "features": [{"type": "Feature",
+    ...       "geometry": {"type": "LineString", "coordinates": [[114.2, -7.0], [114.5, -7.1]]},
+    ...       "properties": {"risk_kind": "tppo", "season": "west", "traffic": 3.0}}]}
+    >>> page = add_corridors(base_map(isl), fc, kind="tppo", season="west", lang="en").get_root().render()
+    >>> "Corridors TPPO (west monsoon)" in page, "corridor-legend" in page, "very heavy" in page
+    (True, True, True)
+    """
+    words = labels(lang)
+    kind_word = words["kinds_risk"].get(kind, kind)
+    features = _features(corridors)
+    for i, f in enumerate(features):
+        props = f.get("properties") or {}
+        if props.get("risk_kind") != kind:
+            raise ValueError(f"corridors: feature {i} has risk_kind {props.get('risk_kind')!r}, the map shows {kind!r}")
+        if props.get("season") not in CORRIDOR_COLOURS:
+            raise ValueError(f"corridors: feature {i} has season {props.get('season')!r}, not a route season")
+    seasons_shown: list[str] = []
+    if features:
+        frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+        geoms = frame.geometry.to_numpy()
+        if simplify_deg > 0:
+            geoms = shapely.simplify(geoms, simplify_deg, preserve_topology=True)
+        frame = gpd.GeoDataFrame(
+            {"season": frame["season"].astype(str), "traffic": frame["traffic"].astype(float)},
+            geometry=shapely.transform(geoms, lambda c: np.round(c, 5)),  # about a metre: enough, and short
+            crs="EPSG:4326",
+        )
+        # One set of classes over every season shown, so the same width means the same traffic in each.
+        cls = traffic_classes(frame["traffic"], shapely.length(frame.geometry.to_numpy()))
+        top = float(frame["traffic"].max()) or 1.0
+        frame["width"] = np.asarray(TRAFFIC_WIDTHS)[cls]
+        frame["kind"] = kind_word
+        frame["season_name"] = frame["season"].map(lambda s: words["seasons"].get(s, s))
+        frame["traffic_words"] = [
+            words["traffic_share"].format(
+                word=words["traffic_classes"][TRAFFIC_CLASSES[c]], share=f"{100 * t / top:.0f}"
+            )
+            for c, t in zip(cls, frame["traffic"], strict=True)
+        ]
+        for route_season in CORRIDOR_COLOURS:
+            part = frame[frame["season"] == route_season]
+            if part.empty:
+                continue
+            seasons_shown.append(route_season)
+            colour = CORRIDOR_COLOURS[route_season]
+            # Quietest first, so the busy lines are drawn on top where corridors overlap.
+            part = part.sort_values("width", kind="stable")[
+                ["kind", "season_name", "traffic_words", "width", "geometry"]
+            ]
+            folium.GeoJson(
+                part.to_json(),
+                name=words["corridor_layer"].format(kind=kind_word, season=words["seasons"][route_season]),
+                style_function=lambda f, colour=colour: {
+                    "color": colour,
+                    "weight": f["properties"]["width"],
+                    "opacity": 0.75,
+                    "lineCap": "round",
+                },
+                tooltip=folium.GeoJsonTooltip(fields=["traffic_words"], aliases=[words["traffic"]]),
+                popup=folium.GeoJsonPopup(
+                    fields=["kind", "season_name", "traffic_words"],
+                    aliases=[words["corridor"], words["route"]["season"], words["traffic"]],
+                ),
+                smooth_factor=1.0,
+            ).add_to(m)
+    _corridor_legend(m, words, kind_word, season, seasons_shown)
+    return m
+
+
+def _corridor_legend(m: folium.Map, words: dict[str, Any], kind_word: str, season: str, shown: list[str]) -> None:
+    """The corridors' legend as a Leaflet control (bottom right, stacked with the time slider rather than over
+    it): each season's colour, then each traffic class as a line of its width."""
+    title = (
+        f"<b>{html.escape(words['corridors'])} {html.escape(kind_word)}</b> ({html.escape(words['seasons'][season])})"
+    )
+    if not shown:
+        body = f"<div>{html.escape(words['corridor_none'])}</div>"
+    else:
+        colours = "".join(
+            f'<div><span style="background:{CORRIDOR_COLOURS[s]};display:inline-block;width:22px;height:4px;'
+            f'vertical-align:middle"></span> {html.escape(words["seasons"][s])}</div>'
+            for s in shown
+        )
+        widths = "".join(
+            f'<div><span style="background:#555;display:inline-block;width:22px;height:{w}px;'
+            f'vertical-align:middle"></span> {html.escape(words["traffic_classes"][c])}</div>'
+            for c, w in zip(TRAFFIC_CLASSES, TRAFFIC_WIDTHS, strict=True)
+        )
+        body = f'{colours}<div style="margin-top:4px">{html.escape(words["corridor_widths"])}</div>{widths}'
+    legend = _LegendControl(f"{title}{body}", element_id="corridor-legend", position="bottomright")
+    legend.add_to(m)
+    _control_last(m)
+
+
+class _LegendControl(MacroElement):
+    """A Leaflet control holding fixed HTML (``body``, escaped by the caller): unlike a ``position: fixed`` box
+    it stacks with the other controls of its corner instead of covering them."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+        {{ this.get_name() }}.onAdd = function () {
+            var box = L.DomUtil.create("div", "pesisir-legend leaflet-bar");
+            box.id = {{ this.element_id|tojson }};
+            box.innerHTML = {{ this.body|tojson }};
+            L.DomEvent.disableClickPropagation(box);
+            return box;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, body: str, *, element_id: str, position: str) -> None:
+        super().__init__()
+        self._name = "LegendControl"
+        self.body = body
+        self.element_id = element_id
+        self.position = position
+
+
+def add_route_tool(
+    m: folium.Map,
+    *,
+    places_url: str,
+    routes_url: str,
+    script_url: str,
+    season: str = "west",
+    lang: str = "id",
+) -> folium.Map:
+    """A route tool on ``m`` (the script at ``script_url``, Pesisir's ``app/static/pesisir-routes.js``): origin and
+    destination from the places at ``places_url`` (or a click on the map), boat class, route season and "avoid
+    monitored harbours"; it asks ``routes_url`` with the page's own credentials and draws the route with its hours,
+    distance and whether it is passable, or shows the API's message.
+
+    ``season`` is the route season selected at first (``west``, ``east`` or ``transition``). The settings travel
+    as JSON data, not script. Needs the layer control :func:`base_map` adds (the route is one of its overlays).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> isl = gpd.GeoDataFrame({"code": ["X"], "name": ["Pulau"], "inhabited": [True]},
+    ...                        geometry=[shapely.box(114, -7, 114.1, -6.9)], crs="EPSG:4326")
+    >>> m = add_route_tool(base_map(isl), places_url="/api/v1/places", routes_url="/api/v1/routes",
+    ...                    script_url="/static/pesisir-routes.js", lang="en")
+    >>> page = m.get_root().render()
+    >>> "PesisirRoutes.init" in page, "/static/pesisir-routes.js" in page, "Avoid monitored harbours" in page
+    (True, True, True)
+    """
+    if season not in ROUTE_SEASONS:
+        raise ValueError(f"season: must be one of {', '.join(ROUTE_SEASONS)}, got {season!r}")
+    words = labels(lang)
+    root = m.get_root()
+    m.default_js = [*m.default_js, ("pesisirroutes", script_url)]
+    root.header.add_child(Element(_ROUTE_CSS))  # type: ignore[attr-defined]
+    config = {
+        "labels": words["route"],
+        "boats": [[b, words["boats"][b]] for b in BOAT_CLASSES],
+        "seasons": [[s, words["seasons"][s]] for s in ROUTE_SEASONS],
+        "season": season,
+        "locale": "id-ID" if lang == "id" else "en-GB",
+        "places_url": places_url,
+        "routes_url": routes_url,
+    }
+    element_id = f"pesisir-routes-{m.get_name()}"
+    root.html.add_child(  # type: ignore[attr-defined]
+        Element(f'<script type="application/json" id="{element_id}">{_safe_json(config)}</script>')
+    )
+    control = _control_last(m)
+    if control is None:
+        raise ValueError("m: needs a LayerControl (base_map adds one)")
+    init = (
+        'document.addEventListener("DOMContentLoaded", function () { '
+        f'PesisirRoutes.init({m.get_name()}, {control.get_name()}, "{element_id}"); }});'
+    )
+    root.script.add_child(Element(init))  # type: ignore[attr-defined]
+    return m
+
+
+_ROUTE_CSS = """<style>
+.pesisir-legend { background: white; padding: 6px 10px; font: 12px sans-serif; max-width: 260px; }
+.pesisir-route { background: white; padding: 6px 10px; font: 12px sans-serif; width: 230px; }
+.pesisir-route-head { display: flex; justify-content: space-between; align-items: center; }
+.pesisir-route-head button { border: none; background: none; cursor: pointer; font: bold 14px sans-serif; }
+.pesisir-route.collapsed form { display: none; }
+.pesisir-route label { display: block; margin-top: 4px; color: #444; }
+.pesisir-route select { width: 100%; font: 12px sans-serif; }
+.pesisir-route .pesisir-route-pick { font: 11px sans-serif; margin-top: 2px; }
+.pesisir-route button[type=submit] { margin-top: 6px; width: 100%; }
+.pesisir-route-error { color: #8b0000; margin-top: 6px; }
+.pesisir-route-result { margin-top: 6px; }
+.pesisir-route-result th { text-align: left; padding-right: 6px; color: #555; font-weight: normal; }
+.pesisir-picking { cursor: crosshair; }
 </style>"""

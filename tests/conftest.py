@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from app.main import create_app
 from app.security import Principal, hash_password, issue_token
 from app.services import base_data, demo, risk
 from app.services import users as user_service
-from app.settings import AuthSettings, DatabaseSettings, DemoSettings, ServerSettings, Settings
+from app.settings import AuthSettings, DatabaseSettings, DemoSettings, RoutesSettings, ServerSettings, Settings
 
 TEST_DB = "pesisir_test"
 SECRET = "test-secret-" + "x" * 40
@@ -57,6 +58,8 @@ def settings(cluster: LocalCluster) -> Settings:
         server=ServerSettings(port=8000, rescore_interval_s=0),
         demo=DemoSettings(seed=7, enabled=True),
         auth=AuthSettings(secret_key=SECRET),
+        # Empty until a test asks for ``sea_graph``, which builds the graph there once per run.
+        routes=RoutesSettings(dir=cluster.data_dir / "routes"),
     )
 
 
@@ -106,6 +109,13 @@ def client(settings: Settings, engine: Engine, db: Session) -> Iterator[TestClie
     the application role, as in production (row-level security and grants apply; the test's own code in between
     stays the owner)."""
     app = create_app(settings, engine=engine)
+    _override_session(app, db)
+    with TestClient(app) as c:
+        yield c
+
+
+def _override_session(app: FastAPI, db: Session) -> None:
+    """Make ``app``'s requests share the test's transaction ``db``, each as the application role."""
 
     def _session() -> Iterator[Session]:
         # As in production, one unit of work per request: here a savepoint released or rolled back.
@@ -118,8 +128,6 @@ def client(settings: Settings, engine: Engine, db: Session) -> Iterator[TestClie
             db.get_bind().exec_driver_sql(RESET_ROLE)
 
     app.dependency_overrides[get_session] = _session
-    with TestClient(app) as c:
-        yield c
 
 
 RESET_ROLE = (
@@ -249,3 +257,19 @@ def published_token(client: TestClient, role: str) -> str:
     r = client.post("/auth/token", data={"username": f"pub-{role}", "password": PASSWORD})
     assert r.status_code == 200, r.text
     return str(r.json()["access_token"])
+
+
+@pytest.fixture
+def places(db: Session) -> Session:
+    """The test's session, with the routes' places (data/routes/places.csv, loaded with the base layers)."""
+    return db
+
+
+@pytest.fixture(scope="session")
+def sea_graph(settings: Settings) -> Path:
+    """The sea graph of the committed data, built once per test run (tens of seconds) into the test settings'
+    routes directory, which the ``client`` fixture's service reads. Returns that directory."""
+    from app.services import routes
+
+    routes.ensure_graph(settings.routes_dir)
+    return settings.routes_dir

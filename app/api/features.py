@@ -22,3 +22,10 @@ def list_islands(who: AnyUser, session: SessionDep) -> Response:
 def list_harbours(who: AnyUser, session: SessionDep) -> Response:
     """Every harbour, with its kind, monitoring status and island, as a GeoJSON FeatureCollection."""
     return Response(catalog.harbours_geojson(session), media_type=GEOJSON)
+
+
+@router.get("/places", response_class=Response, responses=_FC)  # type: ignore[arg-type]
+def list_places(who: AnyUser, session: SessionDep) -> Response:
+    """The routes' gazetteer: every harbour of the regency and the ports and staging areas outside it (slug, name,
+    kind, province, source). Any signed-in role: a harbourmaster picks a landing's ``origin_place`` from it."""
+    return Response(catalog.places_geojson(session), media_type=GEOJSON)

@@ -26,9 +26,10 @@ def show_map(
     first: Annotated[date | None, Query(alias="from", description="First day shown (WIB), YYYY-MM-DD")] = None,
     last: Annotated[date | None, Query(alias="to", description="Last day shown (WIB), YYYY-MM-DD")] = None,
 ) -> Response:
-    """The interactive map: scored segments (``?risk=landing|tppo``, ``?season=annual|west|east``), incidents and
-    landings with a time slider (``?from=&to=`` narrows them), labels in ``?lang=id|en``; ``?tiles=false`` drops
-    the optional web tiles. Planners, intelligence and admin, each seeing their role's layers (planners: incidents
+    """The interactive map: scored segments (``?risk=landing|tppo``, ``?season=annual|west|east``), the sea
+    corridors of that risk kind and season (annual: every route season) and a route tool, incidents and landings
+    with a time slider (``?from=&to=`` narrows them), labels in ``?lang=id|en``; ``?tiles=false`` drops the
+    optional web tiles. Planners, intelligence and admin, each seeing their role's layers (planners: incidents
     without narratives, no landings). Not signed in: a redirect to the login page."""
     if who is None:
         return RedirectResponse("/login?next=/map", status_code=303)

@@ -64,6 +64,7 @@ UserRole = _enum(v.USER_ROLES, "user_role")
 RiskKind = _enum(v.RISK_KINDS, "risk_kind")
 RiskClass = _enum(v.RISK_CLASSES, "risk_class")
 Season = _enum(v.SEASONS, "season")
+RouteSeason = _enum(v.ROUTE_SEASONS, "route_season")
 
 
 def _geom(kind: str) -> Geometry:
@@ -129,6 +130,22 @@ class Harbour(PlaceMixin, Base):
     island_id: Mapped[int | None] = mapped_column(ForeignKey("islands.id", ondelete="SET NULL"), index=True)
 
     island: Mapped[Island | None] = relationship()
+
+
+class Place(PlaceMixin, Base):
+    """A place boats sail from or to (``data/routes/places.csv``): every harbour of the regency and the ports and
+    staging areas outside it. A landing report names its origin by this slug; routes start and end here."""
+
+    __tablename__ = "places"
+    __table_args__ = (
+        *_point_checks(),
+        # Text checked against the vocabulary rather than an enum: the gazetteer's kinds grow with the data.
+        CheckConstraint(f"kind IN ({', '.join(repr(k) for k in v.PLACE_KINDS)})", name="kind_known"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    province: Mapped[str] = mapped_column(String(80), nullable=False)
+    harbour_id: Mapped[int | None] = mapped_column(ForeignKey("harbours.id", ondelete="SET NULL"), index=True)
 
 
 class PatrolBase(PlaceMixin, Base):
@@ -234,6 +251,8 @@ class Landing(TimestampMixin, Base):
     crew: Mapped[int | None] = mapped_column(Integer)
     foreign_nationals: Mapped[int | None] = mapped_column(Integer)
     origin: Mapped[str | None] = mapped_column(String(120))
+    """What the reporter typed; ``origin_place_id`` is the same as a place of the gazetteer, when they picked one."""
+    origin_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
     direction: Mapped[str] = mapped_column(Direction, nullable=False)
     suspicion_flags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), nullable=False, server_default=text("'{}'"))
     suspicious: Mapped[bool] = mapped_column(Boolean, Computed("cardinality(suspicion_flags) > 0", persisted=True))
@@ -341,3 +360,69 @@ class IdempotencyKey(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     response_body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+# -- sea routes (``pesisir routes build``): replaced as a whole by each build, read by scoring and the layers -------
+class Corridor(Base):
+    """Where the traffic of the flows (``data/routes/flows.csv``) goes: a line of the sea graph with the traffic
+    weight that passes along it, per risk kind and route season."""
+
+    __tablename__ = "corridors"
+    __table_args__ = (CheckConstraint("traffic >= 0", name="traffic_nonnegative"),)
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    risk_kind: Mapped[str] = mapped_column(RiskKind, nullable=False)
+    season: Mapped[str] = mapped_column(RouteSeason, nullable=False)
+    traffic: Mapped[float] = mapped_column(Float, nullable=False)
+    flows: Mapped[str] = mapped_column(Text, nullable=False)
+    """The flows whose traffic this line carries, as ``<row of flows.csv>: <origin> > <destination>; ...``."""
+    graph_version: Mapped[str] = mapped_column(String(40), nullable=False)
+    geom: Mapped[WKBElement] = mapped_column(_geom("LINESTRING"), nullable=False)
+
+
+class FerryRoute(Base):
+    """A scheduled ferry or passenger-boat route (``data/routes/ferries.csv``) drawn over the sea graph."""
+
+    __tablename__ = "ferry_routes"
+    __table_args__ = (
+        CheckConstraint("hours >= 0", name="hours_nonnegative"),
+        CheckConstraint("distance_km >= 0", name="distance_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    route: Mapped[str] = mapped_column(String(80), nullable=False)
+    name: Mapped[str] = mapped_column(String(160), nullable=False)
+    from_slug: Mapped[str] = mapped_column(String(60), nullable=False)
+    to_slug: Mapped[str] = mapped_column(String(60), nullable=False)
+    hours: Mapped[float] = mapped_column(Float, nullable=False)
+    distance_km: Mapped[float] = mapped_column(Float, nullable=False)
+    graph_version: Mapped[str] = mapped_column(String(40), nullable=False)
+    geom: Mapped[WKBElement] = mapped_column(_geom("LINESTRING"), nullable=False)
+
+
+class SegmentCorridorExposure(Base):
+    """How much corridor traffic of a risk kind and route season passes within reach of a coastal segment: the
+    input of the ``corridor_exposure`` factor."""
+
+    __tablename__ = "segment_corridor_exposure"
+
+    segment_id: Mapped[str] = mapped_column(ForeignKey("coastal_segments.id", ondelete="CASCADE"), primary_key=True)
+    risk_kind: Mapped[str] = mapped_column(RiskKind, primary_key=True)
+    season: Mapped[str] = mapped_column(RouteSeason, primary_key=True)
+    value: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+class RouteBuild(Base):
+    """One ``pesisir routes build``: the sea graph it used, the hash of its inputs (``pesisir run`` rebuilds when it
+    changes), and what it made."""
+
+    __tablename__ = "route_builds"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    graph_version: Mapped[str] = mapped_column(String(40), nullable=False)
+    inputs_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    nodes: Mapped[int] = mapped_column(Integer, nullable=False)
+    edges: Mapped[int] = mapped_column(Integer, nullable=False)
+    corridors: Mapped[int] = mapped_column(Integer, nullable=False)
+    seconds: Mapped[float] = mapped_column(Float, nullable=False)

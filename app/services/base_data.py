@@ -1,4 +1,5 @@
-"""Loading the base layers (islands and harbours) from files: Pesisir's own in data/, or a user's."""
+"""Loading the base layers (islands, harbours and the routes' places) from files: Pesisir's own in data/, or a
+user's."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
 from app.errors import InvalidInput
+from geo import routedata
 from geo.io import LayerError, check_harbours, check_islands, check_patrol_bases, read_layer
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -19,6 +21,8 @@ DEFAULT_ISLANDS = DATA_DIR / "sumenep_islands.geojson"
 DEFAULT_HARBOURS = DATA_DIR / "harbours.csv"
 DEFAULT_LAND_BOUNDARIES = DATA_DIR / "land_boundaries.geojson"
 """Outline edges that are land borders, not coast (Madura's cut at the Pamekasan boundary)."""
+DEFAULT_PLACES = routedata.ROUTES_DIR / "places.csv"
+"""The routes' gazetteer: every harbour of the regency and the ports and staging areas outside it."""
 
 
 @dataclass(frozen=True)
@@ -115,12 +119,43 @@ def load_patrol_bases(session: Session, path: Path, *, replace: bool = False, ac
     return _store(session, "patrol_bases", repo.upsert_patrol_bases, rows, path=path, actor=actor, prune=prune)
 
 
+def read_places(path: Path = DEFAULT_PLACES) -> gpd.GeoDataFrame:
+    """The places file (``slug,name,kind,lon,lat,province,source``) as EPSG:4326 points, checked by
+    ``geo.routedata.load_places``; InvalidInput names the file, the row, the column and the rule."""
+    try:
+        return routedata.load_places(path)
+    except ValueError as exc:
+        raise InvalidInput(f"places: {exc}") from None
+
+
+def load_places(session: Session, path: Path = DEFAULT_PLACES, *, actor: str = "cli") -> LoadReport:
+    """Load the routes' places (upsert by slug), each linked to the harbour of the same slug. Load harbours first."""
+    frame = read_places(path)
+    rows = [
+        {
+            "slug": str(r.slug),
+            "name": str(r.name),
+            "kind": str(r.kind),
+            "province": str(r.province),
+            "geom": repo.ewkt(r.geometry),
+            "source": str(r.source),
+        }
+        for r in frame.itertuples(index=False)
+    ]
+    return _store(session, "places", repo.upsert_places, rows, path=path, actor=actor)
+
+
 def load_base(
     session: Session,
     *,
     islands: Path = DEFAULT_ISLANDS,
     harbours: Path = DEFAULT_HARBOURS,
+    places: Path | None = DEFAULT_PLACES,
     actor: str = "cli",
 ) -> list[LoadReport]:
-    """Load islands, then harbours (which are attached to the island they stand on). Idempotent."""
-    return [load_islands(session, islands, actor=actor), load_harbours(session, harbours, actor=actor)]
+    """Load islands, then harbours (which are attached to the island they stand on), then the routes' places
+    (linked to their harbours). Idempotent. ``places=None`` leaves the places out."""
+    reports = [load_islands(session, islands, actor=actor), load_harbours(session, harbours, actor=actor)]
+    if places is not None:
+        reports.append(load_places(session, places, actor=actor))
+    return reports

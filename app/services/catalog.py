@@ -21,6 +21,10 @@ def harbours_geojson(session: Session) -> str:
     return repo.harbours_geojson(session)
 
 
+def places_geojson(session: Session) -> str:
+    return repo.places_geojson(session)
+
+
 @dataclass(frozen=True)
 class Health:
     status: str

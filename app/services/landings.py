@@ -70,7 +70,7 @@ def _ewkt(lon: float, lat: float) -> str:
 def landing_out(row: repo.LandingRow) -> LandingOut:
     """The response for a stored landing. Built without validation (``model_construct``): the values come from the
     database, whose constraints are stricter than the schema, and a batch builds 500 of them."""
-    landing, lon, lat, slug = row
+    landing, lon, lat, slug, origin_place = row
     return LandingOut.model_construct(
         id=landing.id,
         client_uuid=landing.client_uuid,
@@ -88,6 +88,7 @@ def landing_out(row: repo.LandingRow) -> LandingOut:
         crew=landing.crew,
         foreign_nationals=landing.foreign_nationals,
         origin=landing.origin,
+        origin_place=origin_place,
         suspicion_flags=list(landing.suspicion_flags),
         suspicious=bool(landing.suspicious),
         review_state=landing.review_state,
@@ -109,7 +110,16 @@ def _harbour_id(who: Principal, item: LandingIn, harbours: dict[str, tuple[int, 
     return None if slug is None else harbours[slug][0]
 
 
-def _check_place(place: repo.Place) -> None:
+def _origin_place(item: LandingIn) -> str | None:
+    return item.origin_place.lower() if item.origin_place else None
+
+
+def _check_place(place: repo.Place, item: LandingIn) -> None:
+    if item.origin_place and place.origin_place_id is None:
+        raise InvalidInput(
+            f"origin_place: no place with slug {item.origin_place!r}; GET /api/v1/places lists them "
+            "(the free-text 'origin' takes anything else)"
+        )
     if place.island_m > REGENCY_REACH_M:
         raise InvalidInput(
             f"location: point is {place.island_m / 1000:.0f} km from the nearest island of Sumenep ({place.island}); "
@@ -127,10 +137,11 @@ def _check_place(place: repo.Place) -> None:
         )
 
 
-def _values(who: Principal, item: LandingIn, harbour_id: int | None) -> dict[str, Any]:
-    values = item.model_dump(exclude={"harbour", "location", "observed_end"})
+def _values(who: Principal, item: LandingIn, harbour_id: int | None, origin_place_id: int | None) -> dict[str, Any]:
+    values = item.model_dump(exclude={"harbour", "location", "observed_end", "origin_place"})
     values.update(
         harbour_id=harbour_id,
+        origin_place_id=origin_place_id,
         geom=_ewkt(item.location.lon, item.location.lat),
         observed_end=item.observed_end or item.observed_start,
         reporter_id=who.id,
@@ -162,13 +173,16 @@ def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> lis
         except PesisirError as exc:
             outcomes[i] = Outcome("invalid", error=exc)
     places = repo.places(
-        session, [(it.location.lon, it.location.lat, hid) for _, it, hid in pending], inland_within=INLAND_LIMIT_M
+        session,
+        [(it.location.lon, it.location.lat, hid) for _, it, hid in pending],
+        inland_within=INLAND_LIMIT_M,
+        origins=[_origin_place(it) for _, it, _ in pending],
     )
-    ok: list[tuple[int, LandingIn, int | None]] = []
+    ok: list[tuple[int, LandingIn, int | None, int | None]] = []
     for (i, item, hid), place in zip(pending, places, strict=False):
         try:
-            _check_place(place)
-            ok.append((i, item, hid))
+            _check_place(place, item)
+            ok.append((i, item, hid, place.origin_place_id))
         except PesisirError as exc:
             outcomes[i] = Outcome("invalid", error=exc)
     if pending and not places:
@@ -176,13 +190,13 @@ def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> lis
 
     first: dict[Any, int] = {}
     rows = []
-    for i, item, hid in ok:
+    for i, item, hid, origin_id in ok:
         if item.client_uuid not in first:
             first[item.client_uuid] = i
-            rows.append(_values(who, item, hid))
+            rows.append(_values(who, item, hid, origin_id))
     inserted = _insert(session, rows)
     existing = repo.landings_by_uuid(session, [u for u in first if u not in inserted])
-    for i, item, _ in ok:
+    for i, item, _, _ in ok:
         u = item.client_uuid
         if u in inserted and first[u] == i:
             row = inserted[u]

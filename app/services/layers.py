@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.db.repositories import layers as repo
 from app.db.repositories import risk as risk_repo
+from app.db.repositories import routes as routes_repo
 from app.errors import InvalidParameter, NotFound
 from geo.vocabulary import HARBOUR_KINDS, INCIDENT_KINDS, RISK_CLASSES, RISK_KINDS, SEASONS
 
@@ -72,14 +73,28 @@ PLANNER_PROPERTIES: dict[str, tuple[str, ...]] = {
         "persons_aboard",
         "crew",
         "foreign_nationals",
+        "origin_place",  # a gazetteer slug the reporter picked, not what they typed
         "suspicion_flags",
         "suspicious",
         "review_state",
         "synthetic",
     ),
+    # Built from cited tables and the sea graph: no person in them.
+    "corridors": ("risk_kind", "season", "traffic", "flows", "graph_version"),
+    "ferry_routes": ("route", "name", "from_slug", "to_slug", "hours", "distance_km", "graph_version"),
 }
 
-_KINDS: dict[str, tuple[str, ...]] = {"segments": RISK_KINDS, "harbours": HARBOUR_KINDS, "incidents": INCIDENT_KINDS}
+_KINDS: dict[str, tuple[str, ...]] = {
+    "segments": RISK_KINDS,
+    "harbours": HARBOUR_KINDS,
+    "incidents": INCIDENT_KINDS,
+    "corridors": RISK_KINDS,
+}
+ROUTE_SOURCES = (
+    "data/routes/flows.csv, ferries.csv, places.csv, boats.csv, sea_states.csv, sea_areas.geojson and land.fgb "
+    "(each cited in data/README.md)"
+)
+"""What the corridors and ferry routes are made from, as their provenance says."""
 
 
 def audience_for(role: str | None) -> Audience:
@@ -163,20 +178,32 @@ class Provenance:
     generated_at: str
     model_version: str | None
     data_cutoff: str | None
+    extra: tuple[tuple[str, str | None], ...] = ()
+    """More provenance of layers that are not a model's (the routes build's graph version, time and sources)."""
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"generated_at": self.generated_at, "model_version": self.model_version, "data_cutoff": self.data_cutoff}
+        base = {"generated_at": self.generated_at, "model_version": self.model_version, "data_cutoff": self.data_cutoff}
+        return {**base, **dict(self.extra)}
 
 
 def provenance(session: Session, q: Query) -> Provenance:
     """When this copy was made, and which model version and data cut-off its scores (if any) come from.
 
-    Segments carry their risk kind's model; other layers name every current model (``landing=...; tppo=...``)."""
+    Segments carry their risk kind's model; other layers name every current model (``landing=...; tppo=...``).
+    The routes' layers name the build they come from instead: sea graph version, when, and the sources."""
+    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if q.layer.name in repo.ROUTE_LAYERS:
+        build = routes_repo.latest_build(session)
+        extra = (
+            ("graph_version", build.graph_version if build else None),
+            ("built_at", build.built_at.isoformat() if build else None),
+            ("sources", ROUTE_SOURCES),
+        )
+        return Provenance(now, None, None, extra)
     versions = risk_repo.current_score_versions(session)
     kind = q.risk.partition("/")[0]
     if q.layer.scored:
         versions = {k: v for k, v in versions.items() if k == kind}
-    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     if not versions:
         return Provenance(now, None, None)
     if q.layer.scored:

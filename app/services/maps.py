@@ -12,11 +12,15 @@ from sqlalchemy.orm import Session
 from app.db import repositories as repo
 from app.db.repositories import maps as map_repo
 from app.errors import InvalidParameter
-from app.services import risk
-from geo.maps import add_event_layers, add_risk_layer, add_risk_tiles, base_map
+from app.services import risk, routes
+from geo.maps import add_corridors, add_event_layers, add_risk_layer, add_risk_tiles, add_route_tool, base_map
+from geo.vocabulary import ROUTE_SEASONS
 
 ASSETS_URL = "/static/vendor"
 SCRIPT_URL = "/static/pesisir-map.js"
+ROUTES_SCRIPT_URL = "/static/pesisir-routes.js"
+PLACES_URL = "/api/v1/places"
+ROUTES_URL = "/api/v1/routes"
 WIB = ZoneInfo("Asia/Jakarta")
 
 SEGMENT_GEOJSON_LIMIT: Final = 20_000
@@ -24,6 +28,14 @@ SEGMENT_GEOJSON_LIMIT: Final = 20_000
 one GeoJSON layer in the page: Sumenep's ~2,000 segments weigh about 1 MB as GeoJSON, so 20,000 would pass the
 page's 3 MB budget."""
 TILE_URL = "/tiles/segments/{{z}}/{{x}}/{{y}}.pbf?risk={kind}&season={season}"
+
+CORRIDOR_SEASONS: Final = {"annual": ROUTE_SEASONS, "west": ("west",), "east": ("east",)}
+"""The route seasons whose corridors a map of a scoring season shows: the annual score is the mean over the twelve
+months (four west, four east, four transition), so its map shows the corridors of all three route seasons, each
+its own overlay; a monsoon's map shows that monsoon's."""
+ROUTE_TOOL_SEASON: Final = {"annual": "west", "west": "west", "east": "east"}
+"""The route season the route tool starts with: the map's monsoon, or the west monsoon (the one that closes the
+most seas to small boats) on the annual map."""
 
 EVENT_LIMIT: Final = 10_000
 """Most incidents, and most landings, drawn on one map (the newest); with the demo data the page stays well
@@ -38,18 +50,19 @@ class MapScope:
     narratives: bool
     landings: bool
     harbour_id: int | None = None  # landings of this harbour only
+    routes: bool = False  # corridors and the route tool (no personal data: every map reader)
 
 
-FULL_SCOPE = MapScope(incidents=True, narratives=True, landings=True)
+FULL_SCOPE = MapScope(incidents=True, narratives=True, landings=True, routes=True)
 
 
 def scope_for(role: str, harbour_id: int | None = None) -> MapScope:
-    """admin and intelligence see everything; planners see incidents without narratives and no landings;
-    harbourmasters see their own harbour's landings and no incidents."""
+    """admin and intelligence see everything; planners see incidents without narratives, no landings, and the
+    corridors and route tool; harbourmasters see their own harbour's landings and no incidents."""
     if role in ("admin", "intelligence"):
         return FULL_SCOPE
     if role == "planner":
-        return MapScope(incidents=True, narratives=False, landings=False)
+        return MapScope(incidents=True, narratives=False, landings=False, routes=True)
     if role == "harbourmaster":
         return MapScope(incidents=False, narratives=False, landings=True, harbour_id=harbour_id)
     raise ValueError(f"role: unknown role {role!r}")
@@ -84,6 +97,10 @@ def render_map(
         assets_url=ASSETS_URL,
         lang=lang,
     )
+    if scope.routes:
+        # Before the risk layer: the coast's risk colours are drawn over the corridors that reach it.
+        corridors = corridor_collection(session, kind=risk_kind, season=season)
+        add_corridors(m, corridors, kind=risk_kind, season=season, lang=lang)
     note = risk.accuracy_note(session, kind=risk_kind, lang=lang)
     if risk.count_segments(session) > SEGMENT_GEOJSON_LIMIT:
         url = TILE_URL.format(kind=risk_kind, season=season)
@@ -103,4 +120,22 @@ def render_map(
         else None
     )
     add_event_layers(m, incidents=incidents, landings=landings, assets_url=ASSETS_URL, script_url=SCRIPT_URL, lang=lang)
+    if scope.routes:
+        add_route_tool(
+            m,
+            places_url=PLACES_URL,
+            routes_url=ROUTES_URL,
+            script_url=ROUTES_SCRIPT_URL,
+            season=ROUTE_TOOL_SEASON[season],
+            lang=lang,
+        )
     return m.get_root().render()
+
+
+def corridor_collection(session: Session, *, kind: str, season: str) -> str:
+    """The stored corridors of risk kind ``kind`` for the scoring season ``season`` (:data:`CORRIDOR_SEASONS`), as
+    one GeoJSON FeatureCollection."""
+    seasons = CORRIDOR_SEASONS[season]
+    # Every route season at once is one query without a season filter.
+    one = None if set(seasons) == set(ROUTE_SEASONS) else seasons[0]
+    return routes.corridors_geojson(session, kind=kind, season=one)

@@ -52,6 +52,8 @@ COLLECTIONS: dict[str, Collection] = {
         *(Collection(f"segments_{k}", repo.LAYERS["segments"], k) for k in RISK_KINDS),
         Collection("incidents", repo.LAYERS["incidents"]),
         Collection("landings", repo.LAYERS["landings"]),
+        Collection("corridors", repo.LAYERS["corridors"]),
+        Collection("ferry_routes", repo.LAYERS["ferry_routes"]),
     )
 }
 

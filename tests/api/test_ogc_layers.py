@@ -22,7 +22,7 @@ NEW = {"segments_landing": "segments", "segments_tppo": "segments", "incidents":
 
 def test_collections_for_segments_incidents_and_landings_with_extents(published):
     cols = {c["id"]: c for c in published.get("/ogc/collections").json()["collections"]}
-    assert set(NEW) | {"islands", "harbours"} == set(cols)
+    assert set(NEW) | {"islands", "harbours", "corridors", "ferry_routes"} == set(cols)
     for cid in NEW:
         minx, miny, maxx, maxy = cols[cid]["extent"]["spatial"]["bbox"][0]
         assert 113 < minx < maxx < 117 and -8 < miny < maxy < -4.5

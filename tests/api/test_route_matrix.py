@@ -35,10 +35,15 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/auth/logout"): _all(303),
     ("GET", "/api/v1/islands"): _r(401, 200, 200, 200, 200),
     ("GET", "/api/v1/harbours"): _r(401, 200, 200, 200, 200),
+    # The routes' gazetteer: harbourmasters pick a landing's origin place from it (no personal data).
+    ("GET", "/api/v1/places"): _r(401, 200, 200, 200, 200),
     ("GET", "/map"): _r(303, 200, 200, 403, 200),
     # Segments, scores and the model: planners and up; not harbourmasters (least privilege, as for the map).
     ("GET", "/api/v1/segments"): _r(401, 200, 200, 403, 200),
     ("GET", "/api/v1/model"): _r(401, 200, 200, 403, 200),
+    # Sea routes and corridors: as the risk map. Without origin, destination, boat and season a route is a 422.
+    ("GET", "/api/v1/routes"): _r(401, 422, 422, 403, 422),
+    ("GET", "/api/v1/corridors"): _r(401, 200, 200, 403, 200),
     # OGC API Features: planners and up, with a bearer token; the landing page and conformance included.
     ("GET", "/ogc"): _r(401, 200, 200, 403, 200),
     ("GET", "/ogc/conformance"): _r(401, 200, 200, 403, 200),

@@ -98,7 +98,7 @@ def test_cli_db_commands_with_private_cluster(cluster, engine):
 
     st = run("db", "status")
     assert st.returncode == 0, st.stderr
-    assert "running" in st.stdout and "PostGIS 3." in st.stdout and "revision 0007_landing_mercator" in st.stdout
+    assert "running" in st.stdout and "PostGIS 3." in st.stdout and "revision 0008_routes" in st.stdout
     start = run("db", "start")
     assert start.returncode == 0 and "already running" in start.stdout
     url = run("db", "url")

@@ -21,6 +21,11 @@ TABLES = {
     "patrol_bases",
     "users",
     "audit_log",
+    "places",
+    "corridors",
+    "ferry_routes",
+    "segment_corridor_exposure",
+    "route_builds",
 }
 
 
@@ -62,8 +67,29 @@ def test_upgrade_matches_models_and_downgrades_to_base(empty_db):
         ("landings_published", "POINT", 4326),  # the view the published layers read (migration 0006)
         ("landings", "POINT", 3857),  # geom_mercator, for vector tiles (migration 0007), and its view's copy
         ("landings_published", "POINT", 3857),
+        ("places", "POINT", 4326),  # the routes gazetteer (migration 0008)
+        ("corridors", "LINESTRING", 4326),
+        ("ferry_routes", "LINESTRING", 4326),
     }
     assert gist == {t for t, _, _ in geoms} - {"landings_published"}
+
+    with empty_db.connect() as c:
+        granted = {
+            t: c.execute(text("SELECT has_table_privilege('pesisir_app', :t, 'SELECT')"), {"t": t}).scalar_one()
+            for t in ("places", "corridors", "ferry_routes", "segment_corridor_exposure", "route_builds")
+        }
+        writable = c.execute(text("SELECT has_table_privilege('pesisir_app', 'corridors', 'INSERT')")).scalar_one()
+    assert all(granted.values()) and not writable, granted
+
+    migrate.downgrade(empty_db, "0007_landing_mercator")
+    with empty_db.connect() as c:
+        cols = set(c.execute(text("SELECT column_name FROM information_schema.columns WHERE table_name = 'landings'")))
+        view = c.execute(text("SELECT count(*) FROM landings_published")).scalar_one()
+        season = c.execute(text("SELECT count(*) FROM pg_type WHERE typname = 'route_season'")).scalar_one()
+    assert ("origin_place_id",) not in cols and view == 0 and season == 0
+    assert _tables(empty_db) & {"places", "corridors", "route_builds"} == set()
+    migrate.upgrade(empty_db)
+    assert migrate.pending_changes(empty_db) == []
 
     migrate.downgrade(empty_db, "base")
     assert _tables(empty_db) & TABLES == set()
@@ -153,6 +179,21 @@ def test_geometry_type_and_srid_are_enforced(db):
 def test_unknown_enum_value_refused(db):
     with pytest.raises(DBAPIError, match="invalid input value for enum landing_direction"):
         _insert_landing(db, direction="sideways")
+
+
+@pytest.mark.parametrize(
+    ("kind", "point", "constraint"),
+    [("lighthouse", "POINT(114 -7)", "ck_places_kind_known"), ("port", "POINT(10 200)", "ck_places_geom_lonlat")],
+)
+def test_database_refuses_a_place_of_unknown_kind_or_off_the_globe(db, kind, point, constraint):
+    with pytest.raises(IntegrityError, match=constraint), db.begin_nested():
+        db.execute(
+            text(
+                "INSERT INTO places (slug, name, kind, province, source, geom) "
+                "VALUES ('x-test', 'X', :kind, 'Jawa Timur', 'test', ST_GeomFromEWKT(:geom))"
+            ),
+            {"kind": kind, "geom": f"SRID=4326;{point}"},
+        )
 
 
 def test_harbourmaster_must_be_bound_to_a_harbour(db):

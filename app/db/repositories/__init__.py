@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app.db.models import AuditLog, Harbour, Incident, Island, Landing, PatrolBase
+from app.db.models import AuditLog, Harbour, Incident, Island, Landing, PatrolBase, Place
 from geo.crs import WGS84
 
 GEOJSON_DECIMALS = 6  # ~0.1 m: finer than any source we hold
@@ -137,6 +137,16 @@ def harbours_geojson(session: Session) -> str:
     return _collection(session, stmt)
 
 
+def place_properties() -> dict[str, Any]:
+    p = Place
+    return {"slug": p.slug, "name": p.name, "kind": p.kind, "province": p.province, "source": p.source}
+
+
+def places_geojson(session: Session) -> str:
+    p = Place
+    return _collection(session, select(feature(p.slug, p.geom, place_properties()).label("f")).order_by(p.slug))
+
+
 # -- frames for the geo library and the map ---------------------------------------------------------------------
 def _frame(session: Session, stmt: Any) -> gpd.GeoDataFrame:
     conn = session.connection()
@@ -151,6 +161,11 @@ def islands_frame(session: Session) -> gpd.GeoDataFrame:
 def harbours_frame(session: Session) -> gpd.GeoDataFrame:
     h = Harbour
     return _frame(session, select(h.id, h.slug, h.name, h.kind, h.monitored, h.geom).order_by(h.id))
+
+
+def places_frame(session: Session) -> gpd.GeoDataFrame:
+    p = Place
+    return _frame(session, select(p.id, p.slug, p.name, p.kind, p.province, p.harbour_id, p.geom).order_by(p.slug))
 
 
 def patrol_bases_frame(session: Session) -> gpd.GeoDataFrame:
@@ -201,6 +216,20 @@ def upsert_harbours(session: Session, rows: Sequence[Mapping[str, Any]]) -> tupl
         .where(Harbour.slug.in_([r["slug"] for r in rows]))
         .where(Harbour.island_id.is_distinct_from(nearest))
         .values(island_id=nearest)
+    )
+    return counts
+
+
+def upsert_places(session: Session, rows: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
+    """Insert or update places by slug, then link each to the harbour of the same slug (none when there is none).
+    Returns (inserted, updated) of the places themselves."""
+    counts = _upsert(session, Place, rows, key="slug")
+    harbour = select(Harbour.id).where(Harbour.slug == Place.slug).scalar_subquery()
+    session.execute(
+        update(Place)
+        .where(Place.slug.in_([r["slug"] for r in rows]))
+        .where(Place.harbour_id.is_distinct_from(harbour))
+        .values(harbour_id=harbour)
     )
     return counts
 

@@ -32,7 +32,17 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from app.db.models import CoastalSegment, Harbour, Incident, Island, Landing, SegmentScore
+from app.db.models import (
+    CoastalSegment,
+    Corridor,
+    FerryRoute,
+    Harbour,
+    Incident,
+    Island,
+    Landing,
+    Place,
+    SegmentScore,
+)
 from app.db.repositories import GEOJSON_DECIMALS, driver_cursor, feature, harbour_properties, island_properties
 
 CHUNK = 2000  # rows fetched per round trip from the server-side cursor
@@ -163,6 +173,7 @@ def _landing_columns(_: str) -> dict[str, Any]:
         "crew": ld.crew,
         "foreign_nationals": ld.foreign_nationals,
         "origin": ld.origin,
+        "origin_place": Place.slug,
         "suspicion_flags": ld.suspicion_flags,
         "suspicious": ld.suspicious,
         "reporter_id": ld.reporter_id,
@@ -171,6 +182,21 @@ def _landing_columns(_: str) -> dict[str, Any]:
         "synthetic": ld.synthetic,
     }
 
+
+def _corridor_columns(_: str) -> dict[str, Any]:
+    c = Corridor
+    return {"risk_kind": c.risk_kind, "season": c.season, "traffic": c.traffic, "flows": c.flows,
+            "graph_version": c.graph_version}  # fmt: skip
+
+
+def _ferry_columns(_: str) -> dict[str, Any]:
+    f = FerryRoute
+    return {"route": f.route, "name": f.name, "from_slug": f.from_slug, "to_slug": f.to_slug, "hours": f.hours,
+            "distance_km": f.distance_km, "graph_version": f.graph_version}  # fmt: skip
+
+
+ROUTE_LAYERS = ("corridors", "ferry_routes")
+"""The layers ``pesisir routes build`` writes (their provenance is the build's, not a model's)."""
 
 LAYERS: dict[str, Layer] = {
     layer.name: layer
@@ -237,9 +263,35 @@ LAYERS: dict[str, Layer] = {
                 select(PUBLISHED_LANDINGS.c.id)
                 .select_from(PUBLISHED_LANDINGS)
                 .outerjoin(Harbour, PUBLISHED_LANDINGS.c.harbour_id == Harbour.id)
+                .outerjoin(Place, PUBLISHED_LANDINGS.c.origin_place_id == Place.id)
             ),
             time_start=PUBLISHED_LANDINGS.c.observed_start,
             time_end=PUBLISHED_LANDINGS.c.observed_end,
+        ),
+        Layer(
+            name="corridors",
+            title="Koridor / Corridors",
+            description="Where the traffic of the smuggling and trafficking flows goes by sea: lines of the sea graph "
+            "with their traffic weight per risk kind and route season (west, east, transition).",
+            geometry_type="LineString",
+            id_col=cast(Corridor.id, String),
+            key=Corridor.id,
+            geom=Corridor.geom,
+            columns=_corridor_columns,
+            base=lambda _: select(Corridor.id).select_from(Corridor),
+            kind_col=Corridor.risk_kind,
+        ),
+        Layer(
+            name="ferry_routes",
+            title="Rute kapal penyeberangan / Ferry routes",
+            description="Scheduled ferry and passenger-boat routes from Kalianget and between the islands, drawn "
+            "over the sea graph, with their sailing hours and length.",
+            geometry_type="LineString",
+            id_col=cast(FerryRoute.id, String),
+            key=FerryRoute.id,
+            geom=FerryRoute.geom,
+            columns=_ferry_columns,
+            base=lambda _: select(FerryRoute.id).select_from(FerryRoute),
         ),
     )
 }

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from app.db.models import Harbour, Incident, Landing
+from app.db.models import Place as GazetteerPlace
 from app.db.repositories import driver_cursor
 
 
@@ -29,19 +30,23 @@ class Place:
     inland_m: float
     harbour: str | None
     harbour_m: float | None
+    origin_place_id: int | None = None
+    """The id of the origin place named by slug, when one was named and exists."""
 
 
 # Nearest island by the GiST index (KNN), then metres on the spheroid. ``inland_m`` is the distance to the
 # island's outline for points inside it further than ``:inland_within`` from it (else 0). One statement for a whole
-# batch.
+# batch. The same statement resolves each report's origin place slug to its id (the single report's one round trip
+# before its insert stays one).
 _PLACES = text(
     """
     WITH p AS (
-        SELECT ord, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS pt, hid
-        FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[]), CAST(:hids AS int[]))
-             WITH ORDINALITY AS u(lon, lat, hid, ord)
+        SELECT ord, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS pt, hid, origin
+        FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[]), CAST(:hids AS int[]), CAST(:origins AS text[]))
+             WITH ORDINALITY AS u(lon, lat, hid, origin, ord)
     )
-    SELECT p.ord, near.name AS island, near.island_m, near.inland_m, hb.name AS harbour, hb.harbour_m
+    SELECT p.ord, near.name AS island, near.island_m, near.inland_m, hb.name AS harbour, hb.harbour_m,
+           op.id AS origin_place_id
     FROM p
     CROSS JOIN LATERAL (
         SELECT i.name, i.geom, ST_Intersects(i.geom, p.pt) AS inside
@@ -59,15 +64,21 @@ _PLACES = text(
     LEFT JOIN LATERAL (
         SELECT h.name, ST_Distance(h.geom::geography, p.pt::geography) AS harbour_m FROM harbours h WHERE h.id = p.hid
     ) hb ON true
+    LEFT JOIN places op ON op.slug = p.origin
     ORDER BY p.ord
     """
 )
 
 
 def places(
-    session: Session, points: Sequence[tuple[float, float, int | None]], *, inland_within: float = 0.0
+    session: Session,
+    points: Sequence[tuple[float, float, int | None]],
+    *,
+    inland_within: float = 0.0,
+    origins: Sequence[str | None] | None = None,
 ) -> list[Place]:
-    """For each (lon, lat, harbour id or None), where it lies. Empty islands table: an empty list.
+    """For each (lon, lat, harbour id or None), where it lies, and the id of its origin place slug in ``origins``
+    (same order; None when no slug is given or none matches). Empty islands table: an empty list.
 
     ``inland_m`` is measured only for points more than ``inland_within`` metres inland (0 for the others): the
     exact figure matters only to refuse a point, and a bounded test stops early."""
@@ -79,29 +90,34 @@ def places(
             "lons": [p[0] for p in points],
             "lats": [p[1] for p in points],
             "hids": [p[2] for p in points],
+            "origins": list(origins) if origins is not None else [None] * len(points),
             "inland_within": inland_within,
         },
     ).all()
-    return [Place(r.island, float(r.island_m), float(r.inland_m), r.harbour, r.harbour_m) for r in rows]
+    return [
+        Place(r.island, float(r.island_m), float(r.inland_m), r.harbour, r.harbour_m, r.origin_place_id) for r in rows
+    ]
 
 
 def harbours_by_slug(session: Session) -> dict[str, tuple[int, str]]:
     return {slug: (id_, name) for id_, slug, name in session.execute(select(Harbour.id, Harbour.slug, Harbour.name))}
 
 
-LandingRow = tuple[Landing, float, float, str | None]
+LandingRow = tuple[Landing, float, float, str | None, str | None]
+"""A landing, its lon and lat, its harbour's slug and its origin place's slug."""
 
 
 # -- landings -----------------------------------------------------------------------------------------------------
 _LANDING_COLUMNS = [c.name for c in Landing.__table__.columns if c.name not in ("geom", "geom_mercator")]
-# What an insert hands back: the stored row as a LandingRow (the landing's columns as attributes, lon, lat and the
-# harbour's slug), so a fresh report is answered and audited without reading it back.
+# What an insert hands back: the stored row as a LandingRow (the landing's columns as attributes, lon, lat, the
+# harbour's and the origin place's slugs), so a fresh report is answered and audited without reading it back.
 _RETURNING = psql.SQL(", ").join(
     [
         *(psql.Identifier(c) for c in _LANDING_COLUMNS),
         psql.SQL(
             "ST_X(geom) AS lon, ST_Y(geom) AS lat,"
-            " (SELECT h.slug FROM harbours h WHERE h.id = landings.harbour_id) AS harbour_slug"
+            " (SELECT h.slug FROM harbours h WHERE h.id = landings.harbour_id) AS harbour_slug,"
+            " (SELECT p.slug FROM places p WHERE p.id = landings.origin_place_id) AS origin_place_slug"
         ),
     ]
 )
@@ -163,7 +179,10 @@ def insert_landings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
     with driver_cursor(session) as cur:
         cur.row_factory = namedtuple_row
         cur.execute(query, params)
-        return {r.client_uuid: cast(LandingRow, (r, r.lon, r.lat, r.harbour_slug)) for r in cur.fetchall()}
+        return {
+            r.client_uuid: cast(LandingRow, (r, r.lon, r.lat, r.harbour_slug, r.origin_place_slug))
+            for r in cur.fetchall()
+        }
 
 
 def landings_by_uuid(session: Session, uuids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int | None]]:
@@ -175,8 +194,11 @@ def landings_by_uuid(session: Session, uuids: Sequence[uuid.UUID]) -> dict[uuid.
 
 
 def _landing_select() -> Select[Any]:
-    return select(Landing, func.ST_X(Landing.geom), func.ST_Y(Landing.geom), Harbour.slug).outerjoin(
-        Harbour, Landing.harbour_id == Harbour.id
+    origin = GazetteerPlace
+    return (
+        select(Landing, func.ST_X(Landing.geom), func.ST_Y(Landing.geom), Harbour.slug, origin.slug)
+        .outerjoin(Harbour, Landing.harbour_id == Harbour.id)
+        .outerjoin(origin, Landing.origin_place_id == origin.id)
     )
 
 

@@ -59,6 +59,10 @@ def segments_frame(session: Session) -> gpd.GeoDataFrame:
     return _frame(session, stmt)
 
 
+def segment_ids(session: Session) -> list[str]:
+    return list(session.execute(select(CoastalSegment.id).order_by(CoastalSegment.id)).scalars())
+
+
 def incidents_for_model(session: Session) -> gpd.GeoDataFrame:
     n = Incident
     stmt = select(n.id, n.kind, n.occurred_start, n.precision_m, n.review_state, n.geom).order_by(n.id)
