@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
 from app.db.repositories import risk as risk_repo
+from app.db.repositories import routes as routes_repo
 from app.errors import InvalidInput, NotFound
 from app.services import base_data
 from geo import evaluation, risk
@@ -77,15 +78,38 @@ def _inputs(session: Session) -> tuple[gpd.GeoDataFrame, FactorInputs]:
     if segments.empty:
         raise InvalidInput("coastal_segments: none stored; run 'pesisir segment' first")
     harbours = repo.harbours_frame(session)
+    ferries = routes_repo.ferry_routes_frame(session)
     inputs = FactorInputs(
         islands=repo.islands_frame(session),
         harbours=harbours,
         incidents=risk_repo.incidents_for_model(session),
         landings=risk_repo.landings_for_model(session),
-        lanes=lanes_frame(harbours=harbours, shipping=read_layer(SHIPPING_LANES) if SHIPPING_LANES.is_file() else None),
+        lanes=lanes_frame(
+            harbours=harbours,
+            shipping=read_layer(SHIPPING_LANES) if SHIPPING_LANES.is_file() else None,
+            # The ferry routes drawn over the sea graph by 'pesisir routes build'; schematic lines until then.
+            ferries=None if ferries.empty else ferries,
+        ),
         patrol_bases=repo.patrol_bases_frame(session),
+        corridors=_corridor_exposure(session, segments),
     )
     return segments, inputs
+
+
+def _corridor_exposure(session: Session, segments: gpd.GeoDataFrame) -> pd.DataFrame | None:
+    """The stored corridor exposure (segment id x ``<kind>:<route season>``), None before the first routes build.
+    A build that predates the segments (some have no exposure) would score part of the coast without the factor:
+    refused, naming the command that brings it up to date."""
+    exposure = routes_repo.exposure_frame(session)
+    if exposure.empty:
+        return None
+    missing = ~segments["id"].isin(exposure.index)
+    if missing.any():
+        raise InvalidInput(
+            f"corridor exposure: {int(missing.sum())} coastal segments (e.g. {segments['id'][missing].iloc[0]}) "
+            "have none, as the coast was segmented after the last routes build: run 'pesisir routes build'"
+        )
+    return exposure
 
 
 def _parse_date(value: str, name: str) -> datetime:

@@ -1,6 +1,6 @@
 """``pesisir routes build`` on a database of its own: ferry routes, corridors and every segment's corridor exposure
 stored with the build's record; ``pesisir run`` skips the build while its inputs are unchanged; the layers are
-served (API, export with the build's provenance, OGC API Features and vector tiles)."""
+served (API, export with the build's provenance, OGC API Features and vector tiles) and scoring reads them."""
 
 from __future__ import annotations
 
@@ -117,3 +117,11 @@ def test_corridors_are_served_exported_with_provenance_and_in_ogc(built):
         assert tile.status_code == 200 and tile.content
         ferries = c.get("/ogc/collections/ferry_routes/items").json()
         assert {f["properties"]["from_slug"] for f in ferries["features"]} >= {"kalianget"}
+
+
+def test_scoring_reads_the_stored_exposure_and_ferry_routes(built):
+    _, engine, _ = built
+    with Session(engine) as s:
+        segments, inputs = risk._inputs(s)
+        assert inputs.corridors is not None and set(inputs.corridors.index) == set(segments["id"])
+        assert "ferry" in set(inputs.lanes["kind"])
