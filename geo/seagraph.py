@@ -742,8 +742,11 @@ class Router:
             if not passable:
                 crossed = dict.fromkeys(self.graph.area_slugs[j] for j in self.graph.area[path])
                 reason = "; ".join(closed[s] for s in crossed if s in closed) or "closed by the sea state"
+            # Shortcuts may not enter a closed sea (``rate`` is inf there); timing uses finite paces everywhere,
+            # since a sample on an open edge can lie nearest to a node across a closed area's border.
             rate = self._rate(boat, season, avoid, open_seas=not passable)
-            pts = self._straighten(np.vstack([a, self.graph.xy[path], b]), rate)
+            timing = self._rate(boat, season, avoid, open_seas=True)
+            pts = self._straighten(np.vstack([a, self.graph.xy[path], b]), rate, timing)
             line = shapely.LineString(self.graph.lonlat(pts))
             dest = destinations[k]
             out.append(
@@ -753,7 +756,7 @@ class Router:
                     boat=boat,
                     season=season,
                     line=line,
-                    hours=float(self._pieces_hours(pts[:-1], pts[1:], rate).sum()),
+                    hours=float(self._pieces_hours(pts[:-1], pts[1:], timing).sum()),
                     distance_km=float(GEOD.geometry_length(line)) / 1000.0,
                     passable=passable,
                     reason=reason,
@@ -792,7 +795,7 @@ class Router:
         np.add.at(total, owner, rate[idx])
         return np.asarray(total * length / n, dtype=np.float64)
 
-    def _straighten(self, pts: FloatArray, rate: FloatArray, *, window: int = 512) -> FloatArray:
+    def _straighten(self, pts: FloatArray, rate: FloatArray, timing: FloatArray, *, window: int = 512) -> FloatArray:
         """Pull a grid path straight: from each kept vertex, jump to a far later vertex whose straight line touches
         no land (beyond the harbour reach at the two ends) and is no slower than the path it replaces.
 
@@ -802,7 +805,7 @@ class Router:
         if n <= 2:
             return pts
         # Hours from the start along the path, piece by piece, to compare a shortcut with what it replaces.
-        along = np.concatenate([[0.0], np.cumsum(self._pieces_hours(pts[:-1], pts[1:], rate))])
+        along = np.concatenate([[0.0], np.cumsum(self._pieces_hours(pts[:-1], pts[1:], timing))])
         reach = shapely.union_all(shapely.buffer(shapely.points(np.array([pts[0], pts[-1]])), HARBOUR_REACH_M))
 
         def good(i: int, cand: IntArray) -> npt.NDArray[np.bool_]:

@@ -13,7 +13,6 @@ The map calls :func:`route` and :func:`corridors_geojson`.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import inspect
 import math
 import threading
@@ -30,7 +29,7 @@ from app.db import repositories as repo
 from app.db.repositories import risk as risk_repo
 from app.db.repositories import routes as routes_repo
 from app.errors import InvalidInput, NotReady
-from geo import routedata, seagraph
+from geo import corridors, routedata, seagraph
 from geo.vocabulary import BOAT_CLASSES, RISK_KINDS, ROUTE_SEASONS
 
 
@@ -198,11 +197,6 @@ def corridors_geojson(session: Session, *, kind: str | None = None, season: str 
 
 
 # -- pesisir routes build -------------------------------------------------------------------------------------------
-def _geo(module: str) -> Any:
-    # The routes' data tables and the corridors arrive as modules of their own in geo/.
-    return importlib.import_module(f"geo.{module}")
-
-
 def inputs_hash(session: Session, version: str) -> str:
     """What a build depends on: every file in data/routes/, the stored islands, places and segment ids, the sea
     graph's version and the corridor code. A change in any of them makes ``pesisir run`` build again."""
@@ -219,11 +213,7 @@ def inputs_hash(session: Session, version: str) -> str:
     for lon, lat in sorted(routes_repo.watched_points(session)):  # what the corridors keep clear of
         h.update(f"watched {lon!r} {lat!r}\n".encode())
     h.update(("segments " + ",".join(risk_repo.segment_ids(session)) + "\n").encode())
-    try:
-        source = inspect.getsource(_geo("corridors"))
-    except (ImportError, OSError):
-        source = ""
-    h.update(hashlib.sha256(source.encode()).digest())
+    h.update(hashlib.sha256(inspect.getsource(corridors).encode()).digest())
     return h.hexdigest()
 
 
@@ -279,7 +269,6 @@ def build(session: Session, routes_dir: Path, *, progress: Progress = _noop) -> 
     progress("sea graph: loading or building")
     r = ensure_graph(routes_dir, progress=progress)
     graph = r.graph
-    corridors = _geo("corridors")
     known = list(places["slug"])
     # Smugglers keep clear of where they would be seen: the corridors are routed as avoid=monitored routes are.
     watched = np.array(routes_repo.watched_points(session), dtype=np.float64).reshape(-1, 2)

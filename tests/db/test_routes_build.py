@@ -26,7 +26,6 @@ from geo.vocabulary import RISK_KINDS, ROUTE_SEASONS
 from tests.conftest import PASSWORD, SECRET
 
 # The corridors module arrives from its own branch; until it is merged these tests cannot run.
-pytest.importorskip("geo.corridors", reason="geo.corridors (corridors and the corridor_exposure factor) not merged yet")
 
 DB = "pesisir_routes"
 
