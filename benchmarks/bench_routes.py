@@ -29,7 +29,6 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
@@ -38,6 +37,13 @@ from geo import routedata, seagraph
 from geo.corridors import CorridorParams, build_corridors
 from geo.segmentation import segment_coast
 from geo.vocabulary import BOAT_CLASSES, ROUTE_SEASONS, SUMENEP_COAST
+
+try:
+    import networkx as nx
+except ImportError:  # the obvious way's library is in the bench group only
+    raise SystemExit(
+        "error: networkx is not installed; run `.tools/bin/uv sync --frozen --group bench && touch .venv/.synced` first"
+    ) from None
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
