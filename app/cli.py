@@ -24,6 +24,9 @@ db_cli = typer.Typer(
     help="Manage the database (the private cluster, or the server in PESISIR_DATABASE_URL).",
     no_args_is_help=True,
 )
+SEASON_WORDS = {"west": "the west monsoon", "east": "the east monsoon", "transition": "the transition months"}
+"""How a route season reads in a sentence."""
+
 cli.add_typer(db_cli, name="db")
 model_cli = typer.Typer(help="Fit and evaluate the landing and tppo risk models.", no_args_is_help=True)
 cli.add_typer(model_cli, name="model")
@@ -459,7 +462,7 @@ def route_cmd(
         return
     state = "passable" if r.passable else f"[red]not passable[/red]: {r.reason}"
     out.print(
-        f"{r.origin} -> {r.destination} by {r.boat} in the {r.season} season"
+        f"{r.origin} -> {r.destination} by {r.boat.replace('_', ' ')} in {SEASON_WORDS[r.season]}"
         f"{' avoiding monitored harbours and patrol bases' if r.avoid else ''}: {r.hours:.1f} h, "
         f"{r.distance_km:.1f} km, {state} (sea graph {r.graph_version})",
         highlight=False,
