@@ -1,4 +1,5 @@
-"""The domain model of DESIGN §4 as SQLAlchemy 2 / GeoAlchemy2 tables.
+"""Pesisir's domain model as SQLAlchemy 2 / GeoAlchemy2 tables: islands, harbours, places and patrol bases, incidents,
+landings, coastal segments and their scores, users, the audit log, idempotency keys and the sea routes.
 
 Every geometry column is typed with its geometry type and SRID 4326 and has a GiST index (the one exception, landings'
 web-mercator copy for vector tiles, is computed by PostgreSQL and never queried by position). Rules the data
