@@ -73,7 +73,7 @@ def _geom(kind: str) -> Geometry:
 
 
 def _point_checks() -> tuple[CheckConstraint, ...]:
-    """A point must be a finite lon/lat inside WGS 84's range (RELIABILITY BI-18)."""
+    """A point must be a finite lon/lat inside WGS 84's range (docs/RELIABILITY.md BI-18)."""
     return (
         CheckConstraint(
             "NOT ST_IsEmpty(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90",
