@@ -2,7 +2,7 @@
 
 Error bodies never carry stack traces, SQL or paths: a 500 says "internal server error" and the details go to
 the log. Validation errors name the field (``loc``) and the rule (``msg``, ``type``) but never echo the input
-(an echoed NaN would make the error itself unserialisable, RELIABILITY BI-02).
+(an echoed NaN would make the error itself unserialisable, docs/RELIABILITY.md BI-02).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The HTTP surface's guard rails, as one pure ASGI middleware (RELIABILITY BI-07, AZ-14, AZ-17):
+"""The HTTP surface's guard rails, as one pure ASGI middleware (docs/RELIABILITY.md BI-07, AZ-14, AZ-17):
 
 - request bodies above ``max_body_bytes`` are refused with 413, whether announced by Content-Length or sent
   chunked (the body is read up to the limit before the application sees it);

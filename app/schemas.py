@@ -1,5 +1,5 @@
 """Request and response bodies (pydantic). Strict where it matters: unknown fields are refused, numbers must be
-finite, timestamps must carry a time zone, enums are closed, text has a length limit (RELIABILITY §B).
+finite, timestamps must carry a time zone, enums are closed, text has a length limit (docs/RELIABILITY.md §B).
 
 Locations travel as GeoJSON Points (RFC 7946: WGS 84 lon/lat, no ``crs`` member).
 """

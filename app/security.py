@@ -39,7 +39,7 @@ ALL_ROLES = frozenset({ADMIN, INTELLIGENCE, HARBOURMASTER, PLANNER})
 MAP_READERS = frozenset({ADMIN, INTELLIGENCE, PLANNER})
 """The risk map, segments and scores (``/api/v1/segments``, ``/api/v1/model``), OGC API Features and the incident
 layer (planners without narrative). Harbourmasters are not among them: they report landings and read their own
-harbour's; where the coast is watched is not theirs to see (least privilege, RELIABILITY AZ-04)."""
+harbour's; where the coast is watched is not theirs to see (least privilege, docs/RELIABILITY.md AZ-04)."""
 LANDING_REPORTERS = frozenset({ADMIN, HARBOURMASTER})
 LANDING_READERS = frozenset({ADMIN, INTELLIGENCE, HARBOURMASTER})
 """Harbourmasters see only their own harbour's landings."""
@@ -85,7 +85,7 @@ def burn_password_check(password: str) -> None:
 
 
 def signing_key(settings: Settings) -> str:
-    """The token secret. Outside dev a missing, default or short secret refuses start-up (RELIABILITY AZ-08)."""
+    """The token secret. Outside dev a missing, default or short secret refuses start-up (docs/RELIABILITY.md AZ-08)."""
     raw = settings.auth.secret_key.get_secret_value() if settings.auth.secret_key else None
     weak = raw is None or raw.strip().lower() in DEFAULT_SECRETS or len(raw) < MIN_SECRET_LENGTH
     if not weak:

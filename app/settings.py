@@ -102,7 +102,7 @@ class ServerSettings(BaseSettings):
         default=600.0,
         gt=0,
         validation_alias="PESISIR_EXPORT_TIMEOUT_S",
-        description="The longest an export over HTTP may run; past it the export stops (RELIABILITY LD-03).",
+        description="The longest an export over HTTP may run; past it the export stops (docs/RELIABILITY.md LD-03).",
     )
 
     @property

@@ -17,7 +17,8 @@ INCIDENT_KINDS: Final = (
     "foreign_vessel",
     "other",
 )
-"""DESIGN §4: trafficking in persons, people smuggling, non-procedural migrant-worker departure, ..."""
+"""Trafficking in persons (TPPO), people smuggling, non-procedural migrant-worker (PMI) departure, illegal landing,
+drug smuggling, illegal fishing, a foreign vessel, and anything else."""
 
 HARBOUR_KINDS: Final = (
     "official_port",

@@ -22,7 +22,7 @@ _FILES = {
 
 
 async def export_turn(request: Request, caller: MapReader) -> AsyncIterator[Principal]:
-    """The caller's turn to export, held until the last byte is sent or the client goes away (RELIABILITY LD-03:
+    """The caller's turn to export, held until the last byte is sent or the client goes away (docs/RELIABILITY.md LD-03:
     one export at a time per user). A yield dependency of the request: it ends after the streamed response."""
     turns: export.ExportTurns = request.state.export_turns
     with turns.turn(caller.id):

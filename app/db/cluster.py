@@ -164,7 +164,7 @@ class LocalCluster:
             "unix_socket_directories": f"'{self.socket_dir}'",
             "unix_socket_permissions": "0777",
             "port": str(self.port),
-            # Durability is not negotiable (RELIABILITY DL-16): these are PostgreSQL's defaults, pinned.
+            # Durability is not negotiable (docs/RELIABILITY.md DL-16): these are PostgreSQL's defaults, pinned.
             "fsync": "on",
             "synchronous_commit": "on",
             "full_page_writes": "on",

@@ -1,4 +1,5 @@
-"""The domain model of DESIGN §4 as SQLAlchemy 2 / GeoAlchemy2 tables.
+"""Pesisir's domain model as SQLAlchemy 2 / GeoAlchemy2 tables: islands, harbours, places and patrol bases, incidents,
+landings, coastal segments and their scores, users, the audit log, idempotency keys and the sea routes.
 
 Every geometry column is typed with its geometry type and SRID 4326 and has a GiST index (the one exception, landings'
 web-mercator copy for vector tiles, is computed by PostgreSQL and never queried by position). Rules the data
@@ -72,7 +73,7 @@ def _geom(kind: str) -> Geometry:
 
 
 def _point_checks() -> tuple[CheckConstraint, ...]:
-    """A point must be a finite lon/lat inside WGS 84's range (RELIABILITY BI-18)."""
+    """A point must be a finite lon/lat inside WGS 84's range (docs/RELIABILITY.md BI-18)."""
     return (
         CheckConstraint(
             "NOT ST_IsEmpty(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90",

@@ -5,7 +5,7 @@ written chunk by chunk to a temporary file with pyogrio, then streamed and delet
 provenance (generated_at, model_version, data_cutoff): GeoJSON as foreign members, CSV as columns, GeoPackage
 as metadata. ``audience`` picks the properties (``app.services.layers``).
 
-Over HTTP (RELIABILITY LD-03) a user runs one export at a time (``ExportTurns``) and an export stops at its time
+Over HTTP (docs/RELIABILITY.md LD-03) a user runs one export at a time (``ExportTurns``) and an export stops at its time
 limit: no statement may outlast it (``statement_timeout``), and the rows stop coming once it is past, since a
 long export is many short fetches that no statement timeout would catch."""
 

@@ -1,7 +1,7 @@
 """Landing reports: retry-safe creation (Idempotency-Key per user, client UUID for ever), batch upload of an
 offline queue, listing, review. Harbourmasters see and write only their own harbour's landings.
 
-Plausibility (RELIABILITY BI-13): a range check cannot tell a swapped or mistyped position, so every point is
+Plausibility (docs/RELIABILITY.md BI-13): a range check cannot tell a swapped or mistyped position, so every point is
 placed against the islands and the reporter's harbour in PostGIS. The limits are module constants.
 """
 

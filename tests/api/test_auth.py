@@ -1,4 +1,4 @@
-"""Sign-in, tokens, roles and the audit log (RELIABILITY §C)."""
+"""Sign-in, tokens, roles and the audit log (docs/RELIABILITY.md §C)."""
 
 from __future__ import annotations
 

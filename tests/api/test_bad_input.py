@@ -1,4 +1,4 @@
-"""Bad input (RELIABILITY §B): each a 4xx whose message names the field and the rule, and nothing stored."""
+"""Bad input (docs/RELIABILITY.md §B): each a 4xx whose message names the field and the rule, and nothing stored."""
 
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ def test_oversized_chunked_body_is_413(client, headers):
 
 
 def test_deeply_nested_json_is_4xx_not_500(client, headers):
-    body = "[" * 100_000 + "]" * 100_000  # 200 kB, under the body limit (RELIABILITY BI-08)
+    body = "[" * 100_000 + "]" * 100_000  # 200 kB, under the body limit (docs/RELIABILITY.md BI-08)
     r = client.post(
         URL, content=body, headers={**headers["harbourmaster"], **key(), "Content-Type": "application/json"}
     )

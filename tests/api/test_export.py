@@ -303,7 +303,7 @@ def test_cli_export_writes_the_same_file(published, published_settings, tmp_path
     assert bad.exit_code != 0 and "--format: must be one of geojson, csv, gpkg" in str(bad.exception)
 
 
-# -- RELIABILITY LD-03: one export at a time per user, and a time limit --------------------------------------------
+# -- docs/RELIABILITY.md LD-03: one export at a time per user, and a time limit ------------------------------------
 def _bearer(client, role: str) -> dict[str, str]:
     from tests.conftest import published_token
 

@@ -1,4 +1,4 @@
-"""The HTTP surface: security headers, CORS, generic 500s (RELIABILITY AZ-13, AZ-14, AZ-17)."""
+"""The HTTP surface: security headers, CORS, generic 500s (docs/RELIABILITY.md AZ-13, AZ-14, AZ-17)."""
 
 from __future__ import annotations
 

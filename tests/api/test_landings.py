@@ -1,4 +1,4 @@
-"""Landing reports: idempotency (RELIABILITY §A), harbour scoping (§C), batch upload, listing and review."""
+"""Landing reports: idempotency (docs/RELIABILITY.md §A), harbour scoping (§C), batch upload, listing and review."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def test_record_uuid_dedup_outlives_reaped_keys(client, headers, db):
 
 
 def test_keys_are_scoped_per_user(client, headers, db, users):
-    # RELIABILITY AZ-16: B reusing A's key is processed as B's own request.
+    # docs/RELIABILITY.md AZ-16: B reusing A's key is processed as B's own request.
     k = key()
     a = client.post(URL, json=landing(), headers={**headers["admin"], **k})
     b = client.post(URL, json=landing(), headers={**headers["harbourmaster"], **k})
@@ -269,7 +269,7 @@ def _stored(scratch, bodies: list[dict]) -> int:
 
 
 def test_twenty_concurrent_posts_with_one_key_make_one_row(scratch, settings):
-    """RELIABILITY DL-04 against a committed database: all 20 get 201 with the same id."""
+    """docs/RELIABILITY.md DL-04 against a committed database: all 20 get 201 with the same id."""
     body = landing()
     replies = _concurrent_posts(scratch, settings, [body] * 20)
     assert [r.status_code for r in replies] == [201] * 20

@@ -1,4 +1,4 @@
-"""Every route x every role (RELIABILITY AZ-07). The routes come from the application's route table: a route
+"""Every route x every role (docs/RELIABILITY.md AZ-07). The routes come from the application's route table: a route
 added without an entry in EXPECTED fails ``test_every_route_has_an_entry``."""
 
 from __future__ import annotations

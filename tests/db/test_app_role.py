@@ -1,4 +1,4 @@
-"""The service's database role (migration 0005; RELIABILITY AZ-12, AZ-19): row-level security scopes landings by
+"""The service's database role (migration 0005; docs/RELIABILITY.md AZ-12, AZ-19): row-level security scopes landings by
 harbour, the owner is exempt only until the table is FORCEd, a superuser always is; the role cannot change the
 audit log or switch its protections off; the service refuses to run as a superuser or owner."""
 

@@ -1,4 +1,4 @@
-"""Crash safety with a real server process on loopback (RELIABILITY DL-06/07/08): kill -9 while a client streams
+"""Crash safety with a real server process on loopback (docs/RELIABILITY.md DL-06/07/08): kill -9 while a client streams
 reports with retries, and PostgreSQL stopped and started under requests."""
 
 from __future__ import annotations
