@@ -1,4 +1,4 @@
-"""How well do the scores predict what happens next? Temporal hold-out against baselines (DESIGN §6).
+"""How well do the scores predict what happens next? Temporal hold-out against baselines.
 
 Fit (or take) a model with incidents before a split date ``T``, score the coast with data before ``T``, and
 count the incidents at or after ``T`` in the flagged segments. For a share ``p`` of coastline length flagged

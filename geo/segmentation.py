@@ -1,4 +1,4 @@
-"""Island outlines -> coastal segments of fixed length, with stable ids and seaward bearings (DESIGN §6).
+"""Island outlines -> coastal segments of fixed length, with stable ids and seaward bearings.
 
 Every island's exterior rings (holes are lagoons, not sea coast) are cut into segments in the metric CRS
 ``geo.crs.METRIC``. The cut is deterministic, so running it again on the same outline gives the same ids:

@@ -1,6 +1,6 @@
 """Incidents, recorded and reviewed by intelligence. Everyone allowed to list them gets the public view; the
 narrative, source and reviewer's reason are shown only to intelligence and admin, and each such read is audited
-(RELIABILITY AZ-06). Audit rows never copy a narrative: they note its length."""
+(docs/RELIABILITY.md AZ-06). Audit rows never copy a narrative: they note its length."""
 
 from __future__ import annotations
 
