@@ -8,8 +8,11 @@ midpoint, with spatial indexes (``shapely.STRtree``, ``scipy.spatial.cKDTree``):
 =======================  =====================================================================================
 factor                   definition (``d`` in km)
 =======================  =====================================================================================
-``remoteness``           ``1 - exp(-d / scale_km)``, ``d`` to the nearest *monitored* harbour (scale 20 km);
-                         1 everywhere when none is monitored. Far from surveillance, boats land unseen.
+``remoteness``           ``1 - exp(-d / scale_km)``, ``d`` to the nearest *monitored* harbour of the regency
+                         or port outside it (the places gazetteer's kind ``port``: Branta in Pamekasan,
+                         Jangkar, Kamal, ...; scale 20 km); 1 everywhere when there is neither. Far from
+                         surveillance, boats land unseen; a port of the next regency watches its approaches
+                         too, so the coast at the regency's edge is not remote by construction.
 ``shipping_exposure``    ``exp(-d / scale_km)``, ``d`` to the nearest shipping lane (scale 25 km): goods and
                          people are transshipped from passing ships.
 ``ferry_exposure``       ``exp(-d / scale_km)``, ``d`` to the nearest ferry link (scale 4 km): the routes
@@ -192,10 +195,21 @@ def _series(segments: gpd.GeoDataFrame, values: FloatArray, name: str) -> pd.Ser
     return pd.Series(np.clip(values, 0.0, 1.0), index=segments.index, name=name, dtype=np.float64)
 
 
-def remoteness(segments: gpd.GeoDataFrame, harbours: gpd.GeoDataFrame, *, scale_km: float = 20.0) -> pd.Series:
-    """Remoteness from surveillance: ``1 - exp(-d / scale_km)``, ``d`` (km) to the nearest monitored harbour.
+def remoteness(
+    segments: gpd.GeoDataFrame,
+    harbours: gpd.GeoDataFrame,
+    *,
+    scale_km: float = 20.0,
+    outside_ports: gpd.GeoDataFrame | None = None,
+) -> pd.Series:
+    """Remoteness from surveillance: ``1 - exp(-d / scale_km)``, ``d`` (km) to the nearest monitored harbour or
+    port outside the regency.
 
-    ``harbours`` needs a boolean ``monitored`` column. With no monitored harbour the factor is 1 everywhere.
+    ``harbours`` (the regency's own) needs a boolean ``monitored`` column; only monitored ones count.
+    ``outside_ports`` (optional, any CRS): the ports outside the regency, for instance the places gazetteer's
+    rows of kind ``port``. Every one of them counts as watched, since each is an official port with a harbour
+    master; without them the coast facing Pamekasan, 11 km from Branta, would look as remote as an empty reef.
+    With no monitored harbour and no outside port the factor is 1 everywhere.
 
     Examples
     --------
@@ -204,10 +218,18 @@ def remoteness(segments: gpd.GeoDataFrame, harbours: gpd.GeoDataFrame, *, scale_
     >>> hb = gpd.GeoDataFrame({"monitored": [True]}, geometry=[shapely.Point(20_050, 50)], crs="EPSG:23837")
     >>> round(float(remoteness(seg, hb, scale_km=20).iloc[0]), 3)
     0.633
+
+    A port of the next regency, 2 km away, makes the same segment far less remote:
+
+    >>> port = gpd.GeoDataFrame({"slug": ["branta"]}, geometry=[shapely.Point(-2_000, 50)], crs="EPSG:23837")
+    >>> round(float(remoteness(seg, hb, scale_km=20, outside_ports=port).iloc[0]), 3)
+    0.095
     """
     hb = _check_layer(harbours, "harbours", ("monitored",))
-    monitored = hb[hb["monitored"].astype(bool)]
-    d = _nearest_point_km(midpoints(segments), _xy(monitored))
+    monitored = _xy(hb[hb["monitored"].astype(bool)])
+    if outside_ports is not None and len(outside_ports):
+        monitored = np.vstack([monitored, _xy(_check_layer(outside_ports, "outside_ports"))])
+    d = _nearest_point_km(midpoints(segments), monitored)
     return _series(segments, 1.0 - np.exp(-d / scale_km), "remoteness")
 
 
@@ -543,6 +565,9 @@ class FactorInputs:
     landings: gpd.GeoDataFrame
     lanes: gpd.GeoDataFrame
     patrol_bases: gpd.GeoDataFrame | None = None
+    outside_ports: gpd.GeoDataFrame | None = None
+    """Ports outside the regency (points; the places gazetteer's kind ``port``), which :func:`remoteness` counts
+    as watched like a monitored harbour; None or empty: only the regency's own harbours count."""
     corridors: pd.DataFrame | None = None
     """Raw corridor exposure (``geo.corridors.Corridors.exposure``): indexed by segment id, one column per
     ``<risk kind>:<route season>``; None when no corridors are built (the factor is then 0)."""
@@ -566,7 +591,9 @@ def shared_factors(
     p = params or FactorParams()
     lanes = _check_layer(inputs.lanes, "lanes", ("kind",))
     cols = {
-        "remoteness": remoteness(segments, inputs.harbours, scale_km=p.harbour_scale_km),
+        "remoteness": remoteness(
+            segments, inputs.harbours, scale_km=p.harbour_scale_km, outside_ports=inputs.outside_ports
+        ),
         "shipping_exposure": lane_exposure(
             segments, lanes[lanes["kind"] == "shipping"], scale_km=p.shipping_scale_km, name="shipping_exposure"
         ),
