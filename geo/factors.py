@@ -25,8 +25,10 @@ factor                   definition (``d`` in km)
                          the month-weighted mean of the west, east and transition route seasons), relative to
                          the coastline's annual mean ``r``: ``log1p(r) / log1p(cap)`` clipped to 1 (cap 20). 0
                          everywhere when no corridors are built.
-``staging``              ``exp(-d / scale_km)``, ``d`` to the nearest uninhabited island (scale 3 km; 1 on its
-                         own coast): empty islands serve as staging points.
+``staging``              ``exp(-d / scale_km)``, ``d`` to the nearest uninhabited island of at least
+                         0.05 km² (scale 3 km; 1 on its own coast): empty islands serve as staging points. An
+                         islet under 0.05 km² is not one (``geo.segmentation.ISLET_AREA_KM2``: a rock cannot
+                         hold people and goods waiting for a crossing), so a rock's coast is not 1 by default.
 ``inhabited``            1 on an inhabited island's coast, else 0 (people leave from where they live).
 ``monsoon_shelter``      ``-cos(bearing - wind_from)`` averaged over the season scored for: +1 on a coast
                          sheltered from the monsoon (lee shore, where small boats land), -1 facing it; mapped
@@ -60,6 +62,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from geo.crs import METRIC
+from geo.segmentation import ISLET_AREA_KM2
 from geo.vocabulary import (
     EAST_MONSOON_FROM_DEG,
     EAST_MONSOON_MONTHS,
@@ -252,10 +255,18 @@ def lane_exposure(
     return _series(segments, np.exp(-d / scale_km), name)
 
 
-def staging(segments: gpd.GeoDataFrame, islands: gpd.GeoDataFrame, *, scale_km: float = 3.0) -> pd.Series:
+def staging(
+    segments: gpd.GeoDataFrame,
+    islands: gpd.GeoDataFrame,
+    *,
+    scale_km: float = 3.0,
+    min_area_km2: float = ISLET_AREA_KM2,
+) -> pd.Series:
     """Staging points: ``exp(-d / scale_km)``, ``d`` (km) to the nearest uninhabited island (1 on its coast).
 
-    ``islands`` needs a boolean ``inhabited`` column.
+    ``islands`` needs a boolean ``inhabited`` column. Only polygon parts of at least ``min_area_km2`` are
+    staging points: an islet is too small to hold people and goods waiting for a crossing, and counting every
+    rock made the coast of every rock 1 (see ``geo.segmentation``).
 
     Examples
     --------
@@ -264,13 +275,21 @@ def staging(segments: gpd.GeoDataFrame, islands: gpd.GeoDataFrame, *, scale_km: 
     >>> isl = gpd.GeoDataFrame({"inhabited": [False]}, geometry=[shapely.box(3000, 0, 4000, 100)], crs="EPSG:23837")
     >>> round(float(staging(seg, isl).iloc[0]), 3)
     0.368
+
+    A 0.01 km² rock next to the segment is not a staging point:
+
+    >>> rock = gpd.GeoDataFrame({"inhabited": [False]}, geometry=[shapely.box(10, 0, 110, 100)], crs="EPSG:23837")
+    >>> round(float(staging(seg, pd.concat([isl, rock])).iloc[0]), 3)
+    0.368
     """
     isl = _check_layer(islands, "islands", ("inhabited",))
     empty = isl[~isl["inhabited"].astype(bool)]
+    parts = shapely.get_parts(empty.to_crs(METRIC).geometry.array) if len(empty) else np.array([], dtype=object)
+    parts = parts[shapely.area(parts) >= min_area_km2 * 1e6] if len(parts) else parts
     # Distance to the outlines densified every 20 m (exact to 10 m; a nearest-polygon query through an STRtree
     # is ten times slower on 200,000 segments). Segments never lie inside another island, so the outline is
     # the nearest part of it; a segment of an uninhabited island lies on its outline (within metres of it).
-    outlines = shapely.boundary(empty.to_crs(METRIC).geometry.array) if len(empty) else np.array([], dtype=object)
+    outlines = shapely.boundary(parts) if len(parts) else np.array([], dtype=object)
     d = _nearest_point_km(midpoints(segments), densify(np.asarray(outlines), STAGING_STEP_M)[0])
     d = np.where(d < 0.05, 0.0, d)
     return _series(segments, np.exp(-d / scale_km), "staging")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.factors import FactorInputs, midpoints, remoteness, shared_factors
+from geo.factors import FactorInputs, midpoints, remoteness, shared_factors, staging
 from geo.routedata import load_places
 from geo.segmentation import segment_coast
 
@@ -81,3 +81,18 @@ def test_the_pamekasan_border_is_not_remote_once_the_gazetteer_ports_are_known()
     none = gpd.GeoDataFrame({"kind": []}, geometry=[], crs="EPSG:4326")
     inputs = FactorInputs(islands, harbours, none, none, none, outside_ports=ports)
     assert np.allclose(shared_factors(south_west, inputs)["remoteness"], after)
+
+
+def test_an_islet_is_not_a_staging_point_but_an_island_of_005_km2_is():
+    seg = _segment(0.0)
+    rock = shapely.box(10, 0, 200, 200)  # 0.038 km², 10 m off the segment
+    island = shapely.box(10, 0, 260, 200)  # 0.05 km²
+    frame = gpd.GeoDataFrame({"inhabited": [False]}, geometry=[rock], crs=METRIC)
+    assert float(staging(seg, frame).iloc[0]) == 0.0
+    assert float(staging(seg, frame.set_geometry([island], crs=METRIC)).iloc[0]) == 1.0
+    # The rock's own coast is not 1 either: its staging is its distance to the nearest real staging island.
+    far = gpd.GeoDataFrame(
+        {"inhabited": [False, False]}, geometry=[rock, shapely.box(3_000, 0, 4_000, 1_000)], crs=METRIC
+    )
+    rock_coast = gpd.GeoDataFrame(geometry=[rock.exterior], crs=METRIC)
+    assert 0.3 < float(staging(rock_coast, far).iloc[0]) < 0.45  # 2.8-3.0 km from the island: about exp(-1)
