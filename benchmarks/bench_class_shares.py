@@ -7,7 +7,7 @@ lanes and the schematic ferry links; optionally the synthetic demo incidents and
 Prints, for both risk kinds, the share of each class's coastline on Madura, the named islands, and the unnamed
 islands by size, and the share of critical + high on islets under 0.05 km².
 
-Run: ``.venv/bin/python benchmarks/class_shares.py [--islands FILE] [--demo]``.
+Run: ``.venv/bin/python benchmarks/bench_class_shares.py [--islands FILE] [--demo]``.
 """
 
 from __future__ import annotations
