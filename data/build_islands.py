@@ -10,7 +10,10 @@ package ``roaring-landmask`` ships the OpenStreetMap land polygons (ODbL) for th
 2. names each polygon from ``data/official_islands.csv`` (the 38 inhabited islands of Kepmendagri
    300.2.2-2430/2025): an official point names the polygon that contains it, or else the nearest polygon
    within 2 km; an official island that matches no polygon stops the script;
-3. writes a deterministic RFC 7946 FeatureCollection (rerunning gives a byte-identical file) and prints how
+3. merges the further OSM polygons of a split island (:data:`SPLIT_PARTS`: OSM draws the western part of
+   Ra'as, for one, as a polygon of its own) into that island's MultiPolygon, so that every part carries the
+   island's code and inhabited flag; a listed part that matches no unnamed polygon stops the script;
+4. writes a deterministic RFC 7946 FeatureCollection (rerunning gives a byte-identical file) and prints how
    the OSM areas compare with the official ones.
 
 Run it with ``uv sync --group data && .venv/bin/python data/build_islands.py``; see ``data/README.md``.
@@ -89,6 +92,33 @@ MATCH_DISTANCE_M = 2000.0
 SHORTFALL_RATIO = 0.75
 """An island whose OSM area is below this share of its official area is reported as a shortfall."""
 
+# The OSM polygons that are further parts of a named island: OSM splits Ra'as, Sepanjang, Kangean and Paliat
+# into several polygons, and only the one that holds the official point is named by it. Each row is
+# (official code, lon, lat): a point on the part (the point-on-surface its former ``OSM-<lon>-<lat>`` code was
+# made from, to 4 decimals). That these polygons lie inside the named island is a fact taken from the desa
+# boundaries of BIG/Kemendagri (as compiled by the public repository cahyadsn/wilayah_boundaries, MIT): each
+# part lies, for 87-100 % of its area, inside a desa outline of that island. The geometry stays OSM's.
+SPLIT_PARTS: tuple[tuple[str, float, float], ...] = (
+    ("35.29.40059", 114.4907, -7.1476),  # Ra'as: the western part of the island, 6.6 km²
+    ("35.29.40059", 114.5001, -7.1402),  # Ra'as: islets along its coast
+    ("35.29.40059", 114.5015, -7.1392),
+    ("35.29.40059", 114.5083, -7.1446),
+    ("35.29.40091", 115.9008, -7.1369),  # Sepanjang: a 2.1 km² part of its coast
+    ("35.29.40091", 115.8851, -7.1256),  # Sepanjang: islets along its coast
+    ("35.29.40091", 115.8948, -7.1103),
+    ("35.29.40091", 115.8959, -7.1589),
+    ("35.29.40028", 115.2911, -7.0061),  # Kangean: islets off the south coast
+    ("35.29.40028", 115.2931, -7.0036),
+    ("35.29.40028", 115.2940, -6.9934),
+    ("35.29.40028", 115.3035, -6.9713),
+    ("35.29.40028", 115.3206, -6.9721),
+    ("35.29.40048", 115.6315, -7.0042),  # Paliat: an islet off its coast
+)
+
+PART_MATCH_DISTANCE_M = 50.0
+"""A split part's point (rounded to 4 decimals, about 11 m) names the polygon that contains it, or else the
+nearest polygon within this distance (metres)."""
+
 COORD_DECIMALS = 6
 """Output precision: 1e-6 degree is about 0.11 m, far below the ~55 m simplification of the source."""
 
@@ -115,6 +145,7 @@ class Island:
     metric: shapely.Geometry  # the same in METRIC
     is_madura: bool = False
     officials: list[tuple[OfficialIsland, float]] = field(default_factory=list)  # (island, distance in m)
+    parts_of: str | None = None  # the official code of the named island this polygon is a further part of
 
 
 def log(message: str) -> None:
@@ -225,6 +256,56 @@ def match_official(islands: list[Island], official: list[OfficialIsland]) -> lis
     return missing
 
 
+def match_parts(islands: list[Island], parts: tuple[tuple[str, float, float], ...]) -> list[str]:
+    """Mark each listed split part as a part of its named island; return one message per part that fails.
+
+    A part must fall on an unnamed polygon (not Madura, not one that an official point names), and no polygon
+    may be listed twice: either would mean OSM has redrawn the coast and the table needs a look.
+    """
+    tree = shapely.STRtree([i.metric for i in islands])
+    named = {o.code for i in islands for o, _ in i.officials}
+    points = to_metric(shapely.points([(lon, lat) for _, lon, lat in parts]))
+    problems = []
+    for (code, lon, lat), point in zip(parts, points, strict=True):
+        where = f"split part {lon:.4f} {lat:+.4f} of {code}"
+        if code not in named:
+            problems.append(f"{where}: {code} names no polygon (not in the official list?)")
+            continue
+        hits = tree.query(point, predicate="intersects")
+        if not len(hits):
+            hits, _ = tree.query_nearest(point, max_distance=PART_MATCH_DISTANCE_M, return_distance=True)
+        if not len(hits):
+            problems.append(f"{where}: no polygon contains it or lies within {PART_MATCH_DISTANCE_M:g} m")
+            continue
+        island = islands[int(min(hits))]
+        if island.is_madura or island.officials:
+            problems.append(f"{where}: the polygon there is already named; remove the row or fix its point")
+        elif island.parts_of is not None:
+            problems.append(f"{where}: the polygon there is already listed as a part of {island.parts_of}")
+        else:
+            island.parts_of = code
+    return problems
+
+
+def merge_parts(islands: list[Island]) -> list[Island]:
+    """Merge every split part into the MultiPolygon of the island it belongs to; return the islands left.
+
+    The named polygon stays the largest part, so the segmentation (rings largest first, ordinals counted
+    across them) keeps the ids of its segments and numbers the added parts' segments after them.
+    """
+    owner = {o.code: i for i in islands for o, _ in i.officials}
+    for island in islands:
+        if island.parts_of is None:
+            continue
+        target = owner[island.parts_of]
+        if island.metric.area >= target.metric.area:
+            raise BuildError(f"a split part of {island.parts_of} is larger than the polygon its official point names")
+        parts = [*target.geometry.geoms, *island.geometry.geoms]
+        target.geometry = finish(shapely.MultiPolygon(parts), f"{island.parts_of} with its split parts")
+        target.metric = to_metric(target.geometry)
+    return [i for i in islands if i.parts_of is None]
+
+
 def primary_key(entry: tuple[OfficialIsland, float]) -> tuple[bool, float, str]:
     """Which official island names a polygon that carries several: the largest known area, then code order."""
     island, _ = entry
@@ -327,10 +408,13 @@ def build(official_path: Path, output: Path) -> int:
     log(f"  {len(islands)} islands (Madura cut at the Sumenep-Pamekasan boundary)")
     log(f"naming from {official_path.name} ({len(official)} official islands) ...")
     missing = match_official(islands, official)
+    missing += match_parts(islands, SPLIT_PARTS)
     if missing:
         for message in missing:
             print(f"error: {message}", file=sys.stderr)
         return 1
+    log(f"merging {len(SPLIT_PARTS)} split parts into their named islands ...")
+    islands = merge_parts(islands)
     for island in islands:
         island.officials.sort(key=primary_key)
         for o, distance in island.officials:

@@ -8,8 +8,11 @@ midpoint, with spatial indexes (``shapely.STRtree``, ``scipy.spatial.cKDTree``):
 =======================  =====================================================================================
 factor                   definition (``d`` in km)
 =======================  =====================================================================================
-``remoteness``           ``1 - exp(-d / scale_km)``, ``d`` to the nearest *monitored* harbour (scale 20 km);
-                         1 everywhere when none is monitored. Far from surveillance, boats land unseen.
+``remoteness``           ``1 - exp(-d / scale_km)``, ``d`` to the nearest *monitored* harbour of the regency
+                         or port outside it (the places gazetteer's kind ``port``: Branta in Pamekasan,
+                         Jangkar, Kamal, ...; scale 20 km); 1 everywhere when there is neither. Far from
+                         surveillance, boats land unseen; a port of the next regency watches its approaches
+                         too, so the coast at the regency's edge is not remote by construction.
 ``shipping_exposure``    ``exp(-d / scale_km)``, ``d`` to the nearest shipping lane (scale 25 km): goods and
                          people are transshipped from passing ships.
 ``ferry_exposure``       ``exp(-d / scale_km)``, ``d`` to the nearest ferry link (scale 4 km): the routes
@@ -22,8 +25,10 @@ factor                   definition (``d`` in km)
                          the month-weighted mean of the west, east and transition route seasons), relative to
                          the coastline's annual mean ``r``: ``log1p(r) / log1p(cap)`` clipped to 1 (cap 20). 0
                          everywhere when no corridors are built.
-``staging``              ``exp(-d / scale_km)``, ``d`` to the nearest uninhabited island (scale 3 km; 1 on its
-                         own coast): empty islands serve as staging points.
+``staging``              ``exp(-d / scale_km)``, ``d`` to the nearest uninhabited island of at least
+                         0.05 km² (scale 3 km; 1 on its own coast): empty islands serve as staging points. An
+                         islet under 0.05 km² is not one (``geo.segmentation.ISLET_AREA_KM2``: a rock cannot
+                         hold people and goods waiting for a crossing), so a rock's coast is not 1 by default.
 ``inhabited``            1 on an inhabited island's coast, else 0 (people leave from where they live).
 ``monsoon_shelter``      ``-cos(bearing - wind_from)`` averaged over the season scored for: +1 on a coast
                          sheltered from the monsoon (lee shore, where small boats land), -1 facing it; mapped
@@ -57,6 +62,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from geo.crs import METRIC
+from geo.segmentation import ISLET_AREA_KM2
 from geo.vocabulary import (
     EAST_MONSOON_FROM_DEG,
     EAST_MONSOON_MONTHS,
@@ -192,10 +198,21 @@ def _series(segments: gpd.GeoDataFrame, values: FloatArray, name: str) -> pd.Ser
     return pd.Series(np.clip(values, 0.0, 1.0), index=segments.index, name=name, dtype=np.float64)
 
 
-def remoteness(segments: gpd.GeoDataFrame, harbours: gpd.GeoDataFrame, *, scale_km: float = 20.0) -> pd.Series:
-    """Remoteness from surveillance: ``1 - exp(-d / scale_km)``, ``d`` (km) to the nearest monitored harbour.
+def remoteness(
+    segments: gpd.GeoDataFrame,
+    harbours: gpd.GeoDataFrame,
+    *,
+    scale_km: float = 20.0,
+    outside_ports: gpd.GeoDataFrame | None = None,
+) -> pd.Series:
+    """Remoteness from surveillance: ``1 - exp(-d / scale_km)``, ``d`` (km) to the nearest monitored harbour or
+    port outside the regency.
 
-    ``harbours`` needs a boolean ``monitored`` column. With no monitored harbour the factor is 1 everywhere.
+    ``harbours`` (the regency's own) needs a boolean ``monitored`` column; only monitored ones count.
+    ``outside_ports`` (optional, any CRS): the ports outside the regency, for instance the places gazetteer's
+    rows of kind ``port``. Every one of them counts as watched, since each is an official port with a harbour
+    master; without them the coast facing Pamekasan, 11 km from Branta, would look as remote as an empty reef.
+    With no monitored harbour and no outside port the factor is 1 everywhere.
 
     Examples
     --------
@@ -204,10 +221,18 @@ def remoteness(segments: gpd.GeoDataFrame, harbours: gpd.GeoDataFrame, *, scale_
     >>> hb = gpd.GeoDataFrame({"monitored": [True]}, geometry=[shapely.Point(20_050, 50)], crs="EPSG:23837")
     >>> round(float(remoteness(seg, hb, scale_km=20).iloc[0]), 3)
     0.633
+
+    A port of the next regency, 2 km away, makes the same segment far less remote:
+
+    >>> port = gpd.GeoDataFrame({"slug": ["branta"]}, geometry=[shapely.Point(-2_000, 50)], crs="EPSG:23837")
+    >>> round(float(remoteness(seg, hb, scale_km=20, outside_ports=port).iloc[0]), 3)
+    0.095
     """
     hb = _check_layer(harbours, "harbours", ("monitored",))
-    monitored = hb[hb["monitored"].astype(bool)]
-    d = _nearest_point_km(midpoints(segments), _xy(monitored))
+    monitored = _xy(hb[hb["monitored"].astype(bool)])
+    if outside_ports is not None and len(outside_ports):
+        monitored = np.vstack([monitored, _xy(_check_layer(outside_ports, "outside_ports"))])
+    d = _nearest_point_km(midpoints(segments), monitored)
     return _series(segments, 1.0 - np.exp(-d / scale_km), "remoteness")
 
 
@@ -230,10 +255,18 @@ def lane_exposure(
     return _series(segments, np.exp(-d / scale_km), name)
 
 
-def staging(segments: gpd.GeoDataFrame, islands: gpd.GeoDataFrame, *, scale_km: float = 3.0) -> pd.Series:
+def staging(
+    segments: gpd.GeoDataFrame,
+    islands: gpd.GeoDataFrame,
+    *,
+    scale_km: float = 3.0,
+    min_area_km2: float = ISLET_AREA_KM2,
+) -> pd.Series:
     """Staging points: ``exp(-d / scale_km)``, ``d`` (km) to the nearest uninhabited island (1 on its coast).
 
-    ``islands`` needs a boolean ``inhabited`` column.
+    ``islands`` needs a boolean ``inhabited`` column. Only polygon parts of at least ``min_area_km2`` are
+    staging points: an islet is too small to hold people and goods waiting for a crossing, and counting every
+    rock made the coast of every rock 1 (see ``geo.segmentation``).
 
     Examples
     --------
@@ -242,13 +275,21 @@ def staging(segments: gpd.GeoDataFrame, islands: gpd.GeoDataFrame, *, scale_km: 
     >>> isl = gpd.GeoDataFrame({"inhabited": [False]}, geometry=[shapely.box(3000, 0, 4000, 100)], crs="EPSG:23837")
     >>> round(float(staging(seg, isl).iloc[0]), 3)
     0.368
+
+    A 0.01 km² rock next to the segment is not a staging point:
+
+    >>> rock = gpd.GeoDataFrame({"inhabited": [False]}, geometry=[shapely.box(10, 0, 110, 100)], crs="EPSG:23837")
+    >>> round(float(staging(seg, pd.concat([isl, rock])).iloc[0]), 3)
+    0.368
     """
     isl = _check_layer(islands, "islands", ("inhabited",))
     empty = isl[~isl["inhabited"].astype(bool)]
+    parts = shapely.get_parts(empty.to_crs(METRIC).geometry.array) if len(empty) else np.array([], dtype=object)
+    parts = parts[shapely.area(parts) >= min_area_km2 * 1e6] if len(parts) else parts
     # Distance to the outlines densified every 20 m (exact to 10 m; a nearest-polygon query through an STRtree
     # is ten times slower on 200,000 segments). Segments never lie inside another island, so the outline is
     # the nearest part of it; a segment of an uninhabited island lies on its outline (within metres of it).
-    outlines = shapely.boundary(empty.to_crs(METRIC).geometry.array) if len(empty) else np.array([], dtype=object)
+    outlines = shapely.boundary(parts) if len(parts) else np.array([], dtype=object)
     d = _nearest_point_km(midpoints(segments), densify(np.asarray(outlines), STAGING_STEP_M)[0])
     d = np.where(d < 0.05, 0.0, d)
     return _series(segments, np.exp(-d / scale_km), "staging")
@@ -543,6 +584,9 @@ class FactorInputs:
     landings: gpd.GeoDataFrame
     lanes: gpd.GeoDataFrame
     patrol_bases: gpd.GeoDataFrame | None = None
+    outside_ports: gpd.GeoDataFrame | None = None
+    """Ports outside the regency (points; the places gazetteer's kind ``port``), which :func:`remoteness` counts
+    as watched like a monitored harbour; None or empty: only the regency's own harbours count."""
     corridors: pd.DataFrame | None = None
     """Raw corridor exposure (``geo.corridors.Corridors.exposure``): indexed by segment id, one column per
     ``<risk kind>:<route season>``; None when no corridors are built (the factor is then 0)."""
@@ -566,7 +610,9 @@ def shared_factors(
     p = params or FactorParams()
     lanes = _check_layer(inputs.lanes, "lanes", ("kind",))
     cols = {
-        "remoteness": remoteness(segments, inputs.harbours, scale_km=p.harbour_scale_km),
+        "remoteness": remoteness(
+            segments, inputs.harbours, scale_km=p.harbour_scale_km, outside_ports=inputs.outside_ports
+        ),
         "shipping_exposure": lane_exposure(
             segments, lanes[lanes["kind"] == "shipping"], scale_km=p.shipping_scale_km, name="shipping_exposure"
         ),

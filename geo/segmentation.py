@@ -8,9 +8,28 @@ Every island's exterior rings (holes are lagoons, not sea coast) are cut into se
 - a multi-part island's rings are taken largest first (ties by the start vertex);
 - a ring of length ``L`` becomes ``max(1, round(L / length_m))`` segments of equal length ``L / n`` (so every
   segment is within 2/3 and 4/3 of the target, and an islet shorter than one segment is one segment);
+- an *islet*, a polygon part under :data:`ISLET_AREA_KM2` (0.05 km², about 250 m across), is one segment
+  whatever its perimeter (see below);
 - outline parts within ``boundary_tolerance_m`` of a land boundary (a cut across land, such as Madura's
   border with Pamekasan) are not coast and are dropped before cutting; each remaining stretch is cut on its own;
 - ids are ``<island code>-<ordinal:04d>``, ordinals counting from 1 across the island's rings.
+
+**Islets.** OSM draws 40-odd rocks, sand cays and reef islets under 0.05 km² around the regency. Each is
+scored like any coast, and the classes are cut by coastline length (``geo.risk.risk_classes``), so an islet
+weighs by its perimeter, not by its count. What put them at the top of the landing map was not their number of
+segments but the ``staging`` factor: it was 1 on the coast of *every* uninhabited polygon, so with the landing
+model's weights (staging +1.2, not inhabited +0.8 on the log scale) the whole perimeter of every rock ranked
+above every inhabited coast, and how many rocks OSM happens to draw decided how much of the critical and high
+classes they fill (islets were 2.5 % of the coastline and held 14 % of critical + high). The rule now:
+
+- an islet is one segment (a rock is watched, or landed on, as one place; two 400 m halves of a 0.03 km² cay
+  are not two places), so the number of segments on islets is the number of islets;
+- an islet is not a staging point (``geo.factors.staging`` counts only uninhabited islands of at least
+  :data:`ISLET_AREA_KM2`): a staging point is where people and goods wait for the crossing, which a rock awash
+  at high tide cannot hold; an islet's own coast is then as "staging" as its distance to the nearest real
+  staging island makes it.
+
+Islets are still segmented, scored and shown, and a landing reported on one is attributed to it.
 
 The seaward bearing is the direction, in degrees clockwise from north in [0, 360), of the normal to the
 segment's chord pointing to its right (the sea side of a counter-clockwise ring). A one-segment islet
@@ -30,6 +49,8 @@ from geo.crs import METRIC, WGS84
 
 DEFAULT_LENGTH_M: Final = 500.0
 DEFAULT_BOUNDARY_TOLERANCE_M: Final = 50.0
+ISLET_AREA_KM2: Final = 0.05
+"""A polygon part smaller than this (km², in ``geo.crs.METRIC``) is an islet: one segment, and not a staging point."""
 SEGMENT_COLUMNS: Final = ("id", "island_code", "ordinal", "length_m", "seaward_bearing", "geometry")
 
 FloatArray = npt.NDArray[np.float64]
@@ -118,7 +139,8 @@ def segment_coast(
         (it must be set).
     length_m
         Target segment length in metres (10-100,000). Each ring is cut into equal parts as close to it as
-        possible; islets shorter than that are one segment.
+        possible; rings shorter than that, and every islet (a part under :data:`ISLET_AREA_KM2`), are one
+        segment.
     land_boundaries
         Optional (Multi)LineString layer of land borders (any CRS, set): outline parts within
         ``boundary_tolerance_m`` of them are not coast and produce no segment.
@@ -144,6 +166,12 @@ def segment_coast(
     >>> seg = segment_coast(isl, length_m=500)
     >>> len(seg), seg.id.iloc[0], round(float(seg.length_m.sum()))
     (12, 'A-0001', 6000)
+
+    A 0.04 km² islet with an 800 m perimeter is one segment:
+
+    >>> cay = gpd.GeoDataFrame({"code": ["C"]}, geometry=[shapely.box(0, 0, 200, 200)], crs="EPSG:23837")
+    >>> len(segment_coast(cay, length_m=500)), round(float(segment_coast(cay).length_m.iloc[0]))
+    (1, 800)
     """
     _check_layer(islands, "islands", ("Polygon", "MultiPolygon"))
     if islands.empty:
@@ -180,9 +208,11 @@ def segment_coast(
         centroid = geom.centroid
         ordinal = 0
         for poly in polys:
+            # An islet is one segment whatever its perimeter (see the module docstring).
+            target = np.inf if poly.area < ISLET_AREA_KM2 * 1e6 else float(length_m)
             for piece in _ring_pieces(poly.exterior, boundary):
                 closed = bool(np.allclose(piece[0], piece[-1]))
-                parts, lens = _cut(piece, float(length_m), closed)
+                parts, lens = _cut(piece, target, closed)
                 coords.extend(parts)
                 lengths.append(lens)
                 bearings.append(_bearing(parts, (centroid.x, centroid.y)))

@@ -80,7 +80,20 @@ def load_islands(session: Session, path: Path = DEFAULT_ISLANDS, *, actor: str =
         }
         for r in frame.itertuples(index=False)
     ]
-    return _store(session, "islands", repo.upsert_islands, rows, path=path, actor=actor)
+    # An OSM- code is made from the polygon's own position, not an identity: when the layer is rebuilt, a polygon
+    # that was merged into its named island (a split part of Ra'as, say) or redrawn by OSM loses its code, and
+    # its old row would be segmented and scored again beside the island that now carries it. Official codes are
+    # identities and are never pruned.
+    return _store(
+        session,
+        "islands",
+        repo.upsert_islands,
+        rows,
+        path=path,
+        actor=actor,
+        prune=repo.delete_generated_islands_except,
+        key="code",
+    )
 
 
 def load_harbours(session: Session, path: Path = DEFAULT_HARBOURS, *, actor: str = "cli") -> LoadReport:

@@ -79,6 +79,7 @@ def _inputs(session: Session) -> tuple[gpd.GeoDataFrame, FactorInputs]:
         raise InvalidInput("coastal_segments: none stored; run 'pesisir segment' first")
     harbours = repo.harbours_frame(session)
     ferries = routes_repo.ferry_routes_frame(session)
+    places = repo.places_frame(session)
     inputs = FactorInputs(
         islands=repo.islands_frame(session),
         harbours=harbours,
@@ -91,6 +92,9 @@ def _inputs(session: Session) -> tuple[gpd.GeoDataFrame, FactorInputs]:
             ferries=None if ferries.empty else ferries,
         ),
         patrol_bases=repo.patrol_bases_frame(session),
+        # The ports of the neighbouring regencies watch their approaches: the coast at the regency's edge is not
+        # remote by construction (the places table is empty until 'pesisir load-base' loads the gazetteer).
+        outside_ports=places[places["kind"] == "port"],
         corridors=_corridor_exposure(session, segments),
     )
     return segments, inputs

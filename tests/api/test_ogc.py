@@ -82,7 +82,7 @@ def test_bad_parameters_are_400_naming_the_parameter(as_planner, query, message)
 
 def test_limit_above_the_maximum_is_clamped(as_planner):
     body = as_planner.get("/ogc/collections/islands/items?limit=10000000").json()
-    assert body["numberReturned"] == body["numberMatched"] == 113
+    assert body["numberReturned"] == body["numberMatched"] == 99
     assert as_planner.get("/ogc/collections/islands/items?limit=0").status_code == 422
 
 

@@ -104,3 +104,27 @@ def test_bad_file_fails_with_its_name_and_writes_nothing(db, tmp_path):
         base_data.load_base(db, harbours=tmp_path / "missing.csv")
     after = db.execute(text("SELECT (SELECT count(*) FROM islands), (SELECT count(*) FROM harbours)")).one()
     assert after == counts
+
+
+def test_reloading_a_rebuilt_layer_removes_the_generated_islands_it_no_longer_has(db, tmp_path):
+    """A split part merged into its named island loses its OSM- code; its old row must not stay and be segmented."""
+    layer = json.loads((DATA / "sumenep_islands.geojson").read_text(encoding="utf-8"))
+    template = next(f for f in layer["features"] if f["properties"]["code"].startswith("OSM-"))
+    ring = [[114.2, -7.3], [114.21, -7.3], [114.21, -7.29], [114.2, -7.3]]
+    stale = {
+        "type": "Feature",
+        "properties": {**template["properties"], "code": "OSM-114.4907-7.1476"},
+        "geometry": {"type": "MultiPolygon", "coordinates": [[ring]]},
+    }
+    old = tmp_path / "old.geojson"
+    old.write_text(json.dumps({**layer, "features": [*layer["features"], stale]}))
+    base_data.load_islands(db, old)
+    assert db.execute(select(func.count()).where(Island.code == "OSM-114.4907-7.1476")).scalar_one() == 1
+    report = base_data.load_islands(db, DATA / "sumenep_islands.geojson", actor="test")
+    assert report.deleted == 1
+    assert db.execute(select(func.count()).where(Island.code == "OSM-114.4907-7.1476")).scalar_one() == 0
+    # A file without the official islands never deletes them: only generated codes are pruned.
+    official_only = tmp_path / "one.geojson"
+    official_only.write_text(json.dumps({**layer, "features": layer["features"][:1]}))
+    assert base_data.load_islands(db, official_only).deleted == 60  # the layer's unnamed islands
+    assert db.execute(select(func.count()).select_from(Island)).scalar_one() == 39  # Madura and the 38

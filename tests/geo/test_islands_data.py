@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -149,3 +150,45 @@ def test_each_official_point_lies_within_2_km_of_its_island(features, official):
         island = _to_metric(shapely.geometry.shape(by_code[row["code"]]["geometry"]))
         point = _to_metric(shapely.Point(float(row["lon"]), float(row["lat"])))
         assert island.distance(point) <= 2000, f"{row['code']} {row['name']}: {island.distance(point):.0f} m"
+
+
+# -- split islands: every part listed in data/README.md carries the island's code and inhabited flag -----------
+README = DATA / "README.md"
+SPLIT_ROW = re.compile(
+    r"^\| (?P<name>[^|]+?) \| `(?P<code>35\.29\.\d+)` \| `OSM-(?P<lon>\d+\.\d{4})(?P<lat>-\d+\.\d{4})` \|"
+)
+POINT_TOLERANCE_M = 15.0  # the listed point is rounded to 4 decimals (about 11 m at most on each axis)
+
+
+def _split_parts() -> list[tuple[str, str, float, float]]:
+    """The rows of the README's table "Split islands: the parts each named island carries"."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("### Split islands", 1)[1].split("\n### ", 1)[0]
+    return [
+        (m["name"], m["code"], float(m["lon"]), float(m["lat"]))
+        for m in (SPLIT_ROW.match(line) for line in section.splitlines())
+        if m
+    ]
+
+
+def test_the_readme_lists_the_split_parts_of_raas_sepanjang_kangean_and_paliat():
+    parts = _split_parts()
+    assert len(parts) == 14
+    assert {name for name, *_ in parts} == {"Ra'as", "Sepanjang", "Kangean", "Paliat"}
+    assert ("Ra'as", "35.29.40059", 114.4907, -7.1476) in parts  # the western part of Ra'as, 6.6 km²
+
+
+@pytest.mark.parametrize(("name", "code", "lon", "lat"), _split_parts(), ids=lambda v: str(v))
+def test_every_split_part_carries_its_islands_code_and_inhabited_flag(features, official, name, code, lon, lat):
+    point = _to_metric(shapely.Point(lon, lat))
+    near = [
+        f for f in features if _to_metric(shapely.geometry.shape(f["geometry"])).distance(point) <= POINT_TOLERANCE_M
+    ]
+    assert [f["properties"]["code"] for f in near] == [code], f"{name} part at {lon} {lat}"
+    props = near[0]["properties"]
+    assert props["name"] == name and props["inhabited"] is True
+    assert {row["code"]: row["inhabited"] for row in official}[code] == "true"
+    # The part is a polygon of its own in the island's MultiPolygon, not the polygon that holds the official point.
+    island = _to_metric(shapely.geometry.shape(near[0]["geometry"]))
+    polygons = sorted(island.geoms, key=lambda p: -p.area)
+    assert len(polygons) > 1 and polygons[0].distance(point) > 0

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.segmentation import segment_coast
+from geo.segmentation import ISLET_AREA_KM2, segment_coast
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -68,7 +68,13 @@ def test_sumenep_coast_excludes_the_pamekasan_boundary():
     assert float(madura.distance(border.to_crs("EPSG:23837").geometry.iloc[0]).min()) >= 49.0
     assert seg["id"].is_unique
     assert 900 < seg["length_m"].sum() / 1000 < 1100
-    assert (seg["length_m"] > 0).all() and seg["length_m"].max() < 750
+    assert (seg["length_m"] > 0).all()
+    # Every segment is within 4/3 of the target, save the islets: one segment each, whatever their perimeter.
+    parts = gpd.GeoDataFrame(geometry=isl.to_crs("EPSG:23837").geometry.explode(index_parts=False), crs="EPSG:23837")
+    islets = parts[parts.area < ISLET_AREA_KM2 * 1e6]
+    on_islet = seg.to_crs("EPSG:23837").geometry.apply(lambda g: bool(islets.intersects(g.buffer(1)).any()))
+    assert seg.loc[~on_islet, "length_m"].max() < 750
+    assert on_islet.sum() == len(islets) and seg.loc[on_islet, "length_m"].max() < 2500
 
 
 @pytest.mark.parametrize(
@@ -91,3 +97,18 @@ def test_bad_input_names_the_argument(islands, message):
 def test_bad_length_names_the_argument():
     with pytest.raises(ValueError, match="length_m"):
         segment_coast(_islands(shapely.box(0, 0, 10, 10)), length_m=0)
+
+
+def test_an_islet_under_005_km2_is_one_segment_whatever_its_perimeter():
+    # A 20 x 2000 m sand bar: 0.04 km², 4 km of outline, which would otherwise be 8 segments.
+    bar = gpd.GeoDataFrame({"code": ["C"]}, geometry=[shapely.box(0, 0, 2000, 20)], crs="EPSG:23837")
+    seg = segment_coast(bar, length_m=500)
+    assert len(seg) == 1 and seg.length_m.iloc[0] == pytest.approx(4040)
+    island = bar.set_geometry([shapely.box(0, 0, 2000, 30)], crs="EPSG:23837")  # 0.06 km²: cut as usual
+    assert len(segment_coast(island, length_m=500)) == 8
+    # In a MultiPolygon the rule is per part: the large part keeps its segments and ids, the islet adds one.
+    both = bar.set_geometry([shapely.MultiPolygon([shapely.box(0, 0, 2000, 30), shapely.box(0, 100, 100, 200)])])
+    both = both.set_crs("EPSG:23837")
+    ids = segment_coast(both, length_m=500).id.tolist()
+    assert ids[:8] == segment_coast(island, length_m=500).id.tolist() and ids[8:] == ["C-0009"]
+    assert ISLET_AREA_KM2 == 0.05

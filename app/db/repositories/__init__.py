@@ -239,6 +239,14 @@ def upsert_patrol_bases(session: Session, rows: Sequence[Mapping[str, Any]]) -> 
     return _upsert(session, PatrolBase, rows, key="slug")
 
 
+def delete_generated_islands_except(session: Session, codes: Sequence[str]) -> int:
+    """Remove the islands with a generated ``OSM-`` code that is not in ``codes`` (their segments and scores go
+    with them; harbours on them are detached until the harbours are reloaded)."""
+    stmt = delete(Island).where(Island.code.startswith("OSM-"), Island.code.not_in(list(codes)))
+    result: Any = session.execute(stmt)
+    return int(result.rowcount or 0)
+
+
 def delete_patrol_bases_except(session: Session, slugs: Sequence[str]) -> int:
     """Remove the patrol bases whose slug is not in ``slugs`` (a reload with ``--replace``)."""
     result: Any = session.execute(delete(PatrolBase).where(PatrolBase.slug.not_in(list(slugs))))
