@@ -107,7 +107,8 @@ Modules
 -------
 ``params`` (lanes, coefficients, surface parameters, shared constants), ``surface`` (the true surface),
 ``events`` (incident sampling and the columns), ``landings`` (landing reports), ``demo`` (:func:`generate`),
-``routes`` (:func:`routes_world`). Everything public is re-exported here: ``from geo.synthetic import X``.
+``routes`` (:func:`routes_world`), ``worlds`` (:func:`generate_world`: the layered, null, hotspots, biased and
+routes worlds with their known truth). Everything public is re-exported here: ``from geo.synthetic import X``.
 """
 
 from geo.synthetic.demo import SyntheticData, generate
@@ -130,12 +131,14 @@ from geo.synthetic.params import (
 )
 from geo.synthetic.routes import WORLD_SPEED_KN, RoutesWorld, RoutesWorldParams, routes_world
 from geo.synthetic.surface import TrueRiskSurface
+from geo.synthetic.worlds import KIND_SHARE, WORLDS, World, WorldParams, detection_probability, generate_world
 
 __all__ = [
     "DEFAULT_END",
     "DEFAULT_START",
     "INCIDENT_COLUMNS",
     "INCIDENT_KIND_SHARES",
+    "KIND_SHARE",
     "LANDING_COLUMNS",
     "LAND_BOUNDARY_TOLERANCE_M",
     "LANES",
@@ -143,6 +146,7 @@ __all__ = [
     "RISK_KIND_OF",
     "SUSPICIOUS_AT_HARBOUR_SHARE",
     "SYNTHETIC_NAMESPACE",
+    "WORLDS",
     "WORLD_SPEED_KN",
     "FloatArray",
     "IntArray",
@@ -153,6 +157,10 @@ __all__ = [
     "SurfaceParams",
     "SyntheticData",
     "TrueRiskSurface",
+    "World",
+    "WorldParams",
+    "detection_probability",
     "generate",
+    "generate_world",
     "routes_world",
 ]

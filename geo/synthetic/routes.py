@@ -484,10 +484,19 @@ def _softmax(u: FloatArray) -> FloatArray:
 
 
 def _world_incidents(
-    surface: TrueRiskSurface, truth: gpd.GeoDataFrame, seed: int, n: int, start: pd.Timestamp, end: pd.Timestamp
+    surface: TrueRiskSurface,
+    truth: pd.DataFrame,
+    seed: int,
+    n: int | Mapping[str, int],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    label: str = "routes",
 ) -> gpd.GeoDataFrame:
-    """``n`` incidents per risk kind with traffic: a day by the truth's seasonal totals, then a coast sample."""
-    rng = _stream(seed, "routes-world-incidents")
+    """``n`` incidents per risk kind (or ``n[kind]``) with traffic: a day by the truth's seasonal totals, then a
+    coast sample. ``label`` names the world in the random stream, the UUIDs and the source."""
+    rng = _stream(seed, f"{label}-world-incidents")
+    per_kind = {k: int(n[k]) for k in RISK_KINDS} if isinstance(n, Mapping) else dict.fromkeys(RISK_KINDS, int(n))
     days, dur = _days(start, end)
     month = days.month.to_numpy()
     season_of = np.empty(len(days), dtype=object)
@@ -497,6 +506,7 @@ def _world_incidents(
     parts = []
     for kind in RISK_KINDS:
         totals = {q: float(truth[f"{kind}:{q}"].sum()) for q in ROUTE_SEASONS}
+        n = per_kind[kind]
         if n == 0 or not sum(totals.values()) > 0:
             continue
         w_day = dur * np.array([totals[q] / per_year_days[q] for q in season_of])
@@ -523,17 +533,19 @@ def _world_incidents(
     m = len(order)
     frame = gpd.GeoDataFrame(
         {
-            "uuid": [uuid.uuid5(SYNTHETIC_NAMESPACE, f"{seed}:routes-incident:{i}") for i in range(m)],
+            "uuid": [uuid.uuid5(SYNTHETIC_NAMESPACE, f"{seed}:{label}-incident:{i}") for i in range(m)],
             "kind": kind_arr[order],
             "occurred_start": ts,
             "occurred_end": ts,
             "precision_m": prec[order].astype(np.float64),
             "people": rng.integers(1, 20, m).astype(np.int64),
             "vessels": np.ones(m, dtype=np.int64),
-            "source": f"synthetic routes world, seed {seed}",
+            "source": f"synthetic {label} world, seed {seed}",
             "confidence": "medium",
             "review_state": "verified",
-            "narrative": "Synthetic incident from a simulated boat trip.",
+            "narrative": "Synthetic incident from a simulated boat trip."
+            if label == "routes"
+            else f"Synthetic incident ({label} world).",
             "synthetic": True,
         },
         geometry=_to_wgs84(xy_all[order]),
