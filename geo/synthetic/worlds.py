@@ -22,9 +22,9 @@ expected number of events per year on every coastline sample (:class:`World`, ``
 ``routes``
     Landings and departures of simulated boat trips (:func:`~geo.synthetic.routes.routes_world`).
 
-Every world but ``layered`` and ``biased`` is seasonless (a day uniform over the period). ``n_incidents`` is the
-total of recorded incidents; it is shared between the risk kinds as the demo data shares it (:data:`KIND_SHARE`),
-except in ``routes``, whose own sampler draws ``n_incidents`` per risk kind.
+``null`` and ``hotspots`` are seasonless (a day uniform over the period); ``routes`` follows its flows' seasons.
+``n_incidents`` is the total of recorded incidents, shared between the risk kinds as the demo data shares it
+(:data:`KIND_SHARE`).
 """
 
 from __future__ import annotations
@@ -44,7 +44,14 @@ from scipy.spatial import cKDTree
 from geo.crs import METRIC, WGS84
 from geo.synthetic._checks import _check_harbours, _check_islands, _check_kind, _check_seed, _stream, _utc
 from geo.synthetic.events import _incidents
-from geo.synthetic.params import DEFAULT_END, DEFAULT_START, INCIDENT_KIND_SHARES, RISK_KIND_OF, FloatArray
+from geo.synthetic.params import (
+    DEFAULT_END,
+    DEFAULT_START,
+    INCIDENT_KIND_SHARES,
+    RISK_KIND_OF,
+    FloatArray,
+    SurfaceParams,
+)
 from geo.synthetic.routes import RoutesWorldParams, _world_incidents, routes_world
 from geo.synthetic.surface import TrueRiskSurface
 from geo.vocabulary import RISK_KINDS, ROUTE_SEASON_MONTHS, ROUTE_SEASONS
@@ -201,7 +208,7 @@ def generate_world(
     seed
         Any int >= 0: the truth's random parts, the incidents and the recording.
     n_incidents
-        Recorded incidents over the period (>= 1); per risk kind in ``routes``.
+        Recorded incidents over the period (>= 1), both risk kinds together.
     start, end
         The period (timezone-aware; default 2021-2025).
     params
@@ -248,12 +255,18 @@ def generate_world(
         if land is None or places is None or flows is None:
             raise ValueError("land, places, flows: the routes world needs all three")
         rw = routes_world(
-            islands, harbours, land, places, flows, seed=seed, n_incidents=n, start=start, end=end,
+            islands, harbours, land, places, flows, seed=seed, n_incidents=0, start=start, end=end,
             params=routes_params, land_boundaries=land_boundaries,
         )  # fmt: skip
+        # The routes world's own coast (the same samples as this plain surface's), its incidents shared between the
+        # kinds like every other world's, rather than routes_world's n per kind.
+        plain = SurfaceParams(n_hotspots=0, noise_sd=0.0, lanes=())
+        surface = TrueRiskSurface(islands, harbours, seed=seed, params=plain, land_boundaries=land_boundaries)
+        per_kind = _kind_counts(n, _stream(seed, "world:routes"))
+        incidents = _world_incidents(surface, rw.coast, seed, per_kind, t0, t1, label="routes")
         coast = rw.coast[["length_m", *RISK_KINDS, "geometry"]].copy()
         coast["detection"] = 1.0
-        return World(name=world, incidents=rw.incidents, coast=coast, seed=seed)
+        return World(name=world, incidents=incidents, coast=coast, seed=seed)
 
     surface = TrueRiskSurface(islands, harbours, seed=seed, land_boundaries=land_boundaries)
     length = surface._coast_len
