@@ -586,3 +586,31 @@ def rolling_evaluation(
             for name in names
         }
     return report
+
+
+def served_score(report: dict[str, Any]) -> dict[str, str]:
+    """Which score to serve after a :func:`rolling_evaluation`, and the sentence that says why.
+
+    The model, unless the rolling evaluation shows it clearly behind the best tuned baseline (the upper end of
+    the interval of its PAI-at-10 % ratio below 1): then the rank-average ``ensemble`` of the model and the tuned
+    KDE, which keeps the model's factors where incidents are few and follows the recorded clusters where they
+    are not.
+
+    Examples
+    --------
+    >>> served_score({"model_vs_best_baseline_pai_10": {"value": 0.7, "low": 0.55, "high": 0.9},
+    ...               "best_baseline": "kde_tuned"})["score"]
+    'ensemble'
+    """
+    ratio = report["model_vs_best_baseline_pai_10"]
+    if float(ratio["high"]) < 1.0:
+        return {
+            "score": "ensemble",
+            "reason": f"the model's PAI at 10 % is {ratio['value']:.2f}x the {report['best_baseline']} baseline's "
+            f"(95 % interval {ratio['low']:.2f}-{ratio['high']:.2f}): served blended with the tuned KDE",
+        }
+    return {
+        "score": "model",
+        "reason": f"the model's PAI at 10 % is {ratio['value']:.2f}x the best tuned baseline's "
+        f"(95 % interval {ratio['low']:.2f}-{ratio['high']:.2f})",
+    }

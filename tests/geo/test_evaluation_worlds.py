@@ -28,6 +28,7 @@ from geo.evaluation import (
     hit_rate,
     log_detection,
     rolling_evaluation,
+    served_score,
     tune_kde_bandwidth,
     tuned_baseline_scores,
 )
@@ -128,6 +129,7 @@ def _row(world: str, seed: int, kind: str, report: dict[str, Any]) -> dict[str, 
         "obs_ratio_low": ratio["low"],
         "obs_ratio_high": ratio["high"],
         "remoteness_min": min(o["remoteness_weight"] for o in report["origins"]),
+        "served": served_score(report)["score"],
     }
 
 
@@ -173,6 +175,7 @@ def figures(sumenep, sumenep_segments, sumenep_corridors):
         min_seed_ratio=("obs_ratio", "min"),
         obs_ratio=("obs_ratio", "mean"),
         remoteness_min=("remoteness_min", "min"),
+        served_blend=("served", lambda s: int((s == "ensemble").sum())),
     )
     table.insert(3, "truth_ratio", table["model_truth"] / table["best_truth"])
     print(f"\nPAI at 10 % of coastline, {len(SEEDS)} seeds x {N_INCIDENTS} incidents, origins 2023-2025:")
@@ -212,3 +215,10 @@ def test_the_detection_offset_keeps_remoteness_positive(figures, kind):
     assert (naive["remoteness_min"].to_numpy() < aware["remoteness_min"].to_numpy()).all()
     # Knowing where events happen, not where they are seen, ranks the true coast better.
     assert aware["model_truth"].mean() > naive["model_truth"].mean()
+
+
+def test_the_served_score_falls_back_to_the_blend_only_when_the_model_clearly_loses():
+    behind = {"model_vs_best_baseline_pai_10": {"value": 0.8, "low": 0.6, "high": 0.97}, "best_baseline": "kde_tuned"}
+    unclear = {"model_vs_best_baseline_pai_10": {"value": 0.9, "low": 0.6, "high": 1.2}, "best_baseline": "kde_tuned"}
+    assert served_score(behind)["score"] == "ensemble" and "kde_tuned" in served_score(behind)["reason"]
+    assert served_score(unclear)["score"] == "model"
