@@ -280,6 +280,7 @@ def fit(
     ridge: float = 0.0,
     n_segments: int | None = None,
     method: str = "Poisson GLM (statsmodels), offset log(length_km * years)",
+    log_detection: np.ndarray | None = None,
 ) -> FitResult:
     """Estimate weights by a Poisson GLM: ``counts ~ factors`` with offset ``log(length_km * years)``.
 
@@ -287,6 +288,12 @@ def fit(
     years of its season's months). Factors with no variation (for example ``patrol_remoteness`` with no patrol
     base loaded) get weight 0 and are reported as not estimable. ``counts`` may be weighted (non-integer)
     counts. ``n_segments`` (reported) defaults to the number of rows.
+
+    ``log_detection`` (one value per row, <= 0) is the log of the probability that an event there is *recorded*:
+    it joins the offset, so the weights describe where events happen, not where they are seen. The recording
+    probability must be known from outside the incidents (where patrols and monitored harbours are, how reports
+    reach the desk): from incident locations alone it cannot be told apart from a factor of the same distances,
+    such as ``remoteness``.
 
     Raises
     ------
@@ -308,6 +315,11 @@ def fit(
     usable = [f for f in FACTORS if f in factors.columns and float(factors[f].std()) > 1e-9]
     design = sm.add_constant(factors[usable].to_numpy(dtype=np.float64), has_constant="add")
     offset = np.log(np.asarray(lengths_m, dtype=np.float64) / 1000.0 * exposure_years)
+    if log_detection is not None:
+        log_p = np.asarray(log_detection, dtype=np.float64)
+        if log_p.shape != y.shape or not np.isfinite(log_p).all() or (log_p > 1e-12).any():
+            raise ValueError("log_detection: must be one finite value <= 0 per row of factors")
+        offset = offset + log_p
     model = sm.GLM(y, design, family=sm.families.Poisson(), offset=offset)
     res = model.fit() if ridge == 0 else model.fit_regularized(alpha=ridge, L1_wt=0.0)
     params = np.asarray(res.params)
@@ -332,6 +344,8 @@ def fit(
         "std_err": {n: (None if not np.isfinite(v) else round(float(v), 6)) for n, v in table["std_err"].items()},
         "not_estimable": [f for f in FACTORS if f not in usable],
     }
+    if log_detection is not None:
+        fitted["detection_offset"] = True
     config = ModelConfig(kind=kind, intercept=round(float(params[0]), 6), weights=weights, fitted=fitted)
     return FitResult(
         config=config, table=table, n_events=float(y.sum()), n_segments=len(y) if n_segments is None else n_segments

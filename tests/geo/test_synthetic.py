@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import doctest
+import importlib
+import pkgutil
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -372,8 +374,13 @@ def test_suspicious_landings_follow_the_landing_surface(data: SyntheticData) -> 
 
 
 def test_doc_examples_run() -> None:
-    result = doctest.testmod(synthetic, optionflags=doctest.ELLIPSIS)
-    assert result.attempted >= 2 and result.failed == 0
+    attempted = 0
+    for info in pkgutil.iter_modules(synthetic.__path__):
+        module = importlib.import_module(f"geo.synthetic.{info.name}")
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, info.name
+        attempted += result.attempted
+    assert attempted >= 2
 
 
 # ------------------------------------------------------------------------------------------------ real data
