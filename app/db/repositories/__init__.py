@@ -338,5 +338,11 @@ def audit(
     session.flush()
 
 
+def last_audit_at(session: Session, *, action: str, object_type: str) -> Any:
+    """When the newest audit row of this action on this kind of object was written (None: never)."""
+    stmt = select(func.max(AuditLog.at)).where(AuditLog.action == action, AuditLog.object_type == object_type)
+    return session.execute(stmt).scalar_one()
+
+
 def postgis_version(session: Session) -> str:
     return str(session.execute(select(func.postgis_lib_version())).scalar_one())
