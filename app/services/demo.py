@@ -129,10 +129,10 @@ def reason_not_to_load(session: Session) -> str | None:
     database holds real incidents, which synthetic ones must not mix with. None when it may load."""
     from app.db.repositories import reports
 
-    removed = repo.last_audit_at(session, action="remove", object_type="demo_data")
-    loaded = repo.last_audit_at(session, action="load", object_type="demo_data")
-    if removed is not None and (loaded is None or loaded < removed):
-        return f"removed on {removed:%Y-%m-%d} with 'pesisir demo-data --remove'; 'pesisir demo-data' loads it again"
+    removed = repo.last_audit(session, action="remove", object_type="demo_data")
+    loaded = repo.last_audit(session, action="load", object_type="demo_data")
+    if removed is not None and (loaded is None or loaded[0] < removed[0]):
+        return f"removed on {removed[1]:%Y-%m-%d} with 'pesisir demo-data --remove'; 'pesisir demo-data' loads it again"
     real = reports.count_real_incidents(session)
     if real:
         return f"the database holds {real} real incidents; 'pesisir demo-data' loads it anyway"
