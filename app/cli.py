@@ -262,12 +262,10 @@ def _demo(settings: Settings, seed: int, incidents: int = 400, landings: int = 2
 
 
 def _demo_remove(settings: Settings) -> None:
-    import getpass
-
     from app.services import demo
 
     with step("Removing the synthetic demo data and re-scoring the coast ..."):
-        r = _in_transaction(settings, lambda s: demo.remove_demo(s, actor=f"cli:{getpass.getuser()}"))
+        r = _in_transaction(settings, lambda s: demo.remove_demo(s, actor=_actor()))
     out.print(f"demo data removed: {r.incidents} synthetic incidents, {r.landings} synthetic landings")
     if r.rescored:
         out.print(f"re-scored: {r.rescored} segment scores")
@@ -300,8 +298,6 @@ def import_incidents(
     duplicate or invalid (row number and reason). One transaction: a file with no valid row changes nothing.
     Exit status 0 when no row was invalid, 2 when some were (the others are stored), 1 when nothing was stored
     for a fault of the file or because no row was valid."""
-    import getpass
-
     from app.services import incident_import
 
     class _DryRun(Exception):
@@ -312,7 +308,7 @@ def import_incidents(
     def work(session: Any) -> Any:
         nonlocal report
         with _progress(f"Importing {path.name}") as progress:
-            report = incident_import.import_file(session, f"cli:{getpass.getuser()}", path, progress=progress)
+            report = incident_import.import_file(session, _actor(), path, progress=progress)
         if dry_run:
             raise _DryRun
         return report
