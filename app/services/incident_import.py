@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -147,12 +148,12 @@ def _read_csv(path: Path) -> list[Record]:
         text_ = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{path}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
-    lines = text_.splitlines()
-    if not lines:
+    first = text_.lstrip("\r\n").split("\n", 1)[0]
+    if not first.strip():
         raise InvalidInput(f"{path}: the file is empty; data/templates/incidents.csv shows the columns")
     # Spreadsheets set to Indonesian separate columns with ';' (the decimal separator being ',').
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.reader(text_.splitlines(keepends=True), delimiter=delimiter)
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text_.lstrip("\r\n"), newline=""), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader)]
     _check_header(path, header, points=True)
     records = []
