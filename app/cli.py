@@ -8,7 +8,7 @@ from __future__ import annotations
 import socket
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, cast
 
@@ -36,6 +36,8 @@ routes_cli = typer.Typer(
     help="Sea routes: the sea graph, ferry routes, corridors and their exposure.", no_args_is_help=True
 )
 cli.add_typer(routes_cli, name="routes")
+import_cli = typer.Typer(help="Import records from files: incidents.", no_args_is_help=True)
+cli.add_typer(import_cli, name="import")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -232,9 +234,21 @@ def demo_data(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 7,
     incidents: Annotated[int, typer.Option(min=1, help="Incidents to generate.")] = 400,
     landings: Annotated[int, typer.Option(min=1, help="Landing reports to generate.")] = 2500,
+    remove: Annotated[
+        bool,
+        typer.Option(
+            "--remove",
+            help="Delete every synthetic incident and landing instead (audited), then re-score the coast; "
+            "'pesisir run' loads no demo data after that.",
+        ),
+    ] = False,
 ) -> None:
-    """Generate and load the synthetic demo data (flagged synthetic). Idempotent for a seed."""
-    _demo(_settings(), seed, incidents, landings)
+    """Generate and load the synthetic demo data (flagged synthetic). Idempotent for a seed. With --remove,
+    delete it all and re-score."""
+    if remove:
+        _demo_remove(_settings())
+    else:
+        _demo(_settings(), seed, incidents, landings)
 
 
 def _demo(settings: Settings, seed: int, incidents: int = 400, landings: int = 2500) -> None:
@@ -248,6 +262,82 @@ def _demo(settings: Settings, seed: int, incidents: int = 400, landings: int = 2
         f"demo data (seed {r.seed}): incidents {r.incidents_inserted} added of {r.incidents_generated}, "
         f"landings {r.landings_inserted} added of {r.landings_generated}"
     )
+
+
+def _demo_remove(settings: Settings) -> None:
+    from app.services import demo
+
+    with step("Removing the synthetic demo data and re-scoring the coast ..."):
+        r = _in_transaction(settings, lambda s: demo.remove_demo(s, actor=_actor()))
+    out.print(f"demo data removed: {r.incidents} synthetic incidents, {r.landings} synthetic landings")
+    if r.rescored:
+        out.print(f"re-scored: {r.rescored} segment scores")
+    elif r.incidents or r.landings:
+        out.print(f"not re-scored: {r.not_rescored}")
+
+
+def _demo_if_wanted(settings: Settings) -> None:
+    """``pesisir run``'s step: the demo data, unless it was removed or the database holds real incidents."""
+    from app.services import demo
+
+    reason = _in_transaction(settings, demo.reason_not_to_load)
+    if reason is not None:
+        out.print(f"demo data: not loaded ({reason})")
+        return
+    _demo(settings, settings.demo.seed)
+
+
+@import_cli.command("incidents")
+def import_incidents(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV with lon/lat (the columns of data/templates/incidents.csv), GeoJSON or GeoPackage of Points."
+        ),
+    ],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row and report, store nothing.")] = False,
+) -> None:
+    """Import incidents from a file, keyed by the source's own id (source + source_ref): every row is created,
+    duplicate or invalid (row number and reason). One transaction: a file with no valid row changes nothing.
+    Exit status 0 when no row was invalid, 2 when some were (the others are stored), 1 when nothing was stored
+    for a fault of the file or because no row was valid."""
+    from app.services import incident_import
+
+    class _DryRun(Exception):
+        pass
+
+    report: Any = None
+
+    def work(session: Any) -> Any:
+        nonlocal report
+        with _progress(f"Importing {path.name}") as progress:
+            report = incident_import.import_file(session, _actor(), path, progress=progress)
+        if dry_run:
+            raise _DryRun
+        return report
+
+    with suppress(_DryRun):
+        _in_transaction(_settings(), work)
+    for r in report.results:
+        if r.status == "invalid":
+            out.print(f"row {r.row}: invalid: {r.reason}", highlight=False)
+    duplicates = [r for r in report.results if r.status == "duplicate"]
+    for r in duplicates[:20]:
+        out.print(f"row {r.row}: duplicate: {r.reason}", highlight=False)
+    if len(duplicates) > 20:
+        out.print(f"... and {len(duplicates) - 20} more duplicates", highlight=False)
+    valid = report.created + report.duplicate
+    verb = "would be" if dry_run else ""
+    out.print(
+        f"{path.name}: {report.rows} rows: {report.created} {verb + ' ' if verb else ''}created, "
+        f"{report.duplicate} duplicate, {report.invalid} invalid" + (" (dry run: nothing stored)" if dry_run else ""),
+        highlight=False,
+    )
+    if valid == 0:
+        err.print("[red]error:[/red] no valid row: nothing stored", highlight=False)
+        raise typer.Exit(1)
+    if report.invalid:
+        raise typer.Exit(2)
 
 
 # -- risk model -------------------------------------------------------------------------------------------------
@@ -667,7 +757,7 @@ def run(
     _upgrade(settings)
     _load_base(settings)
     if demo and settings.demo.enabled:
-        _demo(settings, settings.demo.seed)
+        _demo_if_wanted(settings)
     _segment(settings)
     _routes_if_needed(settings)
     _score(settings)

@@ -185,6 +185,12 @@ class IncidentIn(Strict):
     people: Count | None = None
     vessels: Annotated[int, Field(ge=0, le=200, strict=True)] | None = None
     source: str = Field(min_length=1, max_length=500)
+    source_ref: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The source's own id of the incident (e.g. a police report number); unique per source.",
+    )
     confidence: Confidence = "medium"
     narrative: str | None = Field(default=None, max_length=20_000)
 
@@ -198,6 +204,38 @@ class IncidentIn(Strict):
         if self.occurred_end is not None and self.occurred_end < self.occurred_start:
             raise ValueError("occurred_end precedes occurred_start")
         return self
+
+
+class IncidentImportIn(IncidentIn):
+    """One incident of an import (a file or ``POST /api/v1/incidents/batch``): ``source_ref`` is required, since it
+    is what makes importing the same records again create nothing."""
+
+    source_ref: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The source's own id of the incident (e.g. a police report number); unique per source.",
+    )
+
+
+class IncidentBatchIn(Strict):
+    items: list[dict[str, Any]] = Field(
+        min_length=1, max_length=MAX_BATCH, description="Up to 500 incidents, each as the body of POST /incidents."
+    )
+
+
+class IncidentBatchItemOut(BaseModel):
+    index: int = Field(description="The item's position in ``items``, from 0.")
+    source_ref: str | None
+    status: Literal["created", "duplicate", "invalid"]
+    id: int | None = Field(default=None, description="The incident created, or the one stored before (duplicate).")
+    error: str | None = Field(default=None, description="Why the item is invalid (field and rule), or duplicate.")
+
+
+class IncidentBatchOut(BaseModel):
+    created: int
+    duplicate: int
+    invalid: int
+    items: list[IncidentBatchItemOut]
 
 
 class IncidentPatch(Strict):
@@ -241,6 +279,7 @@ class IncidentOut(IncidentPublicOut):
     """The whole record, for intelligence and admin (reading it is audited)."""
 
     source: str
+    source_ref: str | None
     narrative: str | None
     review_reason: str | None
     created_by: int | None

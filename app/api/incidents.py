@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from app.deps import MapReader, Reviewer, SessionDep
 from app.schemas import (
+    IncidentBatchIn,
+    IncidentBatchOut,
     IncidentIn,
     IncidentKind,
     IncidentOut,
@@ -18,7 +20,7 @@ from app.schemas import (
     ReviewIn,
     ReviewState,
 )
-from app.services import incidents
+from app.services import incident_import, incidents
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
@@ -28,6 +30,34 @@ IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 @router.post("", status_code=201, response_model=IncidentOut)
 def create_incident(data: IncidentIn, who: Reviewer, session: SessionDep) -> IncidentOut:
     return incidents.create(session, who, data)
+
+
+@router.post(
+    "/batch",
+    status_code=201,
+    response_model=IncidentBatchOut,
+    responses={
+        200: {"model": IncidentBatchOut, "description": "Every item was stored before (duplicate): nothing created"},
+        207: {"model": IncidentBatchOut, "description": "Some items invalid (each says why); the others stored"},
+        422: {"model": IncidentBatchOut, "description": "No item valid: nothing stored"},
+    },
+)
+def import_batch(batch: IncidentBatchIn, who: Reviewer, session: SessionDep) -> Response:
+    """Import up to 500 incidents, each the body of ``POST /incidents`` with a required ``source_ref`` (the source's
+    own id). Each is answered ``created``, ``duplicate`` (its ``(source, source_ref)`` is stored, or repeats an
+    earlier item) or ``invalid`` (field and rule). 201 when nothing was invalid and something was created, 200
+    when every item was a duplicate, 207 when some were invalid, 422 when none was valid (nothing stored). Safe
+    to send again as a whole."""
+    result = incident_import.submit_batch(session, who, batch.items)
+    if result.invalid == len(result.items):
+        status = 422
+    elif result.invalid:
+        status = 207
+    elif result.created:
+        status = 201
+    else:
+        status = 200
+    return Response(result.model_dump_json(), status_code=status, media_type="application/json")
 
 
 @router.get("", response_model=IncidentPage)

@@ -184,7 +184,16 @@ class Incident(TimestampMixin, Base):
         CheckConstraint("precision_m > 0", name="precision_positive"),
         CheckConstraint("people IS NULL OR people >= 0", name="people_nonnegative"),
         CheckConstraint("vessels IS NULL OR vessels >= 0", name="vessels_nonnegative"),
+        CheckConstraint("source_ref IS NULL OR length(source_ref) BETWEEN 1 AND 200", name="source_ref_form"),
         Index("ix_incidents_occurred", "occurred_start", "occurred_end"),
+        # An import's key (migration 0009): the source's own id, unique per source where it is given.
+        Index(
+            "uq_incidents_source_source_ref",
+            "source",
+            "source_ref",
+            unique=True,
+            postgresql_where=text("source_ref IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -199,6 +208,9 @@ class Incident(TimestampMixin, Base):
     people: Mapped[int | None] = mapped_column(Integer)
     vessels: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(Text, nullable=False)
+    source_ref: Mapped[str | None] = mapped_column(Text)
+    """The source's own id of the incident (a police report number): with ``source``, what makes imports
+    idempotent."""
     confidence: Mapped[str] = mapped_column(Confidence, nullable=False, server_default="medium")
     review_state: Mapped[str] = mapped_column(ReviewState, nullable=False, server_default="reported")
     review_reason: Mapped[str | None] = mapped_column(Text)

@@ -86,3 +86,54 @@ def load_demo(
             after={"seed": seed, "incidents": n_inc, "landings": n_land, "synthetic": True},
         )
     return DemoReport(seed, len(incidents), n_inc, len(landings), n_land)
+
+
+@dataclass(frozen=True)
+class RemoveReport:
+    incidents: int
+    landings: int
+    rescored: int
+    """Segment scores written by the re-scoring that follows; 0 when nothing was removed or it could not run."""
+    not_rescored: str | None = None
+    """Why the coast was not re-scored, when it was not."""
+
+
+def remove_demo(session: Session, *, actor: str = "cli") -> RemoveReport:
+    """Delete every synthetic incident and landing, audit it (one row with the counts), and re-score the coast
+    in the same transaction, so the map never shows scores computed from data that is gone.
+
+    Re-scoring here rather than flagging scores for the background refresher: this runs from the CLI, where no
+    server may be running to re-score (and ``PESISIR_RESCORE_INTERVAL_S=0`` turns the refresher off); and the
+    demo data lie all along the coast, so the flags would cover nearly every segment anyway."""
+    from app.db.repositories import reports
+    from app.services import risk
+
+    n_inc, n_land = reports.delete_synthetic(session)
+    if not (n_inc or n_land):
+        return RemoveReport(0, 0, 0)
+    repo.audit(
+        session,
+        actor=actor,
+        action="remove",
+        object_type="demo_data",
+        after={"incidents": n_inc, "landings": n_land, "synthetic": True},
+    )
+    if risk.count_segments(session) == 0:
+        return RemoveReport(n_inc, n_land, 0, "no coastal segments stored yet (pesisir segment, then pesisir score)")
+    reports_ = risk.score(session)
+    return RemoveReport(n_inc, n_land, sum(r.segments for r in reports_))
+
+
+def reason_not_to_load(session: Session) -> str | None:
+    """Why ``pesisir run`` should not load the demo data: it was removed before (the audit log says when), or the
+    database holds real incidents, which synthetic ones must not mix with. None when it may load."""
+    from app.db.repositories import reports
+
+    removed = repo.last_audit(session, action="remove", object_type="demo_data")
+    loaded = repo.last_audit(session, action="load", object_type="demo_data")
+    if removed is not None and (loaded is None or loaded[0] < removed[0]):
+        return f"removed on {removed[1]:%Y-%m-%d} with 'pesisir demo-data --remove'; 'pesisir demo-data' loads it again"
+    real = reports.count_real_incidents(session)
+    if real:
+        return f"the database holds {real} real incidents; 'pesisir demo-data' loads it anyway"
+    return None

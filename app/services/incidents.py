@@ -18,7 +18,7 @@ from app.services import audit
 from app.services.landings import STALE_REACH_M, check_window, parse_bbox
 
 
-def _out(row: repo.IncidentRow) -> IncidentOut:
+def incident_out(row: repo.IncidentRow) -> IncidentOut:
     n, lon, lat = row
     return IncidentOut(
         id=n.id,
@@ -34,6 +34,7 @@ def _out(row: repo.IncidentRow) -> IncidentOut:
         review_state=n.review_state,
         synthetic=n.synthetic,
         source=n.source,
+        source_ref=n.source_ref,
         narrative=n.narrative,
         review_reason=n.review_reason,
         created_by=n.created_by,
@@ -41,10 +42,10 @@ def _out(row: repo.IncidentRow) -> IncidentOut:
 
 
 def _public(row: repo.IncidentRow) -> IncidentPublicOut:
-    return IncidentPublicOut.model_validate(_out(row).model_dump(include=set(IncidentPublicOut.model_fields)))
+    return IncidentPublicOut.model_validate(incident_out(row).model_dump(include=set(IncidentPublicOut.model_fields)))
 
 
-def _audited(out: IncidentOut) -> dict[str, Any]:
+def audited_state(out: IncidentOut) -> dict[str, Any]:
     body = out.model_dump(mode="json")
     if body.get("narrative") is not None:
         body["narrative"] = f"<{len(body['narrative'])} characters>"
@@ -62,13 +63,18 @@ def _require_sensitive(who: Principal) -> None:
 
 def create(session: Session, who: Principal, data: IncidentIn) -> IncidentOut:
     _require_sensitive(who)
+    if data.source_ref is not None:
+        known = repo.incident_ids_by_key(session, [(data.source, data.source_ref)])
+        if known:
+            (found,) = known.values()
+            raise Conflict(f"source_ref: {data.source_ref!r} of {data.source!r} is incident {found} already")
     values = data.model_dump(exclude={"location", "occurred_end"})
     values.update(geom=_ewkt(data.location), occurred_end=data.occurred_end or data.occurred_start, created_by=who.id)
     incident_id = repo.add_incident(session, values)
     row = repo.incident(session, incident_id)
     assert row is not None
-    out = _out(row)
-    audit.record(session, who, "create", "incident", incident_id, after=_audited(out))
+    out = incident_out(row)
+    audit.record(session, who, "create", "incident", incident_id, after=audited_state(out))
     scores.mark_stale_near(session, [(data.location.lon, data.location.lat)], STALE_REACH_M)
     return out
 
@@ -80,7 +86,7 @@ def get(session: Session, who: Principal, incident_id: int, *, purpose: str | No
     if not who.sees_sensitive:
         return _public(row)
     audit.record(session, who, "read_sensitive", "incident", incident_id, purpose=purpose)
-    return _out(row)
+    return incident_out(row)
 
 
 def listing(
@@ -118,7 +124,7 @@ def update(session: Session, who: Principal, incident_id: int, patch: IncidentPa
     row = repo.incident(session, incident_id, lock=True)
     if row is None:
         raise NotFound(f"incident {incident_id} not found")
-    before = _out(row)
+    before = incident_out(row)
     incident = row[0]
     changes = patch.model_dump(exclude_unset=True)
     for name in ("kind", "source", "confidence", "occurred_start", "precision_m"):
@@ -137,8 +143,10 @@ def update(session: Session, who: Principal, incident_id: int, patch: IncidentPa
     session.flush()
     fresh = repo.incident(session, incident_id)
     assert fresh is not None
-    out = _out(fresh)
-    audit.record(session, who, "update", "incident", incident_id, before=_audited(before), after=_audited(out))
+    out = incident_out(fresh)
+    audit.record(
+        session, who, "update", "incident", incident_id, before=audited_state(before), after=audited_state(out)
+    )
     scores.mark_stale_near(session, [(row[1], row[2]), (fresh[1], fresh[2])], STALE_REACH_M)
     return out
 
@@ -150,13 +158,15 @@ def review(session: Session, who: Principal, incident_id: int, decision: ReviewI
         raise NotFound(f"incident {incident_id} not found")
     if row[0].review_state != "reported":
         raise Conflict(f"review_state: incident {incident_id} is {row[0].review_state} already")
-    before = _out(row)
+    before = incident_out(row)
     row[0].review_state = decision.review_state
     row[0].review_reason = decision.reason
     session.flush()
     fresh = repo.incident(session, incident_id)
     assert fresh is not None
-    out = _out(fresh)
-    audit.record(session, who, "review", "incident", incident_id, before=_audited(before), after=_audited(out))
+    out = incident_out(fresh)
+    audit.record(
+        session, who, "review", "incident", incident_id, before=audited_state(before), after=audited_state(out)
+    )
     scores.mark_stale_near(session, [(fresh[1], fresh[2])], STALE_REACH_M)
     return out

@@ -60,6 +60,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/landings/{landing_id}"): _r(401, 200, 200, 200, 403),
     ("PATCH", "/api/v1/landings/{landing_id}"): _r(401, 422, 422, 403, 403),
     ("POST", "/api/v1/incidents"): _r(401, 422, 422, 403, 403),
+    ("POST", "/api/v1/incidents/batch"): _r(401, 422, 422, 403, 403),
     ("GET", "/api/v1/incidents"): _r(401, 200, 200, 403, 200),
     ("GET", "/api/v1/incidents/{incident_id}"): _r(401, 200, 200, 403, 200),
     ("PATCH", "/api/v1/incidents/{incident_id}"): _r(401, 200, 200, 403, 403),

@@ -346,5 +346,17 @@ def audit(
     session.flush()
 
 
+def last_audit(session: Session, *, action: str, object_type: str) -> tuple[int, Any] | None:
+    """The id and time of the newest audit row of this action on this kind of object (None: there is none)."""
+    stmt = (
+        select(AuditLog.id, AuditLog.at)
+        .where(AuditLog.action == action, AuditLog.object_type == object_type)
+        .order_by(AuditLog.id.desc())
+        .limit(1)
+    )
+    row = session.execute(stmt).first()
+    return None if row is None else (int(row[0]), row[1])
+
+
 def postgis_version(session: Session) -> str:
     return str(session.execute(select(func.postgis_lib_version())).scalar_one())

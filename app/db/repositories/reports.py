@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from psycopg import sql as psql
 from psycopg.rows import namedtuple_row
-from sqlalchemy import ARRAY, Select, func, select, text
+from sqlalchemy import ARRAY, Select, delete, func, select, text, tuple_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -301,3 +301,60 @@ def incidents(
         stmt = stmt.where(Incident.review_state == review_state)
     stmt = stmt.order_by(Incident.occurred_start.desc(), Incident.id.desc()).limit(limit).offset(offset)
     return _rows(session.execute(stmt).all())
+
+
+# -- incident imports: keyed by the source's own id -----------------------------------------------------------------
+IncidentKey = tuple[str, str]
+"""``(source, source_ref)``: unique where ``source_ref`` is set (migration 0009)."""
+
+
+def insert_incidents_keyed(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[IncidentKey, IncidentRow]:
+    """Insert incidents in one statement; a row whose ``(source, source_ref)`` is stored already (or is being
+    stored by a concurrent import, which this waits for) is skipped. Returns the inserted ones by key."""
+    if not rows:
+        return {}
+    stmt = (
+        postgresql.insert(Incident)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=["source", "source_ref"], index_where=text("source_ref IS NOT NULL"))
+        .returning(Incident, func.ST_X(Incident.geom), func.ST_Y(Incident.geom))
+    )
+    out: dict[IncidentKey, IncidentRow] = {}
+    for n, lon, lat in session.execute(stmt, execution_options={"populate_existing": True}).all():
+        out[(n.source, str(n.source_ref))] = (n, lon, lat)
+    return out
+
+
+def incident_ids_by_key(session: Session, keys: Sequence[IncidentKey]) -> dict[IncidentKey, int]:
+    """The stored incidents' ids for ``(source, source_ref)`` keys (those not stored are left out)."""
+    if not keys:
+        return {}
+    found: dict[IncidentKey, int] = {}
+    for start in range(0, len(keys), 1000):
+        chunk = list(keys[start : start + 1000])
+        stmt = select(Incident.id, Incident.source, Incident.source_ref).where(
+            Incident.source_ref.is_not(None), tuple_(Incident.source, Incident.source_ref).in_(chunk)
+        )
+        found.update({(s, str(r)): i for i, s, r in session.execute(stmt)})
+    return found
+
+
+def delete_synthetic(session: Session) -> tuple[int, int]:
+    """Delete every synthetic incident and landing; returns how many of each. Nothing references either table by
+    foreign key (audit rows and idempotency keys name a row by its id in text), so nothing else changes."""
+    n_inc: Any = session.execute(delete(Incident).where(Incident.synthetic.is_(True)))
+    n_land: Any = session.execute(delete(Landing).where(Landing.synthetic.is_(True)))
+    return int(n_inc.rowcount or 0), int(n_land.rowcount or 0)
+
+
+def count_synthetic(session: Session) -> tuple[int, int]:
+    """How many synthetic incidents and landings are stored."""
+    n_inc = session.execute(select(func.count()).select_from(Incident).where(Incident.synthetic)).scalar_one()
+    n_land = session.execute(select(func.count()).select_from(Landing).where(Landing.synthetic)).scalar_one()
+    return int(n_inc), int(n_land)
+
+
+def count_real_incidents(session: Session) -> int:
+    return int(
+        session.execute(select(func.count()).select_from(Incident).where(Incident.synthetic.is_(False))).scalar_one()
+    )
