@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from importlib import metadata
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,7 +32,7 @@ import shapely
 DATA_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(DATA_DIR.parent))
 
-from data.build_islands import sumenep_side  # noqa: E402
+from data.build_islands import load_osm_land, sumenep_side  # noqa: E402
 from geo.io import read_layer  # noqa: E402
 
 BOUNDS = (110.5, -9.5, 120.5, -2.5)
@@ -46,21 +44,6 @@ DECIMALS = 6
 
 def log(message: str) -> None:
     print(message, flush=True)
-
-
-def load_osm_land() -> tuple[np.ndarray, str]:
-    try:
-        from roaring_landmask import LandmaskProvider, Shapes  # a 100 MB optional dependency
-    except ImportError:
-        raise SystemExit(
-            "error: the package roaring-landmask is not installed; run `uv sync --group data` first"
-        ) from None
-    version = metadata.version("roaring-landmask")
-    log(f"loading OpenStreetMap land polygons from roaring-landmask {version} (about 20 s) ...")
-    started = time.monotonic()
-    polygons = shapely.get_parts(shapely.from_wkb(Shapes.new(LandmaskProvider.Osm).wkb(LandmaskProvider.Osm)))
-    log(f"  {len(polygons):,} polygons in {time.monotonic() - started:.0f} s")
-    return polygons, version
 
 
 def build(islands_path: Path, output: Path) -> int:
