@@ -41,6 +41,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -562,6 +563,7 @@ class Router:
         self.sea_states = sea_states
         self.area_names = area_names
         self._matrices: dict[tuple[str, str, bool, bytes], sparse.csr_matrix] = {}
+        self._lock = threading.Lock()
         self._wave_cache: dict[str, FloatArray] = {}
 
     # costs -------------------------------------------------------------------------------------------------
@@ -636,11 +638,17 @@ class Router:
 
     def _matrix(self, boat: str, season: str, avoid: FloatArray | None, open_seas: bool) -> sparse.csr_matrix:
         key = (boat, season, open_seas, b"" if avoid is None else np.asarray(avoid, dtype=np.float64).tobytes())
-        if key not in self._matrices:
-            if len(self._matrices) >= 24:
+        # The web service asks from several threads at once: build outside the lock, store and evict under it.
+        with self._lock:
+            found = self._matrices.get(key)
+        if found is not None:
+            return found
+        matrix = self.csgraph(self.hours(boat, season, avoid=avoid, open_seas=open_seas))
+        with self._lock:
+            while len(self._matrices) >= 24:
                 self._matrices.pop(next(iter(self._matrices)))
-            self._matrices[key] = self.csgraph(self.hours(boat, season, avoid=avoid, open_seas=open_seas))
-        return self._matrices[key]
+            self._matrices[key] = matrix
+        return matrix
 
     # places ------------------------------------------------------------------------------------------------
     def check_at_sea(self, lonlat: tuple[float, float], name: str) -> FloatArray:

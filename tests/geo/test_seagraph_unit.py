@@ -115,3 +115,17 @@ def test_avoiding_a_monitored_point_costs_time_but_keeps_clear(router):
     closest = lambda r: float(shapely.distance(r.line, shapely.Point(114.03, -7.02)))  # noqa: E731
     assert closest(wary) > closest(plain)
     assert wary.avoid == "monitored"
+
+
+def test_concurrent_routes_give_the_serial_answers(graph):
+    # The web service asks one Router from several threads; a fresh router builds its cost matrices under load.
+    from concurrent.futures import ThreadPoolExecutor
+
+    a, b = (113.95, -7.05), (114.10, -6.95)
+    jobs = [(boat, season) for boat in ("perahu", "steel_ship") for season in ("west", "east", "transition")] * 4
+    serial = Router(graph, land=WORLD, boats=BOATS, sea_states=STATES, area_names={})
+    expected = {job: serial.route(a, b, boat=job[0], season=job[1]).hours for job in set(jobs)}
+    shared = Router(graph, land=WORLD, boats=BOATS, sea_states=STATES, area_names={})
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda job: (job, shared.route(a, b, boat=job[0], season=job[1]).hours), jobs))
+    assert all(hours == pytest.approx(expected[job]) for job, hours in got)
