@@ -598,19 +598,23 @@ def add_event_layers(
         "incidents": incidents,
         "landings": landings,
     }
-    element_id = f"pesisir-data-{m.get_name()}"
-    root.html.add_child(  # type: ignore[attr-defined]
-        Element(f'<script type="application/json" id="{element_id}">{_safe_json(data)}</script>')
-    )
+    _embed_and_init(m, root, data, element_id=f"pesisir-data-{m.get_name()}", module="PesisirMap")
+    return m
+
+
+def _embed_and_init(m: folium.Map, root: Any, data: Any, *, element_id: str, module: str) -> None:
+    """Put ``data`` in the page as inert JSON (``<script type="application/json">``, never run) and call
+    ``<module>.init(map, layer control, element id)`` once the page has loaded: how the static scripts get their
+    data without any inline code built from it."""
+    root.html.add_child(Element(f'<script type="application/json" id="{element_id}">{_safe_json(data)}</script>'))
     control = _control_last(m)
     if control is None:
         raise ValueError("m: needs a LayerControl (base_map adds one)")
     init = (
         'document.addEventListener("DOMContentLoaded", function () { '
-        f'PesisirMap.init({m.get_name()}, {control.get_name()}, "{element_id}"); }});'
+        f'{module}.init({m.get_name()}, {control.get_name()}, "{element_id}"); }});'
     )
-    root.script.add_child(Element(init))  # type: ignore[attr-defined]
-    return m
+    root.script.add_child(Element(init))
 
 
 _EVENT_CSS = """<style>
@@ -886,18 +890,7 @@ def add_route_tool(
         "places_url": places_url,
         "routes_url": routes_url,
     }
-    element_id = f"pesisir-routes-{m.get_name()}"
-    root.html.add_child(  # type: ignore[attr-defined]
-        Element(f'<script type="application/json" id="{element_id}">{_safe_json(config)}</script>')
-    )
-    control = _control_last(m)
-    if control is None:
-        raise ValueError("m: needs a LayerControl (base_map adds one)")
-    init = (
-        'document.addEventListener("DOMContentLoaded", function () { '
-        f'PesisirRoutes.init({m.get_name()}, {control.get_name()}, "{element_id}"); }});'
-    )
-    root.script.add_child(Element(init))  # type: ignore[attr-defined]
+    _embed_and_init(m, root, config, element_id=f"pesisir-routes-{m.get_name()}", module="PesisirRoutes")
     return m
 
 
