@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
-from app.errors import InvalidInput, PesisirError, SetupError
+from app.errors import PesisirError, SetupError
 from app.settings import Settings
 
 cli = typer.Typer(help="Pesisir: risk mapping of the Sumenep coast.", no_args_is_help=True, add_completion=False)
@@ -268,7 +268,7 @@ def _demo_remove(settings: Settings) -> None:
     from app.services import demo
 
     with step("Removing the synthetic demo data and re-scoring the coast ..."):
-        r = _in_transaction(settings, lambda s: demo.remove_demo(s, actor=_actor()))
+        r = _in_transaction(settings, lambda s: demo.remove_demo(s, actor=_actor(), store=_models(settings)))
     out.print(f"demo data removed: {r.incidents} synthetic incidents, {r.landings} synthetic landings")
     if r.rescored:
         out.print(f"re-scored: {r.rescored} segment scores")
@@ -373,20 +373,26 @@ def score_cmd(
     _score(_settings(), season)
 
 
-def _evaluate(settings: Settings) -> None:
-    """Measure the model on the last year of incidents, for the map's accuracy panel; a database with too few
-    incidents for that is no reason not to serve: say so and go on."""
+def _models(settings: Settings) -> Any:
+    """The served weights: a fit in the data directory when there is one, else the shipped expert prior."""
     from app.services import risk
 
-    try:
-        with step("Measuring the models' accuracy (the last year of incidents held out) ..."):
-            report = _in_transaction(settings, lambda s: risk.evaluate(s))
-    except InvalidInput as exc:
-        out.print(f"[yellow]accuracy not measured:[/yellow] {exc}", highlight=False)
-        return
-    for kind, ev in report["kinds"].items():
-        model, best, pai = risk.pai_at_10(ev)
-        out.print(f"{kind}: PAI at 10 % of coast {model:.2f} (best baseline, {best}: {pai:.2f})")
+    return risk.ModelStore(fitted_dir=settings.models_dir)
+
+
+def _evaluate(settings: Settings) -> None:
+    """Measure the served models by rolling origins, for the map's accuracy panel; too few incidents is said,
+    not a reason to stop."""
+    from app.services import risk
+
+    def measure(session: Any) -> dict[str, str]:
+        risk.evaluate(session, store=_models(settings))
+        return {kind: risk.accuracy_note(session, kind=kind, lang="en") for kind in ("landing", "tppo")}
+
+    with step("Measuring the models' accuracy (rolling yearly origins) ..."):
+        notes = _in_transaction(settings, measure)
+    for kind, note in notes.items():
+        out.print(f"{kind}: {note}", highlight=False)
 
 
 def _score(settings: Settings, season: str = "all") -> None:
@@ -400,7 +406,9 @@ def _score(settings: Settings, season: str = "all") -> None:
         def advance(message: str) -> None:
             bar.update(task, advance=1, description=message)
 
-        reports = _in_transaction(settings, lambda s: risk.score(s, season=season, progress=advance))
+        reports = _in_transaction(
+            settings, lambda s: risk.score(s, season=season, progress=advance, store=_models(settings))
+        )
     for r in reports:
         classes = ", ".join(f"{k} {r.classes.get(k, 0)}" for k in ("critical", "high", "medium", "low"))
         out.print(f"{r.kind} ({r.season}): {r.segments} segments scored, model {r.model_version} ({classes})")
@@ -408,60 +416,105 @@ def _score(settings: Settings, season: str = "all") -> None:
 
 @model_cli.command("fit")
 def model_fit(
-    until: Annotated[str, typer.Option(help="Fit on incidents before this date (YYYY-MM-DD, UTC).")],
+    until: Annotated[
+        str | None, typer.Option(help="Fit on incidents before this date (YYYY-MM-DD, UTC). Default: all of them.")
+    ] = None,
+    synthetic: Annotated[
+        bool, typer.Option("--synthetic", help="Fit on the synthetic demo incidents instead of the real ones.")
+    ] = False,
 ) -> None:
-    """Estimate the weights from incidents before --until, write data/models/<kind>.json, print them."""
+    """Update the expert prior with the real incidents (a Poisson fit shrunk toward the prior, with the detection
+    offset) and write the weights into PESISIR_DATA_DIR/models; 'pesisir score' then serves them."""
     from rich.table import Table
 
     from app.services import risk
 
+    settings = _settings()
     with step("Fitting the models ..."):
-        results = _in_transaction(_settings(), lambda s: risk.fit(s, until=until))
+        results = _in_transaction(
+            settings, lambda s: risk.fit(s, until=until, synthetic=synthetic, store=_models(settings))
+        )
     for r in results:
-        table = Table(title=f"{r.config.kind}: {r.config.version} ({r.n_events:.0f} weighted events)")
-        for col in ("factor", "weight", "std err", "95 % CI"):
+        prior = r.config.prior
+        table = Table(title=f"{r.config.kind}: {r.config.version}, {r.config.provenance}")
+        for col in ("factor", "prior", "fitted", "std err", "95 % CI"):
             table.add_column(col, justify="right" if col != "factor" else "left")
         for name, row in r.table.iterrows():
             ci = "not estimable" if row.std_err != row.std_err else f"[{row.ci_low:.2f}, {row.ci_high:.2f}]"
             se = "" if row.std_err != row.std_err else f"{row.std_err:.3f}"
-            table.add_row(str(name), f"{row.weight:.3f}", se, ci)
+            p = f"{prior[str(name)].weight:.2f} +- {prior[str(name)].sd:.2f}" if str(name) in prior else ""
+            table.add_row(str(name), p, f"{row.weight:.3f}", se, ci)
         out.print(table)
+    out.print(f"written to {settings.models_dir}; run 'pesisir score' to serve them ('pesisir model reset' undoes)")
+
+
+@model_cli.command("reset")
+def model_reset() -> None:
+    """Forget the fitted weights: serve the shipped expert prior again (then run 'pesisir score')."""
+    from app.services import risk
+
+    settings = _settings()
+    gone = risk.reset(_models(settings))
+    out.print(f"removed {', '.join(str(p) for p in gone)}" if gone else f"no fitted weights in {settings.models_dir}")
 
 
 @model_cli.command("evaluate")
 def model_evaluate(
-    split: Annotated[
-        str | None,
+    synthetic: Annotated[
+        bool | None,
         typer.Option(
-            help="Fit before this date, test from it (YYYY-MM-DD, UTC). Default: a year before the newest incident."
+            "--synthetic/--real",
+            help="Measure on the synthetic demo incidents or the real ones. Default: real ones when any is stored.",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Temporal hold-out: hit rate and PAI at 5/10/20 % of coastline, model vs baselines; stores the result."""
+    """The accuracy of the served models (the ones that colour the map): rolling yearly origins, PAI and hit rate
+    at 5/10/20 % of coastline with 95 % bootstrap intervals against tuned baselines, and a calibration table;
+    stores the result for the map and /api/v1/model."""
     import json
 
     from app.services import risk
 
-    with step("Evaluating ..."):
-        report = _in_transaction(_settings(), lambda s: risk.evaluate(s, split=split))
+    settings = _settings()
+    with step("Evaluating (rolling yearly origins, bootstrap intervals) ..."):
+        report = _in_transaction(settings, lambda s: risk.evaluate(s, synthetic=synthetic, store=_models(settings)))
     if as_json:
         print(json.dumps(report, sort_keys=True))
         return
+    for kind, ev in report["kinds"].items():
+        _print_evaluation(kind, ev, report["data"])
+
+
+def _print_evaluation(kind: str, ev: dict[str, Any], data: str) -> None:
     from rich.table import Table
 
-    for kind, ev in report["kinds"].items():
-        table = Table(title=f"{kind}: split {report['split']}, {ev['n_train']} before, {ev['n_test']} after")
-        table.add_column("scores")
-        for share in report["shares"]:
-            table.add_column(f"hit {share}", justify="right")
-            table.add_column(f"PAI {share}", justify="right")
-        for name, m in [("model", ev["model"]), *ev["baselines"].items()]:
-            cells = []
-            for share in report["shares"]:
-                cells += [f"{m['hit_rate'][share]:.3f}", f"{m['pai'][share]:.2f}"]
-            table.add_row(name, *cells)
-        out.print(table)
+    head = f"{kind} ({ev['provenance']}), measured on {data}"
+    if ev["status"] != "measured":
+        out.print(f"{head}: too few incidents to measure ({ev['n_test']} in the test windows, {ev['min_test']} needed)")
+        return
+    origins = ", ".join(o["origin"][:10] for o in ev["origins"])
+    table = Table(title=f"{head}: {ev['n_test']} test incidents, yearly windows from {origins}")
+    table.add_column("scores")
+    for share in ("5%", "10%", "20%"):
+        table.add_column(f"hit {share}", justify="right")
+        table.add_column(f"PAI {share} (95 %)", justify="right")
+    for name, m in ev["observed"].items():
+        cells = []
+        for share in ("5%", "10%", "20%"):
+            pai = m["pai"][share]
+            cells += [
+                f"{m['hit_rate'][share]['value']:.3f}",
+                f"{pai['value']:.2f} ({pai['low']:.2f}-{pai['high']:.2f})",
+            ]
+        table.add_row(name, *cells)
+    out.print(table)
+    cal = Table(title=f"{kind}: calibration (incidents per class, all test windows)")
+    for col in ("class", "segments", "km", "predicted", "observed"):
+        cal.add_column(col, justify="right" if col != "class" else "left")
+    for r in ev["calibration"]:
+        cal.add_row(r["class"], str(r["segments"]), f"{r['km']:.1f}", f"{r['predicted']:.1f}", f"{r['observed']:.0f}")
+    out.print(cal)
 
 
 # -- sea routes -------------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from app.hardening import Hardening
 from app.security import LoginLimiter, signing_key
 from app.services import rescoring
 from app.services.export import ExportTurns
+from app.services.risk import ModelStore
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,12 +44,12 @@ class State(TypedDict):
     export_turns: ExportTurns
 
 
-async def _refresher(factory: sessionmaker[Session], interval_s: float) -> None:
+async def _refresher(factory: sessionmaker[Session], interval_s: float, store: ModelStore) -> None:
     """Re-score stale segments every ``interval_s`` seconds through the one hook in ``app.services.rescoring``."""
 
     def once() -> None:
         with unit_of_work(factory) as session:
-            rescoring.refresh_stale(session)
+            rescoring.refresh_stale(session, store=store)
 
     while True:
         await asyncio.sleep(interval_s)
@@ -70,7 +71,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         eng = engine or make_engine(settings.database)
         factory = make_sessionmaker(eng)
         interval = settings.server.rescore_interval_s
-        task = asyncio.create_task(_refresher(factory, interval)) if interval > 0 else None
+        store = ModelStore(settings.models_dir)
+        task = asyncio.create_task(_refresher(factory, interval, store)) if interval > 0 else None
         # Everything imported and built so far (the scientific stack is large) lives as long as the process: move
         # it out of the garbage collector's sight, so a full collection walks only what requests allocate. Without
         # this, a collection pauses every in-flight request for a few hundred milliseconds (issue 4's p99).

@@ -163,3 +163,9 @@ class Settings(BaseModel):
         """The sea graph's directory: ``PESISIR_ROUTES_DIR``, else ``routes`` in the data directory (which exists
         with an external database too: nothing else is kept there then)."""
         return self.routes.dir if self.routes.dir is not None else self.database.data_dir / "routes"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where ``pesisir model fit`` writes fitted weights and scoring reads them: ``models`` in the data
+        directory. Never the tracked ``data/models`` (the shipped expert prior)."""
+        return self.database.data_dir / "models"

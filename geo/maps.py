@@ -64,6 +64,11 @@ LABELS: dict[str, dict[str, Any]] = {
         "reasons": "Faktor utama",
         "model": "Model",
         "data_cutoff": "Data s.d.",
+        "weights": "Bobot",
+        "stability": "Stabilitas kelas",
+        "stability_text": "{cls} pada {share:.0%} undian bobot",
+        "synthetic_banner": "DATA DEMO SINTETIS: basis data ini memuat {incidents} kejadian dan {landings} pendaratan "
+        "sintetis, bukan kejadian nyata. Hapus dengan 'pesisir demo-data --remove'.",
         "kinds_risk": {"landing": "pendaratan", "tppo": "TPPO"},
         "seasons": {"annual": "tahunan", "west": "musim barat", "east": "musim timur", "transition": "musim peralihan"},
         "classes": {"critical": "kritis", "high": "tinggi", "medium": "sedang", "low": "rendah"},
@@ -163,6 +168,11 @@ LABELS: dict[str, dict[str, Any]] = {
         "reasons": "Top factors",
         "model": "Model",
         "data_cutoff": "Data up to",
+        "weights": "Weights",
+        "stability": "Class stability",
+        "stability_text": "{cls} in {share:.0%} of weight draws",
+        "synthetic_banner": "SYNTHETIC DEMO DATA: this database holds {incidents} synthetic incidents and {landings} "
+        "landings, not real events. Remove them with 'pesisir demo-data --remove'.",
         "kinds_risk": {"landing": "landing", "tppo": "TPPO"},
         "seasons": {
             "annual": "annual",
@@ -432,12 +442,24 @@ def add_risk_layer(
         html.escape(str(v)) for v in segments.get("island_name", segments["id"].str.rsplit("-", n=1).str[0])
     ]
     frame["class"] = frame["risk_class"].map(lambda c: words["classes"].get(str(c), str(c)))
+    varying = _varying_factors(segments["contributions"])
     frame["reasons"] = [
         "<br>".join(
             f"{html.escape(str(k))}: {float(v):.3f}"
-            for k, v in sorted((c or {}).items(), key=lambda kv: -float(kv[1]))[:top]
+            for k, v in sorted(((k, v) for k, v in (c or {}).items() if k in varying), key=lambda kv: -float(kv[1]))[
+                :top
+            ]
         )
         for c in segments["contributions"]
+    ]
+    sources = segments["weights_source"] if "weights_source" in segments.columns else [None] * len(segments)
+    frame["weights"] = [html.escape(str(v)) if v else "" for v in sources]
+    shares = segments["class_stability"] if "class_stability" in segments.columns else [None] * len(segments)
+    frame["stability"] = [
+        ""
+        if share is None or share != share
+        else words["stability_text"].format(cls=html.escape(str(cls)), share=float(share))
+        for cls, share in zip(frame["class"], shares, strict=True)
     ]
     cutoff = segments["data_cutoff"] if "data_cutoff" in segments.columns else [None] * len(segments)
     frame["data_cutoff"] = [str(t)[:10] if t is not None else "" for t in cutoff]
@@ -453,18 +475,58 @@ def add_risk_layer(
             fields=["island", "class", "score"], aliases=[words["island"], words["class"], words["score"]]
         ),
         popup=folium.GeoJsonPopup(
-            fields=["id", "class", "score", "reasons", "model_version", "data_cutoff"],
+            fields=["id", "class", "score", "stability", "reasons", "model_version", "weights", "data_cutoff"],
             aliases=[
                 words["segment"],
                 words["class"],
                 words["score"],
+                words["stability"],
                 words["reasons"],
                 words["model"],
+                words["weights"],
                 words["data_cutoff"],
             ],
         ),
     ).add_to(m)
     _risk_legend(m, words, kind_word, season_word, note)
+    return m
+
+
+def _varying_factors(contributions: Any) -> set[str]:
+    """The factors whose contribution differs between segments: a factor that is the same everywhere (the
+    monsoon in the annual score) moves every score alike and explains no segment's rank, so it is no "top factor".
+
+    Examples
+    --------
+    >>> sorted(_varying_factors([{"a": 0.1, "monsoon": 0.2}, {"a": 0.3, "monsoon": 0.2}]))
+    ['a']
+    """
+    values: dict[str, list[float]] = {}
+    for c in contributions:
+        for k, v in (c or {}).items():
+            values.setdefault(k, []).append(float(v))
+    return {k for k, v in values.items() if max(v) - min(v) > 1e-9}
+
+
+def add_synthetic_banner(m: folium.Map, *, incidents: int, landings: int, lang: str = "id") -> folium.Map:
+    """A banner across the top of the map saying that the database holds synthetic demo data, how much, and how
+    to remove it.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> isl = gpd.GeoDataFrame({"code": ["X"], "name": ["Pulau"], "inhabited": [True]},
+    ...                        geometry=[shapely.box(114, -7, 114.1, -6.9)], crs="EPSG:4326")
+    >>> "synthetic-banner" in add_synthetic_banner(base_map(isl), incidents=3, landings=0).get_root().render()
+    True
+    """
+    text = labels(lang)["synthetic_banner"].format(incidents=incidents, landings=landings)
+    banner = (
+        '<div id="synthetic-banner" role="alert" style="position:fixed;top:0;left:50%;transform:translateX(-50%);'
+        "z-index:10000;background:#fff3cd;color:#5c4300;border:1px solid #c9a227;padding:4px 12px;"
+        f'font:bold 13px sans-serif;max-width:70%;text-align:center">{html.escape(text)}</div>'
+    )
+    m.get_root().html.add_child(Element(banner))  # type: ignore[attr-defined]
     return m
 
 

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.deps import Admin, Reviewer, SessionDep
+from app.deps import Admin, Reviewer, SessionDep, SettingsDep
 from app.schemas import AuditPage, RefreshOut
-from app.services import audit, rescoring
+from app.services import audit, rescoring, risk
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 
@@ -31,7 +31,7 @@ def list_audit(
 
 
 @router.post("/scores/refresh", response_model=RefreshOut)
-def refresh_scores(who: Reviewer, session: SessionDep) -> RefreshOut:
+def refresh_scores(who: Reviewer, session: SessionDep, settings: SettingsDep) -> RefreshOut:
     """Re-score stale segments now instead of waiting for the background refresher."""
-    r = rescoring.refresh_stale(session)
+    r = rescoring.refresh_stale(session, store=risk.ModelStore(settings.models_dir))
     return RefreshOut(stale=r.stale, rescored=r.rescored)

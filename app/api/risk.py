@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.api.params import SeasonQuery
-from app.deps import MapReader, SessionDep
+from app.deps import MapReader, SessionDep, SettingsDep
 from app.services import risk
 
 router = APIRouter(prefix="/api/v1", tags=["risk"])
@@ -29,7 +29,10 @@ def list_segments(
 
 
 @router.get("/model")
-def show_model(who: MapReader, session: SessionDep) -> dict[str, Any]:
-    """Current model versions and weights, the scores' data cut-off, and the latest evaluation (planners,
-    intelligence, admin)."""
-    return risk.model_info(session)
+def show_model(who: MapReader, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+    """Per risk kind: the served weights and where they come from (``provenance``: expert prior, or fitted on N
+    real incidents until a date, or on synthetic demo data), the prior with its rationale and sources, the scores'
+    version and cut-off, and the accuracy of the model that colours the map (``accuracy``: measured with 95 %
+    intervals and a calibration table, or too few incidents to measure); whether synthetic demo data is stored;
+    the latest stored evaluation (planners, intelligence, admin)."""
+    return risk.model_info(session, store=risk.ModelStore(settings.models_dir))

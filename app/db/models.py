@@ -304,6 +304,9 @@ class SegmentScore(Base):
     __table_args__ = (
         UniqueConstraint("segment_id", "risk_kind", "model_version", "season"),
         CheckConstraint("score >= 0 AND score <= 1", name="score_unit"),
+        CheckConstraint(
+            "class_stability IS NULL OR (class_stability >= 0 AND class_stability <= 1)", name="class_stability_share"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -320,6 +323,11 @@ class SegmentScore(Base):
     contributions: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'"))
     stale: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
     """Superseded by another model version: no longer served."""
+    weights_source: Mapped[str | None] = mapped_column(Text)
+    """Where the weights come from (``geo.risk.ModelConfig.provenance``): ``expert prior``, ``fitted on N real
+    incidents until DATE``, or ``fitted on synthetic demo data (...)``."""
+    class_stability: Mapped[float | None] = mapped_column(Float)
+    """Share of draws of the weights (prior draws or bootstrap refits) in which the segment keeps ``risk_class``."""
     needs_rescore: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
     """New evidence nearby (a landing or incident): still served until ``app.services.rescoring`` replaces it."""
 

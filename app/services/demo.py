@@ -6,16 +6,21 @@ Idempotent: every generated row has a UUID derived from the seed, so loading the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
+from app.db.repositories import risk as risk_repo
 from app.errors import InvalidInput
 from app.services.base_data import DEFAULT_LAND_BOUNDARIES
 from geo import synthetic
 from geo.io import read_layer
+from geo.vocabulary import RISK_KINDS
+
+if TYPE_CHECKING:
+    from app.services.risk import ModelStore
 
 
 @dataclass(frozen=True)
@@ -98,17 +103,25 @@ class RemoveReport:
     """Why the coast was not re-scored, when it was not."""
 
 
-def remove_demo(session: Session, *, actor: str = "cli") -> RemoveReport:
+def remove_demo(session: Session, *, store: ModelStore, actor: str = "cli") -> RemoveReport:
     """Delete every synthetic incident and landing, audit it (one row with the counts), and re-score the coast
     in the same transaction, so the map never shows scores computed from data that is gone.
 
     Re-scoring here rather than flagging scores for the background refresher: this runs from the CLI, where no
     server may be running to re-score (and ``PESISIR_RESCORE_INTERVAL_S=0`` turns the refresher off); and the
-    demo data lie all along the coast, so the flags would cover nearly every segment anyway."""
+    demo data lie all along the coast, so the flags would cover nearly every segment anyway. The evaluations
+    measured on the demo data go too (the accuracy panel must not describe data that is gone), and so do weights
+    fitted on it (``store``: the served weights; the expert prior is served again)."""
     from app.db.repositories import reports
     from app.services import risk
 
     n_inc, n_land = reports.delete_synthetic(session)
+    risk_repo.delete_synthetic_evaluations(session)
+    for kind in RISK_KINDS:
+        if store.served(kind).fitted.get("synthetic"):
+            path = store.fitted_path(kind)
+            if path is not None:
+                path.unlink(missing_ok=True)  # before the commit: a failed removal leaves the prior served, no harm
     if not (n_inc or n_land):
         return RemoveReport(0, 0, 0)
     repo.audit(
@@ -120,7 +133,7 @@ def remove_demo(session: Session, *, actor: str = "cli") -> RemoveReport:
     )
     if risk.count_segments(session) == 0:
         return RemoveReport(n_inc, n_land, 0, "no coastal segments stored yet (pesisir segment, then pesisir score)")
-    reports_ = risk.score(session)
+    reports_ = risk.score(session, store=store)
     return RemoveReport(n_inc, n_land, sum(r.segments for r in reports_))
 
 

@@ -48,6 +48,8 @@ PLANNER_PROPERTIES: dict[str, tuple[str, ...]] = {
         "risk_class",
         "contributions",
         "model_version",
+        "weights_source",
+        "class_stability",
         "data_cutoff",
         "computed_at",
     ),
@@ -187,7 +189,8 @@ class Provenance:
 
 
 def provenance(session: Session, q: Query) -> Provenance:
-    """When this copy was made, and which model version and data cut-off its scores (if any) come from.
+    """When this copy was made, and which model version, weights (expert prior or a fit, ``weights_source``) and
+    data cut-off its scores (if any) come from.
 
     Segments carry their risk kind's model; other layers name every current model (``landing=...; tppo=...``).
     The routes' layers name the build they come from instead: sea graph version, when, and the sources."""
@@ -206,8 +209,10 @@ def provenance(session: Session, q: Query) -> Provenance:
         versions = {k: v for k, v in versions.items() if k == kind}
     if not versions:
         return Provenance(now, None, None)
+    sources = risk_repo.current_weights_sources(session)
     if q.layer.scored:
         (version, cutoff) = versions[kind]
-        return Provenance(now, version, cutoff.isoformat())
+        return Provenance(now, version, cutoff.isoformat(), (("weights_source", sources.get(kind)),))
     model = "; ".join(f"{k}={versions[k][0]}" for k in sorted(versions))
-    return Provenance(now, model, max(c for _, c in versions.values()).isoformat())
+    weights = "; ".join(f"{k}={sources[k]}" for k in sorted(versions) if sources.get(k))
+    return Provenance(now, model, max(c for _, c in versions.values()).isoformat(), (("weights_source", weights),))

@@ -13,7 +13,15 @@ from app.db import repositories as repo
 from app.db.repositories import maps as map_repo
 from app.errors import InvalidParameter
 from app.services import risk, routes
-from geo.maps import add_corridors, add_event_layers, add_risk_layer, add_risk_tiles, add_route_tool, base_map
+from geo.maps import (
+    add_corridors,
+    add_event_layers,
+    add_risk_layer,
+    add_risk_tiles,
+    add_route_tool,
+    add_synthetic_banner,
+    base_map,
+)
 from geo.vocabulary import ROUTE_SEASONS
 
 ASSETS_URL = "/static/vendor"
@@ -102,6 +110,9 @@ def render_map(
         corridors = corridor_collection(session, kind=risk_kind, season=season)
         add_corridors(m, corridors, kind=risk_kind, season=season, lang=lang)
     note = risk.accuracy_note(session, kind=risk_kind, lang=lang)
+    synthetic = risk.synthetic_data(session)
+    if synthetic is not None:
+        add_synthetic_banner(m, incidents=synthetic["incidents"], landings=synthetic["landings"], lang=lang)
     if risk.count_segments(session) > SEGMENT_GEOJSON_LIMIT:
         url = TILE_URL.format(kind=risk_kind, season=season)
         add_risk_tiles(m, url, kind=risk_kind, season=season, note=note, lang=lang, assets_url=ASSETS_URL)

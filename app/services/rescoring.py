@@ -27,15 +27,16 @@ class Refresh:
     rescored: int
 
 
-def refresh_stale(session: Session) -> Refresh:
+def refresh_stale(session: Session, *, store: risk.ModelStore) -> Refresh:
     """Re-score when any score is flagged; flushes, never commits (the caller's unit of work does). Another
     process re-scoring at the same time makes this call a no-op (``rescored = 0``).
 
     Scoring counts every harbour's landings whoever triggers it, so the transaction is given the row-level
-    security scope "all" first (the background refresher has no caller to take a scope from)."""
+    security scope "all" first (the background refresher has no caller to take a scope from). ``store``: the
+    served weights (``Settings.models_dir``)."""
     rls.see_all(session)
     stale = scores.count_needing_rescore(session)
     if stale == 0 or not scores.try_lock_rescoring(session):
         return Refresh(stale=stale, rescored=0)
-    reports = risk.score(session)
+    reports = risk.score(session, store=store)
     return Refresh(stale=stale, rescored=sum(r.segments for r in reports))

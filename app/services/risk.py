@@ -24,7 +24,7 @@ from geo import evaluation, risk
 from geo.factors import FactorInputs, compute_factors, lanes_frame, shared_factors
 from geo.io import read_layer
 from geo.segmentation import segment_coast
-from geo.vocabulary import RISK_KINDS, SEASONS
+from geo.vocabulary import INCIDENT_RISK_KIND, RISK_KINDS, SEASONS
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 LAND_BOUNDARIES = base_data.DEFAULT_LAND_BOUNDARIES
@@ -73,7 +73,9 @@ def segment(session: Session, *, length_m: float = 500.0) -> SegmentReport:
     return SegmentReport(len(rows), ins, upd, dele, float(seg["length_m"].sum()) / 1000)
 
 
-def _inputs(session: Session) -> tuple[gpd.GeoDataFrame, FactorInputs]:
+def _inputs(session: Session, *, synthetic: bool | None = None) -> tuple[gpd.GeoDataFrame, FactorInputs]:
+    """The stored segments and everything the factors need; ``synthetic`` narrows the incidents to the real
+    (False) or the synthetic demo (True) ones, as fits and evaluations use them (scoring sees all)."""
     segments = risk_repo.segments_frame(session)
     if segments.empty:
         raise InvalidInput("coastal_segments: none stored; run 'pesisir segment' first")
@@ -83,7 +85,7 @@ def _inputs(session: Session) -> tuple[gpd.GeoDataFrame, FactorInputs]:
     inputs = FactorInputs(
         islands=repo.islands_frame(session),
         harbours=harbours,
-        incidents=risk_repo.incidents_for_model(session),
+        incidents=risk_repo.incidents_for_model(session, synthetic=synthetic),
         landings=risk_repo.landings_for_model(session),
         lanes=lanes_frame(
             harbours=harbours,
@@ -127,11 +129,56 @@ def _parse_date(value: str, name: str) -> datetime:
     return ts.to_pydatetime()
 
 
-def _configs(models_dir: Path) -> dict[str, risk.ModelConfig]:
-    try:
-        return {k: risk.load_config(k, directory=models_dir) for k in RISK_KINDS}
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+@dataclass(frozen=True)
+class ModelStore:
+    """Where the served weights come from: a fit in ``fitted_dir`` (``models`` in the data directory, written by
+    ``pesisir model fit``) when there is one, else the shipped expert prior in ``prior_dir`` (``data/models``,
+    tracked, never written here). ``fitted_dir=None``: the prior only."""
+
+    fitted_dir: Path | None = None
+    prior_dir: Path = risk.MODELS_DIR
+
+    def prior(self, kind: str) -> risk.ModelConfig:
+        try:
+            return risk.load_config(kind, directory=self.prior_dir)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+
+    def fitted_path(self, kind: str) -> Path | None:
+        return None if self.fitted_dir is None else self.fitted_dir / f"{kind}.json"
+
+    def served(self, kind: str) -> risk.ModelConfig:
+        """The fitted weights of ``kind`` when a fit is stored, else the prior."""
+        path = self.fitted_path(kind)
+        if path is None or not path.is_file():
+            return self.prior(kind)
+        try:
+            return risk.load_config(kind, directory=path.parent)
+        except ValueError as exc:
+            raise InvalidInput(f"{exc}; 'pesisir model reset' goes back to the expert prior") from None
+
+    def served_all(self) -> dict[str, risk.ModelConfig]:
+        return {k: self.served(k) for k in RISK_KINDS}
+
+    def write_fitted(self, config: risk.ModelConfig) -> Path:
+        if self.fitted_dir is None:
+            raise InvalidInput("models: no directory for fitted weights (PESISIR_DATA_DIR/models)")
+        if self.fitted_dir.resolve() == Path(self.prior_dir).resolve():
+            raise InvalidInput(f"models: {self.fitted_dir} holds the shipped prior; fitted weights go elsewhere")
+        return risk.write_config(config, directory=self.fitted_dir)
+
+    def reset(self) -> list[Path]:
+        """Remove the fitted weights (the prior is served again); returns the files removed."""
+        gone = []
+        for kind in RISK_KINDS:
+            path = self.fitted_path(kind)
+            if path is not None and path.is_file():
+                path.unlink()
+                gone.append(path)
+        return gone
+
+
+PRIOR_ONLY = ModelStore()
 
 
 def _seasons(season: str) -> tuple[str, ...]:
@@ -158,10 +205,14 @@ class ScoreReport:
     classes: dict[str, int]
 
 
+STABILITY_DRAWS = 200
+"""Draws of the weights behind each segment's class stability (``geo.risk.class_stability``)."""
+
+
 def score(
     session: Session,
     *,
-    models_dir: Path = risk.MODELS_DIR,
+    store: ModelStore = PRIOR_ONLY,
     cutoff: datetime | None = None,
     season: str = "all",
     progress: Progress = _noop,
@@ -169,10 +220,11 @@ def score(
     """Score every segment for both risk kinds with the configured weights; write ``segment_scores``.
 
     ``season`` is ``annual``, ``west`` or ``east`` (the monsoon the coast orientation is scored against), or
-    ``all`` (the default) for the three: the map and the API choose among them.
+    ``all`` (the default) for the three: the map and the API choose among them. Each score carries where its
+    weights come from and its class stability over :data:`STABILITY_DRAWS` draws of the weights.
     """
     seasons = _seasons(season)
-    configs = _configs(models_dir)
+    configs = store.served_all()
     segments, inputs = _inputs(session)
     when = cutoff or datetime.now(UTC)
     lengths = segments["length_m"].to_numpy(dtype=np.float64)
@@ -183,6 +235,8 @@ def score(
         factors = compute_factors(segments, inputs, kind=kind, cutoff=when, season=sn, shared=shared)
         model = risk.model_for(configs[kind])
         scored = model.score(factors, lengths=lengths, data_cutoff=when)
+        stability = risk.class_stability(factors, lengths=lengths, config=configs[kind], n_draws=STABILITY_DRAWS)
+        source = configs[kind].provenance
         rows = [
             {
                 "segment_id": sid,
@@ -193,9 +247,11 @@ def score(
                 "score": float(s),
                 "risk_class": str(c),
                 "contributions": contrib,
+                "weights_source": source,
+                "class_stability": round(float(st), 3),
             }
-            for sid, s, c, contrib in zip(
-                segments["id"], scored["score"], scored["risk_class"], scored["contributions"], strict=True
+            for sid, s, c, contrib, st in zip(
+                segments["id"], scored["score"], scored["risk_class"], scored["contributions"], stability, strict=True
             )
         ]
         risk_repo.write_scores(session, kind, sn, model.version, rows)
@@ -208,70 +264,138 @@ def score(
     return reports
 
 
-def fit(session: Session, *, until: str, models_dir: Path = risk.MODELS_DIR) -> list[risk.FitResult]:
-    """Fit both models on incidents before ``until`` and write their weight files."""
-    t = _parse_date(until, "until")
-    segments, inputs = _inputs(session)
+def _data_label(synthetic: bool) -> str:
+    return "synthetic demo data" if synthetic else "real incidents"
+
+
+def _detection(session: Session, segments: gpd.GeoDataFrame) -> np.ndarray:
+    """Log recording probability per segment (``geo.evaluation.log_detection``) from the monitored harbours and
+    patrol bases: fits describe where incidents happen, not where they are recorded."""
+    return evaluation.log_detection(
+        segments, repo.harbours_frame(session), patrol_bases=repo.patrol_bases_frame(session)
+    )
+
+
+def fit(
+    session: Session, *, until: str | None = None, synthetic: bool = False, store: ModelStore = PRIOR_ONLY
+) -> list[risk.FitResult]:
+    """Fit both models on the real incidents (``synthetic=True``: the synthetic demo incidents instead) before
+    ``until`` (default: now), shrunk toward the expert prior, with the detection offset; write the fitted weights
+    into ``store.fitted_dir`` (never over the shipped prior) and return them."""
+    t = _parse_date(until, "until") if until is not None else datetime.now(UTC)
+    segments, inputs = _inputs(session, synthetic=synthetic)
+    if inputs.incidents.empty:
+        what = (
+            "no synthetic demo incidents stored ('pesisir demo-data' loads them)"
+            if synthetic
+            else "no real incidents stored: import them with 'pesisir import incidents FILE' (or pass --synthetic "
+            "to fit on the demo data)"
+        )
+        raise InvalidInput(f"incidents: {what}")
+    detect = _detection(session, segments)
     results = []
     for kind in RISK_KINDS:
         try:
-            results.append(evaluation.fit_kind(segments, inputs, kind=kind, until=t))
+            results.append(
+                evaluation.fit_kind(
+                    segments,
+                    inputs,
+                    kind=kind,
+                    until=t,
+                    prior=store.prior(kind),
+                    synthetic=synthetic,
+                    log_detection=detect,
+                )
+            )
         except ValueError as exc:
-            raise InvalidInput(str(exc)) from None
+            raise InvalidInput(f"{exc} ({_data_label(synthetic)})") from None
     for r in results:
-        risk.write_config(r.config, directory=models_dir)
+        store.write_fitted(r.config)
     return results
 
 
-HOLDOUT_DAYS = 365
-"""Without a split, the evaluation tests on the last year of incidents and fits on everything before."""
+def reset(store: ModelStore) -> list[Path]:
+    """Forget the fitted weights: the expert prior is served from the next scoring on."""
+    return store.reset()
 
 
-def default_split(session: Session) -> str:
-    """The day ``HOLDOUT_DAYS`` before the newest incident began (YYYY-MM-DD)."""
-    newest = risk_repo.newest_incident(session)
-    if newest is None:
-        raise InvalidInput("split: there are no incidents to evaluate the model on")
-    return (pd.Timestamp(newest).tz_convert("UTC").normalize() - pd.Timedelta(days=HOLDOUT_DAYS)).strftime("%Y-%m-%d")
+def evaluate(session: Session, *, synthetic: bool | None = None, store: ModelStore = PRIOR_ONLY) -> dict[str, Any]:
+    """Measure the served model of each kind (the one that colours the map) by rolling origins against the tuned
+    baselines (``geo.evaluation.evaluate_served``); store and return the report.
 
-
-def evaluate(session: Session, *, split: str | None = None, models_dir: Path = risk.MODELS_DIR) -> dict[str, Any]:
-    """Temporal hold-out at ``split`` (default: ``default_split``) for both kinds (weights fitted before it);
-    store and return the report."""
-    t = _parse_date(default_split(session) if split is None else split, "split")
-    segments, inputs = _inputs(session)
+    ``synthetic``: measure on the synthetic demo incidents (True) or the real ones (False); None, the default:
+    the real ones when any is stored, else the synthetic ones. Too few incidents is a report too
+    (``status: too_few``), not an error: the map then says so."""
+    if synthetic is None:
+        synthetic = not any(risk_repo.count_incidents(session, synthetic=False).values())
+    segments, inputs = _inputs(session, synthetic=synthetic)
+    detect = _detection(session, segments)
+    configs = store.served_all()
     kinds: dict[str, Any] = {}
     for kind in RISK_KINDS:
+        of_kind = inputs.incidents[inputs.incidents["kind"].map(INCIDENT_RISK_KIND).eq(kind).to_numpy()]
+        origins = evaluation.default_origins(of_kind, kind=kind)
         try:
-            ev, _, _ = evaluation.evaluate_kind(segments, inputs, kind=kind, split=t)
+            kinds[kind] = evaluation.evaluate_served(
+                segments, inputs, kind=kind, config=configs[kind], origins=origins, log_detection=detect
+            )
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
-        kinds[kind] = ev.to_dict()
-    report = {"split": t.isoformat(), "shares": ["5%", "10%", "20%"], "kinds": kinds}
-    risk_repo.insert_evaluation(session, t, report)
+    first = min((o["origin"] for k in kinds.values() for o in k.get("origins", [])), default=None)
+    report = {
+        "data": _data_label(synthetic),
+        "synthetic": synthetic,
+        "n_incidents": len(inputs.incidents),
+        "first_origin": first,
+        "kinds": kinds,
+    }
+    split = pd.Timestamp(first).to_pydatetime() if first is not None else datetime.now(UTC)
+    risk_repo.insert_evaluation(session, split, report)
     return report
 
 
-def model_info(session: Session, *, models_dir: Path = risk.MODELS_DIR) -> dict[str, Any]:
-    """Current weights and version per kind, the scores' data cut-off, and the latest stored evaluation."""
-    configs = _configs(models_dir)
+def _prior_table(config: risk.ModelConfig) -> dict[str, Any]:
+    return {
+        f: {"weight": t.weight, "sd": t.sd, "rationale": t.rationale, "source": t.source}
+        for f, t in config.prior.items()
+    }
+
+
+def model_info(session: Session, *, store: ModelStore = PRIOR_ONLY) -> dict[str, Any]:
+    """Per kind: the served weights, where they come from, the prior they were set or shrunk toward (with its
+    rationale and sources), the scores' version and cut-off, and the accuracy of the model that colours the map
+    (``accuracy``: measured, too few incidents, or not measured, with the calibration table); plus the latest
+    stored evaluation as it was printed."""
+    configs = store.served_all()
     scored = risk_repo.current_score_versions(session)
     latest = risk_repo.latest_evaluation(session)
     return {
         "models": {
             kind: {
                 "model_version": c.version,
+                "provenance": c.provenance,
                 "intercept": c.intercept,
                 "weights": dict(c.weights),
-                "fitted": dict(c.fitted),
+                "prior": _prior_table(store.prior(kind)),
+                "fitted": {k: v for k, v in c.fitted.items() if k != "draws"},
                 "scored_version": scored[kind][0] if kind in scored else None,
                 "data_cutoff": scored[kind][1].isoformat() if kind in scored else None,
+                "accuracy": accuracy(session, kind=kind),
             }
             for kind, c in configs.items()
         },
+        "synthetic_data": synthetic_data(session),
         "evaluation": latest.report if latest is not None else None,
         "evaluated_at": latest.computed_at.isoformat() if latest is not None else None,
     }
+
+
+def synthetic_data(session: Session) -> dict[str, int] | None:
+    """How many synthetic demo incidents and landings are stored, or None when there are none (no banner)."""
+    from app.db.repositories import reports
+
+    n_inc, n_land = reports.count_synthetic(session)
+    return {"incidents": n_inc, "landings": n_land} if n_inc or n_land else None
 
 
 def _check_kind(kind: str) -> str:
@@ -297,33 +421,130 @@ def require_scores(session: Session, kind: str, season: str = "annual") -> None:
         raise NotFound(f"no {kind} scores for season {season} yet; run 'pesisir score'")
 
 
-_ACCURACY = {
-    "id": "Akurasi (uji sejak {split}, {n} kejadian): PAI pada 10 % pantai {model:.2f} vs {best:.2f} untuk "
-    "baseline terbaik ({name})",
-    "en": "Accuracy (hold-out from {split}, {n} incidents): PAI at 10 % of coast {model:.2f} vs {best:.2f} for the "
-    "best baseline ({name})",
+def accuracy(session: Session, *, kind: str) -> dict[str, Any]:
+    """The accuracy of the model that colours the map for ``kind``, from the latest evaluation of that very model
+    version on the data now stored; else why there is none.
+
+    ``status``: ``measured`` (with ``data``, ``n_test``, PAI and hit rate at 10 % with 95 % intervals, the best
+    tuned baseline, the calibration table), ``too_few`` (fewer test incidents than
+    ``geo.evaluation.MIN_TEST_INCIDENTS``: no number is better than a flattering one) or ``not_measured``."""
+    scored = risk_repo.current_score_versions(session)
+    version = scored[kind][0] if kind in scored else None
+    synthetic = not any(risk_repo.count_incidents(session, synthetic=False).values())
+    real = risk_repo.count_incidents(session, synthetic=synthetic)
+    n_stored = sum(n for k, n in real.items() if INCIDENT_RISK_KIND.get(k) == kind)
+    base = {
+        "model_version": version,
+        "data": _data_label(synthetic),
+        "n_incidents": n_stored,
+        "min_test": evaluation.MIN_TEST_INCIDENTS,
+    }
+    latest = risk_repo.latest_evaluation(session)
+    ev = (latest.report.get("kinds") or {}).get(kind) if latest is not None else None
+    valid = (
+        ev is not None
+        and latest is not None
+        and ev.get("model_version") == version
+        and bool(latest.report.get("synthetic")) == synthetic
+    )
+    if not valid or ev is None:
+        if n_stored < evaluation.MIN_TEST_INCIDENTS:
+            return {**base, "status": "too_few", "n_test": 0}
+        return {**base, "status": "not_measured"}
+    if ev.get("status") != "measured":
+        when = latest.computed_at.isoformat() if latest is not None else None
+        return {**base, "status": "too_few", "n_test": ev.get("n_test", 0), "evaluated_at": when}
+    origins = ev["origins"]
+    return {
+        **base,
+        "status": "measured",
+        "evaluated_at": latest.computed_at.isoformat() if latest is not None else None,
+        "n_test": ev["n_test"],
+        "origins": [o["origin"][:10] for o in origins],
+        "window_days": ev["window_days"],
+        "pai_10": ev["observed"]["model"]["pai"]["10%"],
+        "hit_rate_10": ev["observed"]["model"]["hit_rate"]["10%"],
+        "best_baseline": ev["best_baseline"],
+        "best_baseline_pai_10": ev["observed"][ev["best_baseline"]]["pai"]["10%"],
+        "model_vs_best_baseline_pai_10": ev["model_vs_best_baseline_pai_10"],
+        "calibration": ev.get("calibration", []),
+    }
+
+
+_NOTES: dict[str, dict[str, str]] = {
+    "en": {
+        "weights": "Weights: {provenance}.",
+        "measured": "Accuracy of this model on {data} ({n} incidents in {k} yearly test windows from {first}): "
+        "PAI at 10 % of coast {pai:.2f} (95 % interval {lo:.2f}-{hi:.2f}), hit rate {hr:.0%} ({hrlo:.0%}-"
+        "{hrhi:.0%}); best baseline ({name}) {best:.2f}.",
+        "too_few": "Too few incidents to measure accuracy: {n} {data} of this risk in the test windows, at least "
+        "{min} needed.",
+        "too_few_stored": "Too few incidents to measure accuracy: {n} {data} of this risk stored, at least {min} "
+        "needed in the test windows.",
+        "not_measured": "Accuracy of this model not measured yet: run 'pesisir model evaluate'.",
+        "data": {"real incidents": "real incidents", "synthetic demo data": "synthetic demo incidents"},
+    },
+    "id": {
+        "weights": "Bobot: {provenance}.",
+        "measured": "Akurasi model ini pada {data} ({n} kejadian dalam {k} jendela uji tahunan sejak {first}): "
+        "PAI pada 10 % pantai {pai:.2f} (interval 95 % {lo:.2f}-{hi:.2f}), hit rate {hr:.0%} ({hrlo:.0%}-"
+        "{hrhi:.0%}); baseline terbaik ({name}) {best:.2f}.",
+        "too_few": "Kejadian terlalu sedikit untuk mengukur akurasi: {n} {data} untuk risiko ini dalam jendela uji, "
+        "minimal {min}.",
+        "too_few_stored": "Kejadian terlalu sedikit untuk mengukur akurasi: {n} {data} untuk risiko ini tersimpan, "
+        "minimal {min} dalam jendela uji.",
+        "not_measured": "Akurasi model ini belum diukur: jalankan 'pesisir model evaluate'.",
+        "data": {"real incidents": "kejadian nyata", "synthetic demo data": "kejadian demo sintetis"},
+    },
 }
+_PROVENANCE_ID = (
+    ("expert prior", "prior pakar"),
+    ("fitted on synthetic demo data", "disesuaikan pada data demo sintetis"),
+    ("fitted on", "disesuaikan pada"),
+    ("real incidents until", "kejadian nyata sampai"),
+    ("incidents until", "kejadian sampai"),
+)
 
 
-_UNMEASURED = {
-    "id": "Akurasi belum diukur: jalankan 'pesisir model evaluate'",
-    "en": "Accuracy not measured yet: run 'pesisir model evaluate'",
-}
-
-
-def pai_at_10(ev: dict[str, Any]) -> tuple[float, str, float]:
-    """From one kind's evaluation: the model's PAI at 10 % of coast, and the best baseline's name and PAI there."""
-    name, best = max(((n, b["pai"]["10%"]) for n, b in ev["baselines"].items()), key=lambda t: t[1])
-    return ev["model"]["pai"]["10%"], name, best
+def provenance_words(provenance: str, lang: str) -> str:
+    """A weights provenance (``geo.risk.ModelConfig.provenance``) in the map's language."""
+    if lang != "id":
+        return provenance
+    for en, id_ in _PROVENANCE_ID:
+        provenance = provenance.replace(en, id_)
+    return provenance
 
 
 def accuracy_note(session: Session, *, kind: str, lang: str = "en") -> str:
-    """One line on the latest evaluation of ``kind`` for the map, or how to make one when none is stored."""
-    latest = risk_repo.latest_evaluation(session)
-    if latest is None or kind not in latest.report.get("kinds", {}):
-        return _UNMEASURED.get(lang, _UNMEASURED["en"])
-    ev = latest.report["kinds"][kind]
-    model, name, best = pai_at_10(ev)
-    return _ACCURACY.get(lang, _ACCURACY["en"]).format(
-        split=latest.report["split"][:10], n=ev["n_test"], model=model, best=best, name=name
-    )
+    """The legend's lines for ``kind``: where the weights come from and what is known of the accuracy of the model
+    that colours the map (:func:`accuracy`), in ``lang`` (``id`` or ``en``)."""
+    words = _NOTES.get(lang, _NOTES["en"])
+    acc = accuracy(session, kind=kind)
+    source = risk_repo.current_weights_sources(session).get(kind)
+    lines = [words["weights"].format(provenance=provenance_words(source, lang))] if source else []
+    data = words["data"][acc["data"]]
+    if acc["status"] == "measured":
+        pai, hr = acc["pai_10"], acc["hit_rate_10"]
+        lines.append(
+            words["measured"].format(
+                data=data,
+                n=acc["n_test"],
+                k=len(acc["origins"]),
+                first=acc["origins"][0],
+                pai=pai["value"],
+                lo=pai["low"],
+                hi=pai["high"],
+                hr=hr["value"],
+                hrlo=hr["low"],
+                hrhi=hr["high"],
+                name=acc["best_baseline"],
+                best=acc["best_baseline_pai_10"]["value"],
+            )
+        )
+    elif acc["status"] == "too_few":
+        measured = "evaluated_at" in acc
+        n = acc["n_test"] if measured else acc["n_incidents"]
+        lines.append(words["too_few" if measured else "too_few_stored"].format(n=n, data=data, min=acc["min_test"]))
+    else:
+        lines.append(words["not_measured"])
+    return " ".join(lines)

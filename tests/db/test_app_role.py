@@ -20,7 +20,7 @@ from app.db.models import IdempotencyKey, Landing
 from app.db.repositories import users as user_repo
 from app.db.session import make_engine, make_sessionmaker, refuse_privileged, unit_of_work
 from app.errors import SetupError
-from app.services import base_data, demo, rescoring
+from app.services import base_data, demo, rescoring, risk
 from app.services import users as user_service
 from app.settings import DatabaseSettings
 
@@ -127,7 +127,9 @@ def test_scope_all_sees_every_landing(rls_db: RlsDb) -> None:
 
 def test_background_rescoring_sees_every_harbour(rls_db: RlsDb) -> None:
     with Session(rls_db.app) as s:
-        rescoring.refresh_stale(s)  # what the server's refresher runs, with no caller to take a scope from
+        rescoring.refresh_stale(
+            s, store=risk.PRIOR_ONLY
+        )  # what the server's refresher runs, with no caller to take a scope from
         assert len(_landings(s)) == rls_db.total
 
 

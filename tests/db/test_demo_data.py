@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 
 from app.db.models import Incident, Landing
 from app.errors import InvalidInput
-from app.services import demo
+from app.services import demo, risk
 from geo.vocabulary import INCIDENT_KINDS
 
 
@@ -54,12 +54,11 @@ def test_no_foreign_key_references_incidents_or_landings(db):
     assert list(refs) == []
 
 
-def test_remove_deletes_every_synthetic_row_audits_and_rescores(db, users):
+def test_remove_deletes_every_synthetic_row_audits_and_rescores(db, users, tmp_path):
     from typer.testing import CliRunner
 
     from app import cli
     from app.db.models import AuditLog, IdempotencyKey, SegmentScore
-    from app.services import risk
 
     demo.load_demo(db, seed=3, n_incidents=60, n_landings=120)
     real = Incident(
@@ -93,6 +92,7 @@ def test_remove_deletes_every_synthetic_row_audits_and_rescores(db, users):
 
     monkey = pytest.MonkeyPatch()
     monkey.setattr(cli, "_in_transaction", lambda settings, work: work(db))
+    monkey.setenv("PESISIR_DATA_DIR", str(tmp_path))
     try:
         result = CliRunner().invoke(cli.cli, ["demo-data", "--remove"])
     finally:
@@ -117,7 +117,7 @@ def test_remove_deletes_every_synthetic_row_audits_and_rescores(db, users):
 
     # pesisir run loads no demo data after a removal, and removing again changes nothing.
     assert "removed on" in (demo.reason_not_to_load(db) or "")
-    again = demo.remove_demo(db, actor="cli:test")
+    again = demo.remove_demo(db, actor="cli:test", store=risk.PRIOR_ONLY)
     assert (again.incidents, again.landings, again.rescored) == (0, 0, 0)
     assert (
         len(db.execute(select(AuditLog).where(AuditLog.object_type == "demo_data", AuditLog.action == "remove")).all())

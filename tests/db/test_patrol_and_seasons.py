@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import shutil
 
@@ -33,6 +32,8 @@ def _with_weight(models, factor, weight=1.0):
         path = models / f"{kind}.json"
         cfg = json.loads(path.read_text())
         cfg["weights"][factor] = weight
+        cfg["prior"][factor]["weight"] = weight  # a prior: its weights are its terms' means
+        path.write_text(json.dumps(cfg))
         path.write_text(json.dumps(cfg))
 
 
@@ -78,13 +79,13 @@ def test_patrol_bases_lower_the_remoteness_of_the_coast_near_them(db, tmp_path, 
     demo.load_demo(db, seed=5, n_incidents=200, n_landings=200)
     risk.segment(db)
     _with_weight(models, "patrol_remoteness")
-    risk.score(db, models_dir=models, season="annual")
+    risk.score(db, store=risk.ModelStore(prior_dir=models), season="annual")
     before = risk.scored_segments(db, kind="landing")
     assert all(c.get("patrol_remoteness", 0.0) == 0.0 for c in before["contributions"])  # no base: no effect
     f = tmp_path / "bases.csv"
     f.write_text(BASES)
     base_data.load_patrol_bases(db, f)
-    risk.score(db, models_dir=models, season="annual")
+    risk.score(db, store=risk.ModelStore(prior_dir=models), season="annual")
     after = risk.scored_segments(db, kind="landing").set_index("id")
     patrol = after["contributions"].map(lambda c: c["patrol_remoteness"])
     near, far = patrol.filter(like="35.29-").min(), patrol.max()  # Kalianget is on Madura (35.29)
@@ -96,7 +97,7 @@ def test_scores_are_kept_per_season_and_served_by_season(db, as_planner, models)
     demo.load_demo(db, seed=5, n_incidents=200, n_landings=200)
     n = risk.segment(db).segments
     _with_weight(models, "monsoon_shelter")
-    reports = risk.score(db, models_dir=models)
+    reports = risk.score(db, store=risk.ModelStore(prior_dir=models))
     assert sorted((r.kind, r.season) for r in reports) == sorted(
         (k, s) for k in ("landing", "tppo") for s in ("annual", "west", "east")
     )
@@ -114,7 +115,7 @@ def test_scores_are_kept_per_season_and_served_by_season(db, as_planner, models)
     assert "Risk landing (east monsoon)" in html
     assert "Risiko pendaratan (musim timur)" in as_planner.get("/map", params={"season": "east"}).text
     with pytest.raises(InvalidInput, match="season: must be one of annual, west, east or all"):
-        risk.score(db, models_dir=models, season="summer")
+        risk.score(db, store=risk.ModelStore(prior_dir=models), season="summer")
 
 
 def test_cli_loads_patrol_bases_and_scores_one_season(db, tmp_path, models, monkeypatch):
@@ -125,7 +126,7 @@ def test_cli_loads_patrol_bases_and_scores_one_season(db, tmp_path, models, monk
     demo.load_demo(db, seed=5, n_incidents=100, n_landings=100)
     risk.segment(db)
     monkeypatch.setattr(cli, "_in_transaction", lambda settings, work: work(db))
-    monkeypatch.setattr(risk, "score", functools.partial(risk.score, models_dir=models))
+    monkeypatch.setenv("PESISIR_DATA_DIR", str(tmp_path))  # no fitted weights there: the prior is served
     f = tmp_path / "bases.csv"
     f.write_text(BASES)
     runner = CliRunner()

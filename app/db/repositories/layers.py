@@ -122,6 +122,8 @@ def _segment_columns(risk: str) -> dict[str, Any]:
         "risk_class": sc.c.risk_class,
         "contributions": sc.c.contributions,
         "model_version": sc.c.model_version,
+        "weights_source": sc.c.weights_source,
+        "class_stability": sc.c.class_stability,
         "data_cutoff": sc.c.data_cutoff,
         "computed_at": sc.c.computed_at,
     }

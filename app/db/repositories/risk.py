@@ -63,10 +63,20 @@ def segment_ids(session: Session) -> list[str]:
     return list(session.execute(select(CoastalSegment.id).order_by(CoastalSegment.id)).scalars())
 
 
-def incidents_for_model(session: Session) -> gpd.GeoDataFrame:
+def incidents_for_model(session: Session, *, synthetic: bool | None = None) -> gpd.GeoDataFrame:
+    """The incidents the factors and fits see: all of them, or only the real (``synthetic=False``) or only the
+    synthetic demo ones (``True``)."""
     n = Incident
     stmt = select(n.id, n.kind, n.occurred_start, n.precision_m, n.review_state, n.geom).order_by(n.id)
+    if synthetic is not None:
+        stmt = stmt.where(n.synthetic.is_(synthetic))
     return _frame(session, stmt)
+
+
+def count_incidents(session: Session, *, synthetic: bool) -> dict[str, int]:
+    """Real (or synthetic) incidents per incident kind."""
+    stmt = select(Incident.kind, func.count()).where(Incident.synthetic.is_(synthetic)).group_by(Incident.kind)
+    return {str(kind): int(n) for kind, n in session.execute(stmt)}
 
 
 def newest_incident(session: Session) -> datetime | None:
@@ -122,6 +132,8 @@ def scored_segments_frame(session: Session, kind: str, season: str = "annual") -
             sc.c.contributions,
             sc.c.model_version,
             sc.c.data_cutoff,
+            sc.c.weights_source,
+            sc.c.class_stability,
             s.geom,
         )
         .join(sc, sc.c.segment_id == s.id)
@@ -140,11 +152,30 @@ def current_score_versions(session: Session) -> dict[str, tuple[str, datetime]]:
     return {kind: (version, cutoff) for kind, version, cutoff in session.execute(stmt)}
 
 
+def current_weights_sources(session: Session) -> dict[str, str]:
+    """Where the weights of each risk kind's current (annual) scores come from."""
+    stmt = (
+        select(SegmentScore.risk_kind, func.max(SegmentScore.weights_source))
+        .where(SegmentScore.stale.is_(False), SegmentScore.season == "annual")
+        .group_by(SegmentScore.risk_kind)
+    )
+    return {kind: source for kind, source in session.execute(stmt) if source is not None}
+
+
 def insert_evaluation(session: Session, split: datetime, report: Mapping[str, Any]) -> int:
     row = ModelEvaluation(split=split, report=dict(report))
     session.add(row)
     session.flush()
     return int(row.id)
+
+
+def delete_synthetic_evaluations(session: Session) -> int:
+    """Forget the evaluations measured on synthetic demo data (once the demo data is gone they describe nothing
+    stored); returns how many."""
+    result: Any = session.execute(
+        delete(ModelEvaluation).where(ModelEvaluation.report["synthetic"].as_boolean().is_(True))
+    )
+    return int(result.rowcount or 0)
 
 
 def latest_evaluation(session: Session) -> ModelEvaluation | None:
