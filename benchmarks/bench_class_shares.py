@@ -4,8 +4,9 @@ Scores the committed islands layer with the shipped weights (``data/models``) an
 without a database: the harbours, the ports outside the regency (the places gazetteer), the searoute shipping
 lanes and the schematic ferry links; optionally the synthetic demo incidents and landings (``--demo``, what
 ``pesisir demo-data`` loads). Corridors are left out (they need a routes build), so ``corridor_exposure`` is 0.
-Prints, for both risk kinds, the share of each class's coastline on Madura, the named islands, and the unnamed
-islands by size, and the share of critical + high on islets under 0.05 km².
+Prints, for both risk kinds, the share of each class's coastline on each named island, the unnamed islands by
+size and Madura's coast at the land border (``geo.classshares``), and the share of critical + high on islets under
+0.05 km².
 
 Run: ``.venv/bin/python benchmarks/bench_class_shares.py [--islands FILE] [--demo]``.
 """
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from geo import risk
+from geo.classshares import class_shares, island_groups
 from geo.factors import FactorInputs, compute_factors, lanes_frame, shared_factors
 from geo.io import read_layer
 from geo.routedata import load_places
@@ -29,20 +31,6 @@ from geo.segmentation import segment_coast
 DATA = Path(__file__).resolve().parents[1] / "data"
 CUTOFF = datetime(2026, 1, 1, tzinfo=UTC)
 ISLET_KM2 = 0.05
-
-
-def island_group(code: str, area_km2: float) -> str:
-    if code == "35.29":
-        return "Madura"
-    if not code.startswith("OSM-"):
-        return "named island"
-    if area_km2 < 0.01:
-        return "unnamed < 0.01 km²"
-    if area_km2 < ISLET_KM2:
-        return "unnamed 0.01-0.05 km²"
-    if area_km2 < 0.5:
-        return "unnamed 0.05-0.5 km²"
-    return "unnamed >= 0.5 km²"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         outside_ports=places[places["kind"] == "port"],
     )
     area = dict(zip(islands["code"], islands["area_km2"], strict=True))
-    group = segments["island_code"].map(lambda c: island_group(c, area[c]))
+    group = island_groups(segments, islands, boundaries)
     islet = segments["island_code"].map(lambda c: area[c] < ISLET_KM2).to_numpy()
     lengths = segments["length_m"].to_numpy(dtype=np.float64)
     shared = shared_factors(segments, inputs)
@@ -94,11 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         scored = model.score(factors, lengths=lengths, data_cutoff=CUTOFF)
         cls = scored["risk_class"].to_numpy()
         top = np.isin(cls, ("critical", "high"))
-        frame = pd.DataFrame({"group": group, "class": cls, "km": lengths / 1000})
-        table = frame.pivot_table(index="group", columns="class", values="km", aggfunc="sum", fill_value=0.0)
-        shares = (table / table.sum()).reindex(columns=["critical", "high", "medium", "low"], fill_value=0.0)
-        print(f"\n{kind}: share of each class's coastline by kind of island")
-        print(shares.map(lambda v: f"{v:6.1%}").to_string())
+        shares = class_shares(group, cls, lengths)
+        print(f"\n{kind}: share of each class's coastline by island, unnamed islets by size, and the land border")
+        print(shares.to_string(formatters={c: "{:6.1%}".format for c in shares.columns if c != "km"}))
         print(
             f"{kind}: islets under {ISLET_KM2} km² hold {lengths[top & islet].sum() / lengths[top].sum():.1%} of "
             f"critical + high, {lengths[(cls == 'critical') & islet].sum() / lengths[cls == 'critical'].sum():.1%} "
