@@ -25,12 +25,18 @@ the training incidents' segments, :func:`tune_kde_bandwidth`) and ``ensemble`` (
 window after it; PAI and hit rate pooled over the origins with bootstrap intervals (test incidents resampled
 within each origin), and, on a synthetic world, PAI against the known truth (the share of the true expected
 events in the flagged stretch, over the length share).
+
+**The served model** (:func:`evaluate_served`): the same rolling origins for the model that colours the map. An
+expert prior scores each origin's coast with its own weights (no refit: only the incident density sees the
+incidents before the origin); a fitted config is refitted at each origin toward its prior
+(:func:`geo.risk.fit_toward_prior`), as the served fit was made. With fewer than :data:`MIN_TEST_INCIDENTS` test
+incidents the report says ``too_few`` instead of giving numbers. It adds a calibration table per risk class.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -52,12 +58,24 @@ from geo.factors import (
     monsoon_shelter,
     point_weights,
 )
-from geo.risk import FitResult, LogLinearModel, ModelConfig, fit, model_for
+from geo.risk import (
+    CLASS_SHARES,
+    FitResult,
+    LogLinearModel,
+    ModelConfig,
+    fit,
+    fit_toward_prior,
+    model_for,
+    risk_classes,
+)
 from geo.vocabulary import INCIDENT_RISK_KIND, RISK_KINDS
 
 SHARES: Final = (0.05, 0.10, 0.20)
 BASELINES: Final = ("uniform", "prior_counts", "kde")
 KDE_BANDWIDTH_M: Final = 2000.0
+MIN_TEST_INCIDENTS: Final = 30
+"""Test incidents of a kind (pooled over the origins) below which :func:`evaluate_served` reports ``too_few``
+rather than a PAI: with fewer, the interval of a PAI at 10 % of coastline spans most of its range."""
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -161,8 +179,14 @@ def fit_kind(
     until: datetime,
     params: FactorParams | None = None,
     log_detection: FloatArray | None = None,
+    prior: ModelConfig | None = None,
+    synthetic: bool = False,
 ) -> FitResult:
     """Fit risk kind ``kind`` on incidents before ``until`` (weighted by precision and review state).
+
+    With ``prior`` (an expert prior, :class:`geo.risk.ModelConfig` with ``prior`` terms) the fit is the
+    shrinkage fit :func:`geo.risk.fit_toward_prior` on the same panel and offset; ``synthetic`` says whether the
+    incidents are synthetic demo data. Without it, the plain Poisson GLM :func:`geo.risk.fit`.
 
     The data are a segment x season panel: for the west monsoon, the east monsoon and the calm months, each
     segment's incidents in those months with ``monsoon_shelter`` for that season (0.5, neutral, in the calm
@@ -205,6 +229,26 @@ def fit_kind(
         # Exposure in proportion to the season's share of the incidents: a fixed effect per season, so the
         # regency-wide yearly cycle is not mistaken for an effect of the coast's orientation.
         exposure.append(np.full(len(segments), years * float(w[sel].sum() / w.sum())))
+    panel_detection = None if log_detection is None else np.tile(np.asarray(log_detection), len(panels))
+    if prior is not None:
+        if prior.kind != kind:
+            raise ValueError(f"prior: is a {prior.kind} model, expected {kind}")
+        return fit_toward_prior(
+            pd.concat(panels, ignore_index=True),
+            np.concatenate(counts),
+            lengths_m=np.tile(lengths, len(panels)),
+            years=np.concatenate(exposure),
+            prior=prior,
+            data_cutoff=t.to_pydatetime(),
+            synthetic=synthetic,
+            log_detection=panel_detection,
+            n_segments=len(segments),
+            method="Maximum a posteriori Poisson regression toward the expert prior (Gaussian prior on each "
+            "factor's weight, flat on the intercept) on a segment x season panel (west, east, calm months), offset "
+            "log(length_km * years in the season)"
+            + (" + log detection" if log_detection is not None else "")
+            + "; Laplace standard errors; 100 bootstrap refits (multinomial resampling of the events)",
+        )
     return fit(
         pd.concat(panels, ignore_index=True),
         np.concatenate(counts),
@@ -215,7 +259,7 @@ def fit_kind(
         n_segments=len(segments),
         method="Poisson GLM (statsmodels) on a segment x season panel (west, east, calm months), "
         "offset log(length_km * years in the season)" + (" + log detection" if log_detection is not None else ""),
-        log_detection=None if log_detection is None else np.tile(np.asarray(log_detection), len(panels)),
+        log_detection=panel_detection,
     )
 
 
@@ -474,63 +518,81 @@ def _interval(draws: FloatArray, value: float) -> dict[str, float]:
     return {"value": round(float(value), 4), "low": round(float(lo), 4), "high": round(float(hi), 4)}
 
 
-def rolling_evaluation(
+def default_origins(
+    incidents: gpd.GeoDataFrame, *, kind: str, n: int = 3, window_days: float = 365.0
+) -> list[datetime]:
+    """The last ``n`` rolling origins for risk kind ``kind``, oldest first, ``window_days`` apart: the newest is
+    one window before the day after the newest incident of the kind (newest incident's day ``- window_days + 1
+    day``, at midnight UTC), so its test window ends with that day; each older one is a window earlier. Origins
+    with no incident of the kind before them are dropped; no incidents give an empty list.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> inc = gpd.GeoDataFrame({"kind": ["illegal_landing"] * 2, "occurred_start": pd.to_datetime(
+    ...     ["2023-03-01T10:00Z", "2025-06-30T18:00Z"])}, geometry=[shapely.Point(0, 0)] * 2, crs=4326)
+    >>> [o.date().isoformat() for o in default_origins(inc, kind="landing")]
+    ['2023-07-02', '2024-07-01']
+    """
+    if kind not in RISK_KINDS:
+        raise ValueError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
+    if n < 1 or not window_days > 0:
+        raise ValueError(f"n, window_days: must be >= 1 and > 0, got {n!r}, {window_days!r}")
+    inc = _kind_incidents(incidents, kind)
+    if inc.empty:
+        return []
+    start = pd.to_datetime(inc["occurred_start"], utc=True)
+    newest = start.max().floor("D")
+    first = start.min()
+    window = pd.Timedelta(days=window_days)
+    last = (newest - window + pd.Timedelta(days=1)).round("D")
+    origins = [last - k * window for k in range(n - 1, -1, -1)]
+    return [o.to_pydatetime() for o in origins if first < o]
+
+
+WeightsAt = Callable[[pd.Timestamp, pd.DataFrame], tuple[FloatArray, ModelConfig]]
+"""At an origin ``T`` and its factors (computed at ``T``): the model's log intensity per segment and its config."""
+
+
+def _rolling(
     segments: gpd.GeoDataFrame,
     inputs: FactorInputs,
     *,
     kind: str,
-    origins: Sequence[datetime],
-    window_days: float = 365.0,
-    truth: FloatArray | None = None,
-    log_detection: FloatArray | None = None,
-    n_boot: int = 500,
-    seed: int = 0,
-    params: FactorParams | None = None,
-) -> dict[str, Any]:
-    """Rolling-origin evaluation of the fitted model and the tuned baselines for risk kind ``kind``.
-
-    For each origin ``T``: fit on the incidents before ``T`` (:func:`fit_kind`, with ``log_detection`` in the
-    offset when given), score the coast at ``T`` (the model's log intensity: where incidents *happen*), tune the
-    baselines on the same incidents, and test on the incidents in ``[T, T + window_days)``.
-
-    Returns a JSON-able report: per origin the counts and the KDE bandwidth; for the model and each baseline the
-    PAI and hit rate at 5/10/20 % pooled over the origins (flagged test incidents over all test incidents) with
-    a bootstrap 95 % interval (``n_boot`` resamples of the test incidents within each origin); the ratio of the
-    model's PAI at 10 % to the best tuned baseline's, with its paired interval; and with ``truth`` (true expected
-    events per segment, a synthetic world's) the PAI against the truth, the mean over the origins.
-
-    Raises
-    ------
-    ValueError
-        When an origin has no training or no test incident of the kind.
-    """
-    if kind not in RISK_KINDS:
-        raise ValueError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
-    if len(origins) < 1:
-        raise ValueError("origins: at least one")
+    origins: Sequence[pd.Timestamp],
+    window_days: float,
+    truth: FloatArray | None,
+    log_detection: FloatArray | None,
+    n_boot: int,
+    seed: int,
+    params: FactorParams | None,
+    weights_at: WeightsAt,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The rolling-origin loop shared by :func:`rolling_evaluation` and :func:`evaluate_served`: the report and
+    the calibration rows (see :func:`evaluate_served`). Every origin must have training and test incidents."""
     lengths = segments["length_m"].to_numpy(dtype=np.float64)
     inc = _kind_incidents(inputs.incidents, kind)
     start = pd.to_datetime(inc["occurred_start"], utc=True)
+    first = pd.to_datetime(inputs.incidents["occurred_start"], utc=True).min()
+    window_years = window_days / 365.25
     rng = np.random.default_rng(seed)
     names = ("model", *TUNED_BASELINES, "ensemble")
     hits = {n: {s: np.zeros(n_boot) for s in SHARES} for n in names}
     point = {n: dict.fromkeys(SHARES, 0.0) for n in names}
     vs_truth: dict[str, dict[float, list[float]]] = {n: {s: [] for s in SHARES} for n in names}
+    classes = tuple(name for name, _ in CLASS_SHARES)
+    calib = {c: {"segments": 0.0, "km": 0.0, "predicted": 0.0, "observed": 0.0} for c in classes}
     per_origin, n_test_total = [], 0
-    for origin in origins:
-        t = _utc(origin, "origins")
+    for t in origins:
         t_end = t + pd.Timedelta(days=window_days)
         train = inc[(start < t).to_numpy()]
         test = inc[((start >= t) & (start < t_end)).to_numpy()]
         if train.empty or test.empty:
             raise ValueError(f"origins: {t.date()} has {len(train)} training and {len(test)} test {kind} incidents")
-        result = fit_kind(
-            segments, inputs, kind=kind, until=t.to_pydatetime(), params=params, log_detection=log_detection
-        )
         factors = compute_factors(segments, inputs, kind=kind, cutoff=t.to_pydatetime(), params=params)
         if log_detection is not None:
-            factors["patrol_remoteness"] = 0.0
-        model = model_for(result.config).log_intensity(factors)
+            factors["patrol_remoteness"] = 0.0  # detection, not risk: it is in the offset
+        model, config = weights_at(t, factors)
         scores, bandwidth = tuned_baseline_scores(segments, train, model=model)
         scores = {"model": model, **scores}
         events = segment_counts(segments, test)
@@ -543,6 +605,17 @@ def rolling_evaluation(
                 hits[name][s] += boot @ w
                 if truth is not None:
                     vs_truth[name][s].append(float(w @ truth / truth.sum()) / s)
+        # Calibration: the intercept re-levelled so the coast's total equals the training incidents per year.
+        train_years = max((t - first).total_seconds() / (365.25 * 86_400), 1.0 / 365.25)
+        rel = np.exp(model - float(np.max(model))) * lengths / 1000.0
+        predicted = rel / rel.sum() * len(train) / train_years * window_years
+        cls = risk_classes(model, lengths)
+        for c in classes:
+            sel = cls == c
+            calib[c]["segments"] += float(sel.sum()) / len(origins)
+            calib[c]["km"] += float(lengths[sel].sum()) / 1000.0 / len(origins)
+            calib[c]["predicted"] += float(predicted[sel].sum())
+            calib[c]["observed"] += float(events[sel].sum())
         n_test_total += int(n)
         per_origin.append(
             {
@@ -550,7 +623,7 @@ def rolling_evaluation(
                 "n_train": len(train),
                 "n_test": len(test),
                 "kde_bandwidth_km": bandwidth,
-                "remoteness_weight": round(float(result.config.weights.get("remoteness", 0.0)), 4),
+                "remoteness_weight": round(float(config.weights.get("remoteness", 0.0)), 4),
             }
         )
     observed: dict[str, Any] = {}
@@ -585,7 +658,192 @@ def rolling_evaluation(
             name: {"pai": {f"{round(s * 100)}%": round(float(np.mean(v)), 4) for s, v in vs_truth[name].items()}}
             for name in names
         }
+    rows = [
+        {
+            "class": c,
+            "segments": round(calib[c]["segments"], 1),
+            "km": round(calib[c]["km"], 1),
+            "predicted": round(calib[c]["predicted"], 2),
+            "observed": round(calib[c]["observed"], 3),
+        }
+        for c in classes
+    ]
+    return report, rows
+
+
+def rolling_evaluation(
+    segments: gpd.GeoDataFrame,
+    inputs: FactorInputs,
+    *,
+    kind: str,
+    origins: Sequence[datetime],
+    window_days: float = 365.0,
+    truth: FloatArray | None = None,
+    log_detection: FloatArray | None = None,
+    n_boot: int = 500,
+    seed: int = 0,
+    params: FactorParams | None = None,
+) -> dict[str, Any]:
+    """Rolling-origin evaluation of the fitted model and the tuned baselines for risk kind ``kind``.
+
+    For each origin ``T``: fit on the incidents before ``T`` (:func:`fit_kind`, the plain GLM, with
+    ``log_detection`` in the offset when given), score the coast at ``T`` (the model's log intensity: where
+    incidents *happen*), tune the baselines on the same incidents, and test on the incidents in ``[T, T +
+    window_days)``.
+
+    Returns a JSON-able report: per origin the counts and the KDE bandwidth; for the model and each baseline the
+    PAI and hit rate at 5/10/20 % pooled over the origins (flagged test incidents over all test incidents) with
+    a bootstrap 95 % interval (``n_boot`` resamples of the test incidents within each origin); the ratio of the
+    model's PAI at 10 % to the best tuned baseline's, with its paired interval; and with ``truth`` (true expected
+    events per segment, a synthetic world's) the PAI against the truth, the mean over the origins.
+
+    Raises
+    ------
+    ValueError
+        When an origin has no training or no test incident of the kind.
+    """
+    if kind not in RISK_KINDS:
+        raise ValueError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
+    if len(origins) < 1:
+        raise ValueError("origins: at least one")
+
+    def refit(t: pd.Timestamp, factors: pd.DataFrame) -> tuple[FloatArray, ModelConfig]:
+        result = fit_kind(
+            segments, inputs, kind=kind, until=t.to_pydatetime(), params=params, log_detection=log_detection
+        )
+        return model_for(result.config).log_intensity(factors), result.config
+
+    report, _ = _rolling(
+        segments,
+        inputs,
+        kind=kind,
+        origins=[_utc(o, "origins") for o in origins],
+        window_days=window_days,
+        truth=truth,
+        log_detection=log_detection,
+        n_boot=n_boot,
+        seed=seed,
+        params=params,
+        weights_at=refit,
+    )
     return report
+
+
+def prior_of(config: ModelConfig) -> ModelConfig:
+    """The expert prior a config was fitted toward (or is): weights at the prior means, the same prior terms."""
+    weights = {f: (config.prior[f].weight if f in config.prior else float(v)) for f, v in config.weights.items()}
+    weights.update({f: t.weight for f, t in config.prior.items()})
+    return ModelConfig(
+        kind=config.kind,
+        intercept=float(config.intercept),
+        weights=weights,
+        season=config.season,
+        prior=dict(config.prior),
+        intercept_rationale=config.intercept_rationale,
+    )
+
+
+def evaluate_served(
+    segments: gpd.GeoDataFrame,
+    inputs: FactorInputs,
+    *,
+    kind: str,
+    config: ModelConfig,
+    origins: Sequence[datetime] | None = None,
+    window_days: float = 365.0,
+    log_detection: FloatArray | None = None,
+    n_boot: int = 500,
+    seed: int = 0,
+    params: FactorParams | None = None,
+    truth: FloatArray | None = None,
+) -> dict[str, Any]:
+    """Rolling-origin accuracy of **the model that colours the map** (``config``) against the tuned baselines.
+
+    At each origin ``T`` (default :func:`default_origins`): an expert prior (``config.is_prior``) scores the coast
+    with exactly its weights, the factors computed at ``T`` (so the incident density sees only incidents before
+    it; nothing is refitted); a fitted config is refitted toward its prior (:func:`geo.risk.fit_toward_prior`
+    through :func:`fit_kind`, ``synthetic`` as in ``config.fitted``) on the incidents before ``T``, as the served
+    fit was made. The baselines are tuned on the same training incidents; the test window is ``[T, T +
+    window_days)``. Origins without a training or a test incident are left out.
+
+    The report is :func:`rolling_evaluation`'s plus ``status`` (``"measured"``), ``min_test``, ``model_version``,
+    ``provenance`` and ``calibration``: per risk class (critical, high, medium, low), pooled over the origins,
+    the segments and km in the class (mean per origin), the ``predicted`` incidents (the sum over the origins of
+    ``exp(log intensity) * km * window years`` over the class's segments) and the ``observed`` test incidents in
+    them (the rows' observed add up to ``n_test``). The prior's intercept is not calibrated (it is a stated
+    order of magnitude, and only the weights order the coast), so at each origin the intercept is re-levelled
+    so that the whole coast's predicted count equals the training incidents per year (since the first incident
+    of any kind) times the window: the rows then say whether the classes share the incidents as predicted.
+
+    With fewer than :data:`MIN_TEST_INCIDENTS` test incidents over the usable origins, or no usable origin, the
+    report is ``{"kind", "status": "too_few", "n_test", "min_test", "model_version", "provenance", "origins"}``
+    without metrics (no error).
+    """
+    if kind not in RISK_KINDS:
+        raise ValueError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
+    if config.kind != kind:
+        raise ValueError(f"config.kind: {config.kind!r} is not the kind evaluated ({kind!r})")
+    if not window_days > 0:
+        raise ValueError(f"window_days: must be > 0, got {window_days!r}")
+    if origins is None:
+        origins = default_origins(inputs.incidents, kind=kind, window_days=window_days)
+    inc = _kind_incidents(inputs.incidents, kind)
+    start = pd.to_datetime(inc["occurred_start"], utc=True)
+    counted, usable, n_test = [], [], 0
+    for origin in origins:
+        t = _utc(origin, "origins")
+        n_train = int((start < t).sum())
+        n_in = int(((start >= t) & (start < t + pd.Timedelta(days=window_days))).sum())
+        counted.append({"origin": t.isoformat(), "n_train": n_train, "n_test": n_in})
+        if n_train and n_in:
+            usable.append(t)
+            n_test += n_in
+    head = {
+        "kind": kind,
+        "n_test": n_test,
+        "min_test": MIN_TEST_INCIDENTS,
+        "model_version": config.version,
+        "provenance": config.provenance,
+    }
+    if not usable or n_test < MIN_TEST_INCIDENTS:
+        return {**head, "status": "too_few", "origins": counted}
+
+    if config.is_prior:
+
+        def weights_at(t: pd.Timestamp, factors: pd.DataFrame) -> tuple[FloatArray, ModelConfig]:
+            return model_for(config).log_intensity(factors), config
+
+    else:
+        prior = prior_of(config)
+        synthetic = bool(config.fitted.get("synthetic", False))
+
+        def weights_at(t: pd.Timestamp, factors: pd.DataFrame) -> tuple[FloatArray, ModelConfig]:
+            refit = fit_kind(
+                segments,
+                inputs,
+                kind=kind,
+                until=t.to_pydatetime(),
+                params=params,
+                log_detection=log_detection,
+                prior=prior,
+                synthetic=synthetic,
+            ).config
+            return model_for(refit).log_intensity(factors), refit
+
+    report, calibration = _rolling(
+        segments,
+        inputs,
+        kind=kind,
+        origins=usable,
+        window_days=window_days,
+        truth=truth,
+        log_detection=log_detection,
+        n_boot=n_boot,
+        seed=seed,
+        params=params,
+        weights_at=weights_at,
+    )
+    return {**report, **head, "status": "measured", "calibration": calibration}
 
 
 def served_score(report: dict[str, Any]) -> dict[str, str]:
