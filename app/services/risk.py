@@ -471,7 +471,7 @@ def accuracy(session: Session, *, kind: str) -> dict[str, Any]:
     }
 
 
-_NOTES: dict[str, dict[str, str]] = {
+_NOTES: dict[str, dict[str, Any]] = {
     "en": {
         "weights": "Weights: {provenance}.",
         "measured": "Accuracy of this model on {data} ({n} incidents in {k} yearly test windows from {first}): "
