@@ -35,6 +35,7 @@ incidents the report says ``too_few`` instead of giving numbers. It adds a calib
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -233,7 +234,7 @@ def fit_kind(
     if prior is not None:
         if prior.kind != kind:
             raise ValueError(f"prior: is a {prior.kind} model, expected {kind}")
-        return fit_toward_prior(
+        result = fit_toward_prior(
             pd.concat(panels, ignore_index=True),
             np.concatenate(counts),
             lengths_m=np.tile(lengths, len(panels)),
@@ -249,6 +250,9 @@ def fit_kind(
             + (" + log detection" if log_detection is not None else "")
             + "; Laplace standard errors; 100 bootstrap refits (multinomial resampling of the events)",
         )
+        # The provenance counts incidents, not their precision- and review-weighted sum.
+        fitted = {**result.config.fitted, "n_incidents": len(past)}
+        return dataclasses.replace(result, config=dataclasses.replace(result.config, fitted=fitted))
     return fit(
         pd.concat(panels, ignore_index=True),
         np.concatenate(counts),

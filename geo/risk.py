@@ -185,7 +185,8 @@ class ModelConfig:
 
     @property
     def provenance(self) -> str:
-        """Where the weights come from, in words: ``"expert prior"``, ``"fitted on N real incidents until DATE"``,
+        """Where the weights come from, in words: ``"expert prior"``, ``"fitted on N real incidents until DATE"``
+        (N: ``fitted["n_incidents"]``, else the weighted ``n_events``),
         ``"fitted on synthetic demo data (N incidents until DATE)"`` (or ``"fitted on N incidents until DATE"``
         from a plain :func:`fit` that does not say whether its data were synthetic).
 
@@ -197,7 +198,7 @@ class ModelConfig:
         """
         if self.is_prior:
             return "expert prior"
-        n = _format_count(float(self.fitted.get("n_events", 0.0)))
+        n = _format_count(float(self.fitted.get("n_incidents", self.fitted.get("n_events", 0.0))))
         cutoff = self.fitted.get("data_cutoff")
         date = pd.Timestamp(cutoff).date().isoformat() if cutoff else "an unknown date"
         if "synthetic" not in self.fitted:

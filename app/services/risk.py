@@ -482,6 +482,8 @@ _NOTES: dict[str, dict[str, Any]] = {
         "too_few_stored": "Too few incidents to measure accuracy: {n} {data} of this risk stored, at least {min} "
         "needed in the test windows.",
         "not_measured": "Accuracy of this model not measured yet: run 'pesisir model evaluate'.",
+        "behind": "The model is clearly behind the {name} baseline here (PAI ratio {ratio:.2f}, 95 % interval up to "
+        "{high:.2f}): where incidents were before ranks this coast better than its factors.",
         "data": {"real incidents": "real incidents", "synthetic demo data": "synthetic demo incidents"},
     },
     "id": {
@@ -494,6 +496,8 @@ _NOTES: dict[str, dict[str, Any]] = {
         "too_few_stored": "Kejadian terlalu sedikit untuk mengukur akurasi: {n} {data} untuk risiko ini tersimpan, "
         "minimal {min} dalam jendela uji.",
         "not_measured": "Akurasi model ini belum diukur: jalankan 'pesisir model evaluate'.",
+        "behind": "Model jelas tertinggal dari baseline {name} di sini (rasio PAI {ratio:.2f}, interval 95 % sampai "
+        "{high:.2f}): lokasi kejadian sebelumnya lebih baik mengurutkan pantai ini daripada faktornya.",
         "data": {"real incidents": "kejadian nyata", "synthetic demo data": "kejadian demo sintetis"},
     },
 }
@@ -541,6 +545,9 @@ def accuracy_note(session: Session, *, kind: str, lang: str = "en") -> str:
                 best=acc["best_baseline_pai_10"]["value"],
             )
         )
+        ratio = acc["model_vs_best_baseline_pai_10"]
+        if float(ratio["high"]) < 1.0:  # geo.evaluation.served_score's rule: the model clearly loses
+            lines.append(words["behind"].format(name=acc["best_baseline"], ratio=ratio["value"], high=ratio["high"]))
     elif acc["status"] == "too_few":
         measured = "evaluated_at" in acc
         n = acc["n_test"] if measured else acc["n_incidents"]

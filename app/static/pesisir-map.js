@@ -179,7 +179,11 @@
       var p = e.layer.properties || {};
       L.popup().setLatLng(e.latlng).setContent(popupTable(labels.segment + " " + (p.id || ""), [
         [labels.island, p.island_name], [labels["class"], labels.classes[p.risk_class] || p.risk_class],
-        [labels.score, p.score], [labels.model, p.model_version], [labels.data_cutoff, p.data_cutoff],
+        [labels.score, p.score],
+        [labels.stability, p.class_stability == null ? "" : labels.stability_text
+          .replace("{cls}", labels.classes[p.risk_class] || p.risk_class)
+          .replace("{share:.0%}", Math.round(100 * p.class_stability) + "%")],
+        [labels.model, p.model_version], [labels.weights, p.weights_source], [labels.data_cutoff, p.data_cutoff],
       ])).openOn(tiles._map);
     });
   }

@@ -15,12 +15,16 @@ from geo.risk import MODELS_DIR
 
 
 @pytest.fixture
-def scored(db, tmp_path):
+def scored(db, settings):
+    """Demo data, segments and scores; fits go where the service reads them (``settings.models_dir``) and are
+    removed after the test."""
     demo.load_demo(db, seed=5, n_incidents=300, n_landings=400)
     first = risk.segment(db)
-    store = risk.ModelStore(fitted_dir=tmp_path / "fitted")
+    store = risk.ModelStore(fitted_dir=settings.models_dir)
+    assert not store.reset(), "a test left fitted weights behind"
     risk.score(db, store=store)
-    return first, store
+    yield first, store
+    store.reset()
 
 
 def test_segment_is_idempotent(db, scored):
@@ -88,7 +92,7 @@ def test_evaluation_measures_the_served_model_on_rolling_origins(db, as_planner,
     assert "PAI pada 10 % pantai" in as_planner.get("/map", params={"risk": "tppo", "tiles": "false"}).text
 
 
-def test_an_evaluation_of_another_model_is_not_shown(db, as_planner, scored, tmp_path):
+def test_an_evaluation_of_another_model_is_not_shown(db, as_planner, scored):
     _, store = scored
     risk.evaluate(db, store=store)
     risk.fit(db, synthetic=True, store=store)

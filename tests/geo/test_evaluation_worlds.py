@@ -13,7 +13,6 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -21,25 +20,18 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import synthetic
 from geo.evaluation import (
-    TUNED_BASELINES,
     flag_weights,
     hit_rate,
-    log_detection,
-    rolling_evaluation,
     served_score,
     tune_kde_bandwidth,
     tuned_baseline_scores,
 )
-from geo.factors import FactorInputs, lanes_frame
 from geo.risk import fit
+from geo.synthetic.acceptance import BARS, KINDS, N_INCIDENTS, world_figures
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-ORIGINS = tuple(datetime(y, 1, 1, tzinfo=UTC) for y in (2023, 2024, 2025))
-N_INCIDENTS = 800
 SEEDS = tuple(range(int(os.environ.get("PESISIR_WORLD_SEEDS", "3"))))
-KINDS = ("landing", "tppo")
 
 
 # ------------------------------------------------------------------------------------------------- unit tests
@@ -112,72 +104,25 @@ def sumenep():
     return isl, hb, gpd.read_file(DATA / "land_boundaries.geojson")
 
 
-def _row(world: str, seed: int, kind: str, report: dict[str, Any]) -> dict[str, Any]:
-    truth = {name: v["pai"]["10%"] for name, v in report["truth"].items()}
-    best = max(TUNED_BASELINES, key=lambda b: truth[b])
-    ratio = report["model_vs_best_baseline_pai_10"]
-    return {
-        "world": world,
-        "seed": seed,
-        "kind": kind,
-        "model_truth": truth["model"],
-        "best_truth": truth[best],
-        "best": best,
-        "ensemble_truth": truth["ensemble"],
-        "model_obs": report["observed"]["model"]["pai"]["10%"]["value"],
-        "obs_ratio": ratio["value"],
-        "obs_ratio_low": ratio["low"],
-        "obs_ratio_high": ratio["high"],
-        "remoteness_min": min(o["remoteness_weight"] for o in report["origins"]),
-        "served": served_score(report)["score"],
-    }
-
-
 @pytest.fixture(scope="module")
 def figures(sumenep, sumenep_segments, sumenep_corridors):
     from geo import routedata
 
     isl, hb, borders = sumenep
-    seg = sumenep_segments
-    lanes = lanes_frame(harbours=hb)
-    none = gpd.GeoDataFrame({"direction": [], "suspicion_flags": [], "observed_start": []}, geometry=[], crs=4326)
     routes_inputs = {
         "land": gpd.read_file(DATA / "routes" / "land.fgb"),
         "places": routedata.load_places(),
         "flows": routedata.load_flows(),
     }
-    detect = log_detection(seg, hb)
-    rows, reports = [], []
-    for world in ("layered", "null", "hotspots", "biased", "routes"):
-        for seed in SEEDS:
-            extra = routes_inputs if world == "routes" else {}
-            w = synthetic.generate_world(
-                world, isl, hb, seed=seed, n_incidents=N_INCIDENTS, land_boundaries=borders, **extra
-            )
-            corridors = sumenep_corridors.exposure if world == "routes" else None
-            inputs = FactorInputs(isl, hb, w.incidents, none, lanes, corridors=corridors)
-            for kind in KINDS:
-                truth = w.expected(seg, kind=kind)
-                for label, offset in (
-                    ((world, None), ("biased+offset", detect)) if world == "biased" else ((world, None),)
-                ):
-                    report = rolling_evaluation(
-                        seg, inputs, kind=kind, origins=ORIGINS, truth=truth, log_detection=offset, seed=seed
-                    )
-                    reports.append(report)
-                    rows.append(_row(label, seed, kind, report))
-    frame = pd.DataFrame(rows)
-    table = frame.groupby(["world", "kind"]).agg(
-        seeds=("seed", "size"),
-        model_truth=("model_truth", "mean"),
-        best_truth=("best_truth", "mean"),
-        ensemble_truth=("ensemble_truth", "mean"),
-        min_seed_ratio=("obs_ratio", "min"),
-        obs_ratio=("obs_ratio", "mean"),
-        remoteness_min=("remoteness_min", "min"),
-        served_blend=("served", lambda s: int((s == "ensemble").sum())),
+    frame, table, reports = world_figures(
+        sumenep_segments,
+        isl,
+        hb,
+        borders,
+        seeds=SEEDS,
+        corridor_exposure=sumenep_corridors.exposure,
+        routes_inputs=routes_inputs,
     )
-    table.insert(3, "truth_ratio", table["model_truth"] / table["best_truth"])
     print(f"\nPAI at 10 % of coastline, {len(SEEDS)} seeds x {N_INCIDENTS} incidents, origins 2023-2025:")
     print(table.round(3).to_string())
     print(frame.round(3).to_string())
@@ -196,7 +141,7 @@ def test_reports_are_json(figures):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("world", "bar"), [("layered", 1.1), ("routes", 1.1), ("null", 0.95), ("hotspots", 0.95)])
+@pytest.mark.parametrize(("world", "bar"), sorted(BARS.items()))
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_model_against_the_best_tuned_baseline_on_the_truth(figures, world, bar, kind):
     _, table, _ = figures
