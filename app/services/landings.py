@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from psycopg.errors import ReadOnlySqlTransaction
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -219,8 +220,9 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[Any, repo.Land
     try:
         with session.begin_nested():
             return repo.insert_landings(session, rows)
-    except DBAPIError:
-        pass
+    except DBAPIError as exc:
+        if isinstance(exc.orig, ReadOnlySqlTransaction):
+            raise  # no row could be written: the whole request fails (503), not each item
     inserted: dict[Any, repo.LandingRow] = {}
     for row in rows:
         try:
