@@ -133,7 +133,7 @@ def register_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": validation_errors(exc.errors())}, status_code=422)
 
     async def _pool_full(request: Request, exc: Exception) -> JSONResponse:
-        # Every pooled connection is in use and none came back within PESISIR_POOL_TIMEOUT_S (docs/RELIABILITY.md
+        # Every pooled connection is in use and none came back within the pool timeout (docs/RELIABILITY.md
         # LD-04, R2-03): the service is busy, not broken.
         log.warning("503 on %s %s: connection pool exhausted (%s)", request.method, request.url.path, exc)
         return JSONResponse(

@@ -4,6 +4,8 @@ re-scoring (R2-07), and no path in public answers while the database is down (AZ
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 
 from fastapi.testclient import TestClient
@@ -15,7 +17,7 @@ from app.security import Principal, issue_token
 from app.services import users as user_service
 from app.settings import AuthSettings, DatabaseSettings, ServerSettings, Settings
 from tests.api.helpers import key, landing
-from tests.conftest import PASSWORD, SECRET
+from tests.conftest import PASSWORD, SECRET, published_token
 
 
 # -- AZ-17: no path in a public answer while the database is down --------------------------------------------------
@@ -69,3 +71,87 @@ def test_a_read_only_database_answers_writes_503_and_healthz_degraded(cluster, e
         assert r.status_code == 503, r.text
         assert r.headers["retry-after"] and "read-only" in r.json()["detail"]
     assert read.status_code == 200  # reads go on
+
+
+# -- R2-03: stalled exports and a full pool -------------------------------------------------------------------------
+def _with(settings: Settings, **server: object) -> Settings:
+    return settings.model_copy(update={"server": settings.server.model_copy(update=server)})
+
+
+def test_an_export_whose_client_stops_reading_is_cut_at_its_deadline_and_frees_its_connection(published_settings):
+    limit = 1.5
+    s = _with(published_settings, export_timeout_s=limit, rescore_interval_s=0)
+    app = create_app(s)
+    with TestClient(app) as c:
+        token = published_token(c, "planner")
+        engine = c.app_state["engine"]
+        sent: list[dict] = []
+        stalled = asyncio.Event()
+
+        async def run() -> float:
+            async def receive() -> dict:
+                await asyncio.Event().wait()  # the client sends nothing more (and never says it has gone)
+                return {"type": "http.disconnect"}
+
+            async def send(message: dict) -> None:
+                sent.append(message)
+                if message["type"] == "http.response.body" and len(sent) >= 3:
+                    stalled.set()
+                    await asyncio.Event().wait()  # the client stopped reading: the send never completes
+
+            scope = {
+                "type": "http",
+                "asgi": {"version": "3.0", "spec_version": "2.4"},
+                "http_version": "1.1",
+                "method": "GET",
+                "scheme": "http",
+                "path": "/api/v1/export/landings.geojson",
+                "raw_path": b"/api/v1/export/landings.geojson",
+                "root_path": "",
+                "query_string": b"",
+                "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())],
+                "client": ("127.0.0.1", 50000),
+                "server": ("testserver", 80),
+                "state": c.app_state.copy(),
+            }
+            start = time.monotonic()
+            # On the old code the send blocks forever: wait_for gives up (and the test fails) long after the limit.
+            await asyncio.wait_for(app(scope, receive, send), timeout=limit + 10)
+            return time.monotonic() - start
+
+        took = c.portal.call(run)
+        assert stalled.is_set() and sent[0]["status"] == 200
+        assert limit <= took < limit + 3, took
+        assert not any(m.get("type") == "http.response.body" and not m.get("more_body", False) for m in sent)
+        assert engine.pool.checkedout() == 0  # the connection is back in the pool, its transaction rolled back
+        idle = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name = 'pesisir' AND state LIKE 'idle in transaction%'"
+        )
+        with engine.connect() as conn:
+            assert conn.execute(idle).scalar_one() == 0
+        assert c.get("/api/v1/harbours", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_a_full_pool_answers_503_with_retry_after_within_the_pool_timeout(published_settings):
+    db = published_settings.database.model_copy(update={"pool_size": 1})
+    s = published_settings.model_copy(
+        update={"database": db, "server": published_settings.server.model_copy(update={"rescore_interval_s": 0})}
+    )
+    timeout = DatabaseSettings().pool_timeout_s  # the default: short
+    assert timeout <= 3
+    with TestClient(create_app(s)) as c:
+        bearer = {"Authorization": f"Bearer {published_token(c, 'planner')}"}
+        engine = c.app_state["engine"]
+        held = [engine.connect() for _ in range(2)]  # pool_size 1 + overflow 1: every connection taken
+        try:
+            start = time.monotonic()
+            r = c.get("/api/v1/harbours", headers=bearer)
+            took = time.monotonic() - start
+        finally:
+            for conn in held:
+                conn.close()
+        assert r.status_code == 503, r.text
+        assert r.headers["retry-after"] and "busy" in r.json()["detail"]
+        assert took < timeout + 2, took
+        assert c.get("/api/v1/harbours", headers=bearer).status_code == 200
