@@ -11,6 +11,7 @@ from app.deps import OptionalUser, SessionDep
 from app.errors import Forbidden
 from app.security import MAP_READERS
 from app.services import maps
+from app.services.landings import check_day
 
 router = APIRouter(tags=["map"])
 
@@ -35,6 +36,8 @@ def show_map(
         return RedirectResponse("/login?next=/map", status_code=303)
     if who.role not in MAP_READERS:
         raise Forbidden(f"the {who.role} role may not see the risk map")
+    check_day("from", first)
+    check_day("to", last)
     start, end = maps.time_window(first, last)
     html = maps.render_map(
         session,

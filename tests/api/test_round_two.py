@@ -8,6 +8,7 @@ import asyncio
 import time
 import uuid
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -155,3 +156,33 @@ def test_a_full_pool_answers_503_with_retry_after_within_the_pool_timeout(publis
         assert r.headers["retry-after"] and "busy" in r.json()["detail"]
         assert took < timeout + 2, took
         assert c.get("/api/v1/harbours", headers=bearer).status_code == 200
+
+
+# -- R2-04: dates at the ends of the calendar -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("path", "param", "value"),
+    [
+        ("/map", "to", "9999-12-31"),
+        ("/map", "from", "0001-01-01"),
+        ("/api/v1/incidents", "occurred_to", "9999-12-31T23:59:59+00:00"),
+        ("/api/v1/incidents", "occurred_from", "0001-01-01T00:00:00+14:00"),
+        ("/api/v1/landings", "observed_to", "9999-12-31T23:59:59-14:00"),
+        ("/api/v1/landings", "observed_from", "0001-01-01T00:00:00Z"),
+        ("/ogc/collections/incidents/items", "datetime", "0001-01-01T00:00:00Z/.."),
+        ("/ogc/collections/landings/items", "datetime", "../9999-12-31T23:59:59-14:00"),
+        ("/api/v1/export/incidents.csv", "datetime", "9999-12-31T00:00:00Z"),
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_400_naming_the_parameter(client, headers, path, param, value):
+    r = client.get(path, params={param: value}, headers=headers["admin"])
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"].startswith(f"{param}: "), r.text
+
+
+def test_dates_inside_the_calendar_still_work(client, headers):
+    ok = {
+        "/api/v1/incidents": {"occurred_from": "1900-01-01T00:00:00Z", "occurred_to": "2199-12-31T00:00:00Z"},
+        "/ogc/collections/incidents/items": {"datetime": "1900-01-01T00:00:00Z/2199-12-31T00:00:00Z"},
+    }
+    for path, params in ok.items():
+        assert client.get(path, params=params, headers=headers["admin"]).status_code == 200, path
