@@ -16,7 +16,7 @@ from app.api.params import AudienceDep, BBoxDep, IntervalDep, SeasonQuery
 from app.deps import MapReader, SettingsDep, StreamingSessionDep
 from app.errors import TimedOut
 from app.security import Principal
-from app.services import export
+from app.services import audit, export
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["export"])
@@ -72,10 +72,11 @@ def _close(chunks: Iterator[bytes]) -> None:
 
 @router.get("/export/{layer}.{fmt}", response_class=StreamingResponse, responses=_FILES)  # type: ignore[arg-type]
 def export_layer(
+    request: Request,
     layer: str,
     fmt: export.Format,
     session: StreamingSessionDep,
-    _turn: Annotated[Principal, Depends(export_turn)],
+    caller: Annotated[Principal, Depends(export_turn)],
     audience: AudienceDep,
     settings: SettingsDep,
     bbox: BBoxDep,
@@ -99,6 +100,7 @@ def export_layer(
         min_score=min_score,
         season=season,
         timeout_s=settings.server.export_timeout_s,
+        reader=audit.BulkRead(caller, request.url.path, dict(request.query_params)),
     )
     return DeadlineStreamingResponse(
         out.chunks, timeout_s=settings.server.export_timeout_s, media_type=out.media_type, headers=out.headers

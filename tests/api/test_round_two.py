@@ -5,19 +5,21 @@ re-scoring (R2-07), and no path in public answers while the database is down (AZ
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 import uuid
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from app.db.models import AuditLog
 from app.db.session import make_sessionmaker, unit_of_work
 from app.main import create_app
 from app.security import Principal, issue_token
 from app.services import users as user_service
 from app.settings import AuthSettings, DatabaseSettings, ServerSettings, Settings
-from tests.api.helpers import key, landing
+from tests.api.helpers import KALIANGET_SEA, incident, key, landing
 from tests.conftest import PASSWORD, SECRET, published_token
 
 
@@ -186,3 +188,70 @@ def test_dates_inside_the_calendar_still_work(client, headers):
     }
     for path, params in ok.items():
         assert client.get(path, params=params, headers=headers["admin"]).status_code == 200, path
+
+
+# -- R2-01: narratives read in bulk leave one audit row per answer ---------------------------------------------------
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def test_bulk_reads_of_narratives_are_audited_once_per_answer(client, headers, db, users):
+    made = client.post("/api/v1/incidents", json=incident(), headers=headers["intelligence"])
+    assert made.status_code == 201, made.text
+    incident_id = made.json()["id"]
+    x, y = _tile_of(*KALIANGET_SEA, 12)
+    reads = [
+        ("/map", {"tiles": "false", "lang": "en"}),
+        ("/api/v1/export/incidents.geojson", {"kind": "people_smuggling"}),
+        ("/api/v1/export/incidents.csv", {}),
+        ("/api/v1/export/incidents.gpkg", {}),
+        ("/ogc/collections/incidents/items", {"limit": "5"}),
+        (f"/ogc/collections/incidents/items/{incident_id}", {}),
+        (f"/tiles/incidents/12/{x}/{y}.pbf", {}),
+    ]
+
+    def audited() -> list[AuditLog]:
+        stmt = select(AuditLog).where(
+            AuditLog.action == "read_sensitive", AuditLog.object_type == "incident", AuditLog.after.is_not(None)
+        )
+        return list(db.execute(stmt.order_by(AuditLog.id)).scalars())
+
+    for role in ("intelligence", "admin"):
+        for path, params in reads:
+            before = len(audited())
+            r = client.get(path, params=params, headers=headers[role])
+            assert r.status_code == 200, (path, r.status_code, r.text[:300])
+            rows = audited()
+            assert len(rows) == before + 1, (role, path)
+            row = rows[-1]
+            assert row.actor == users[role].username and row.actor_id == users[role].id
+            assert row.after["route"] == path and row.after["filters"] == params
+            assert row.after["incidents"] >= 1
+            assert "Named witness" not in str(row.after)  # the narrative itself is never copied
+    # Planners get no narrative, so nothing to audit; an answer without incidents carries none either.
+    before = len(audited())
+    for path, params in reads:
+        assert client.get(path, params=params, headers=headers["planner"]).status_code in (200, 204), path
+    assert (
+        client.get("/api/v1/export/incidents.csv", params={"bbox": "0,0,1,1"}, headers=headers["admin"]).status_code
+        == 200
+    )
+    assert len(audited()) == before
+
+
+def test_a_bulk_read_fails_when_its_audit_row_cannot_be_written(client, headers, monkeypatch):
+    from app.services import audit
+
+    made = client.post("/api/v1/incidents", json=incident(), headers=headers["intelligence"])
+    assert made.status_code == 201
+
+    def refuse(*_a, **_k):
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(audit.repo, "append_many", refuse)
+    with TestClient(client.app, raise_server_exceptions=False) as c:
+        r = c.get("/ogc/collections/incidents/items", headers=headers["intelligence"])
+    assert r.status_code == 500 and "Named witness" not in r.text
