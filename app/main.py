@@ -48,7 +48,7 @@ async def _refresher(factory: sessionmaker[Session], interval_s: float) -> None:
 
     def once() -> None:
         with unit_of_work(factory) as session:
-            rescoring.refresh_stale(session)
+            rescoring.audit_run(session, rescoring.BACKGROUND, rescoring.refresh_stale(session))
 
     while True:
         await asyncio.sleep(interval_s)

@@ -255,3 +255,72 @@ def test_a_bulk_read_fails_when_its_audit_row_cannot_be_written(client, headers,
     with TestClient(client.app, raise_server_exceptions=False) as c:
         r = c.get("/ogc/collections/incidents/items", headers=headers["intelligence"])
     assert r.status_code == 500 and "Named witness" not in r.text
+
+
+# -- R2-07: every re-scoring run leaves one audit row ---------------------------------------------------------------
+def _stale_segments(db) -> None:
+    db.execute(
+        text("""
+        INSERT INTO coastal_segments (id, island_id, ordinal, geom, length_m, seaward_bearing)
+        SELECT '35.29-r' || n, (SELECT id FROM islands WHERE code = '35.29'), 91000 + n,
+               ST_SetSRID(ST_MakeLine(ST_MakePoint(x, -7.06), ST_MakePoint(x + 0.01, -7.06)), 4326), 1000, 180
+        FROM (VALUES (1, 113.95), (2, 115.5)) AS v(n, x)""")
+    )
+    db.execute(
+        text("""
+        INSERT INTO segment_scores (segment_id, risk_kind, model_version, data_cutoff, score, risk_class, needs_rescore)
+        SELECT id, 'landing', 'test', now(), 0.5, 'medium', true FROM coastal_segments WHERE id LIKE '35.29-r%'""")
+    )
+
+
+def _rescore_rows(db) -> list[AuditLog]:
+    stmt = select(AuditLog).where(AuditLog.action == "rescore", AuditLog.object_type == "segment_scores")
+    return list(db.execute(stmt.order_by(AuditLog.id)).scalars())
+
+
+def test_a_manual_rescoring_run_is_audited(client, headers, db, users):
+    _stale_segments(db)
+    r = client.post("/api/v1/scores/refresh", headers=headers["intelligence"])
+    assert r.status_code == 200 and r.json() == {"stale": 2, "rescored": 12}
+    (row,) = _rescore_rows(db)
+    assert row.actor == users["intelligence"].username and row.actor_id == users["intelligence"].id
+    assert row.after["segment_scores"] == 12 and row.after["stale"] == 2
+    assert row.after["model_versions"] and all(v.startswith(("landing-", "tppo-")) for v in row.after["model_versions"])
+    assert client.post("/api/v1/scores/refresh", headers=headers["intelligence"]).json()["rescored"] == 0
+    assert len(_rescore_rows(db)) == 1  # nothing re-scored, nothing to record
+
+
+def test_a_background_rescoring_run_is_audited(db, monkeypatch):
+    import threading
+    from contextlib import suppress
+
+    from sqlalchemy.orm import sessionmaker
+
+    from app import main
+    from app.services import rescoring
+
+    _stale_segments(db)
+    db.commit()  # the test's savepoint: the refresher's session joins the same outer transaction
+    factory = sessionmaker(bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False)
+    ran = threading.Event()
+    audit_run = rescoring.audit_run
+
+    def audited(*args, **kw):
+        audit_run(*args, **kw)
+        ran.set()
+
+    monkeypatch.setattr(rescoring, "audit_run", audited)
+
+    async def run() -> None:
+        task = asyncio.create_task(main._refresher(factory, 0.01))
+        deadline = time.monotonic() + 60
+        while not ran.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        task.cancel()  # lands once the run in the worker thread has finished (and committed)
+        with suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(run())
+    rows = _rescore_rows(db)
+    assert len(rows) == 1 and rows[0].actor == "background re-scorer" and rows[0].actor_id is None
+    assert rows[0].after["segment_scores"] == 12 and rows[0].after["model_versions"]
