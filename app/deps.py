@@ -11,13 +11,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
-from psycopg.errors import QueryCanceled
+from psycopg.errors import QueryCanceled, ReadOnlySqlTransaction
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 from sqlalchemy.orm import Session
 
 from app.db.session import describe
-from app.errors import DatabaseUnavailable, Forbidden, InvalidInput, TimedOut, Unauthenticated
+from app.errors import DatabaseReadOnly, DatabaseUnavailable, Forbidden, InvalidInput, TimedOut, Unauthenticated
 from app.security import (
     ADMINS,
     ALL_ROLES,
@@ -80,8 +80,14 @@ def request_transaction(session: Session) -> Iterator[Session]:
         if isinstance(exc, DBAPIError) and isinstance(exc.orig, QueryCanceled):
             # statement_timeout (set for exports): the work took too long, the database is fine.
             raise TimedOut("the request stopped at its time limit: a database statement ran past it") from exc
+        if isinstance(exc, DBAPIError) and isinstance(exc.orig, ReadOnlySqlTransaction):
+            # SQLSTATE 25006: the database refuses writes for now (read-only default, a standby): 503, not a 500.
+            log.warning("database at %s is read-only: %s", describe(session.get_bind().engine.url), exc.orig)
+            raise DatabaseReadOnly("the database is read-only at the moment: nothing was written; retry later") from exc
         if _database_gone(exc):
-            raise DatabaseUnavailable(f"database at {describe(session.get_bind().engine.url)} unavailable") from exc
+            # Host, port or socket path (a data directory) only in the log, never in the answer.
+            log.warning("database at %s unavailable: %s", describe(session.get_bind().engine.url), exc)
+            raise DatabaseUnavailable("the database is unavailable at the moment; retry later") from exc
         raise
 
 

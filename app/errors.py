@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,12 @@ class SetupError(PesisirError):
 
 
 class DatabaseUnavailable(PesisirError):
-    """The database cannot be reached. The message names host and port, never the password."""
+    """The database cannot be reached (or cannot take the request now). Over HTTP the message is shown, so it names
+    no host, port, socket path or data directory: those go to the log (docs/RELIABILITY.md AZ-17)."""
+
+
+class DatabaseReadOnly(DatabaseUnavailable):
+    """The database answers but refuses writes (``default_transaction_read_only``, a standby; SQLSTATE 25006)."""
 
 
 class InvalidInput(PesisirError):
@@ -126,5 +132,16 @@ def register_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return JSONResponse({"detail": validation_errors(exc.errors())}, status_code=422)
 
+    async def _pool_full(request: Request, exc: Exception) -> JSONResponse:
+        # Every pooled connection is in use and none came back within the pool timeout (docs/RELIABILITY.md
+        # LD-04, R2-03): the service is busy, not broken.
+        log.warning("503 on %s %s: connection pool exhausted (%s)", request.method, request.url.path, exc)
+        return JSONResponse(
+            {"detail": "the service is busy: every database connection is in use; retry shortly"},
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+
     app.add_exception_handler(PesisirError, _handle)
+    app.add_exception_handler(PoolTimeout, _pool_full)
     app.add_exception_handler(RequestValidationError, _invalid)

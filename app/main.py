@@ -49,7 +49,7 @@ async def _refresher(factory: sessionmaker[Session], interval_s: float, store: M
 
     def once() -> None:
         with unit_of_work(factory) as session:
-            rescoring.refresh_stale(session, store=store)
+            rescoring.audit_run(session, rescoring.BACKGROUND, rescoring.refresh_stale(session, store=store))
 
     while True:
         await asyncio.sleep(interval_s)

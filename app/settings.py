@@ -52,7 +52,9 @@ class DatabaseSettings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="PESISIR_DATA_DIR")
     name: str = Field(default="pesisir", validation_alias="PESISIR_DATABASE_NAME")
     pool_size: int = Field(default=20, ge=1, le=200)
-    pool_timeout_s: float = Field(default=10.0, gt=0)
+    # Short: with every connection busy a request gets 503 + Retry-After quickly instead of queueing behind them
+    # (docs/RELIABILITY.md LD-04, R2-03).
+    pool_timeout_s: float = Field(default=2.0, gt=0)
 
     @field_validator("url", "owner_url")
     @classmethod

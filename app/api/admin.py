@@ -34,4 +34,5 @@ def list_audit(
 def refresh_scores(who: Reviewer, session: SessionDep, settings: SettingsDep) -> RefreshOut:
     """Re-score stale segments now instead of waiting for the background refresher."""
     r = rescoring.refresh_stale(session, store=risk.ModelStore(settings.models_dir))
+    rescoring.audit_run(session, who, r)
     return RefreshOut(stale=r.stale, rescored=r.rescored)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from app.api.params import AudienceDep, BBoxDep, IntervalDep, SeasonQuery
 from app.deps import MapReader, SettingsDep, StreamingSessionDep
+from app.errors import TimedOut
 from app.security import Principal
-from app.services import export
+from app.services import audit, export
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["export"])
 _FILES = {
     200: {"content": {t: {} for t in export.MEDIA_TYPES.values()}, "description": "the layer as a file"},
@@ -29,12 +35,48 @@ async def export_turn(request: Request, caller: MapReader) -> AsyncIterator[Prin
         yield caller
 
 
+class DeadlineStreamingResponse(StreamingResponse):
+    """A streamed export that ends at its time limit even while the client is not reading (docs/RELIABILITY.md
+    R2-03). The export itself checks its deadline between fetches; a client that stops reading blocks the sending
+    instead, where no fetch happens. Here the whole sending runs under the limit: past it, the sending is cancelled,
+    the rows' generator (its server-side cursor) closed and TimedOut raised, so the session dependency rolls back
+    and returns the connection to the pool, and the server cuts the connection mid-body."""
+
+    def __init__(self, content: Iterator[bytes], *, timeout_s: float, **kw: Any) -> None:
+        super().__init__(content, **kw)
+        self._source = content
+        self._timeout_s = timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                await super().__call__(scope, receive, send)
+        except TimeoutError:
+            log.warning("export %s cut at its time limit of %g s while sending", scope.get("path"), self._timeout_s)
+            raise TimedOut(
+                f"export: stopped at its time limit of {self._timeout_s:g} s (PESISIR_EXPORT_TIMEOUT_S) while sending"
+            ) from None
+        finally:
+            await run_in_threadpool(_close, self._source)
+
+
+def _close(chunks: Iterator[bytes]) -> None:
+    close = getattr(chunks, "close", None)
+    if close is None:
+        return
+    try:
+        close()
+    except ValueError:  # still running in a worker thread: it stops at its own deadline check
+        log.warning("export generator still running at its time limit; it stops at its next fetch")
+
+
 @router.get("/export/{layer}.{fmt}", response_class=StreamingResponse, responses=_FILES)  # type: ignore[arg-type]
 def export_layer(
+    request: Request,
     layer: str,
     fmt: export.Format,
     session: StreamingSessionDep,
-    _turn: Annotated[Principal, Depends(export_turn)],
+    caller: Annotated[Principal, Depends(export_turn)],
     audience: AudienceDep,
     settings: SettingsDep,
     bbox: BBoxDep,
@@ -58,5 +100,8 @@ def export_layer(
         min_score=min_score,
         season=season,
         timeout_s=settings.server.export_timeout_s,
+        reader=audit.BulkRead(caller, request.url.path, dict(request.query_params)),
     )
-    return StreamingResponse(out.chunks, media_type=out.media_type, headers=out.headers)
+    return DeadlineStreamingResponse(
+        out.chunks, timeout_s=settings.server.export_timeout_s, media_type=out.media_type, headers=out.headers
+    )

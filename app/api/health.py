@@ -20,7 +20,8 @@ class HealthOut(BaseModel):
 
 @router.get("/healthz", response_model=HealthOut, responses={503: {"model": HealthOut}})
 def healthz(engine: EngineDep) -> JSONResponse:
-    """Service and database status, with the PostGIS version; 503 while the database is unreachable."""
+    """Service and database status, with the PostGIS version; 503 while the database is unreachable, or degraded
+    (read-only: writes are refused)."""
     h = catalog.health(engine)
     body = HealthOut(**h.__dict__).model_dump()
     if h.status != "ok":

@@ -3,20 +3,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.params import SeasonQuery
 from app.deps import OptionalUser, SessionDep
 from app.errors import Forbidden
 from app.security import MAP_READERS
-from app.services import maps
+from app.services import audit, maps
+from app.services.landings import check_day
 
 router = APIRouter(tags=["map"])
 
 
 @router.get("/map", response_class=HTMLResponse, responses={303: {"description": "Not signed in: to /login"}})
 def show_map(
+    request: Request,
     who: OptionalUser,
     session: SessionDep,
     tiles: bool = True,
@@ -35,6 +37,8 @@ def show_map(
         return RedirectResponse("/login?next=/map", status_code=303)
     if who.role not in MAP_READERS:
         raise Forbidden(f"the {who.role} role may not see the risk map")
+    check_day("from", first)
+    check_day("to", last)
     start, end = maps.time_window(first, last)
     html = maps.render_map(
         session,
@@ -45,5 +49,6 @@ def show_map(
         start=start,
         end=end,
         scope=maps.scope_for(who.role, who.harbour_id),
+        reader=audit.BulkRead(who, request.url.path, dict(request.query_params)),
     )
     return HTMLResponse(html)

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.api.params import AudienceDep, BBoxDep, IntervalDep, LimitDep, OffsetDep
-from app.deps import SessionDep, require
+from app.deps import MapReader, SessionDep, require
 from app.security import MAP_READERS
-from app.services import ogc
+from app.services import audit, ogc
 
 router = APIRouter(prefix="/ogc", tags=["OGC API Features"], dependencies=[Depends(require(MAP_READERS))])
 GEOJSON = "application/geo+json"
@@ -65,6 +65,7 @@ def items(
     interval: IntervalDep,
     limit: LimitDep,
     audience: AudienceDep,
+    who: MapReader,
     offset: OffsetDep = 0,
 ) -> Response:
     """A page of features, filtered by ``bbox`` and ``datetime``, with ``next`` / ``prev`` links."""
@@ -79,11 +80,16 @@ def items(
         offset=offset,
         query=query,
         audience=audience,
+        reader=audit.BulkRead(who, request.url.path, dict(request.query_params)),
     )
     return Response(body, media_type=GEOJSON)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", response_class=Response, responses=_GEO)  # type: ignore[arg-type]
-def item(collection_id: str, feature_id: str, request: Request, session: SessionDep, audience: AudienceDep) -> Response:
+def item(
+    collection_id: str, feature_id: str, request: Request, session: SessionDep, audience: AudienceDep, who: MapReader
+) -> Response:
     """One feature."""
-    return Response(ogc.item(session, _base(request), collection_id, feature_id, audience=audience), media_type=GEOJSON)
+    reader = audit.BulkRead(who, request.url.path, dict(request.query_params))
+    body = ogc.item(session, _base(request), collection_id, feature_id, audience=audience, reader=reader)
+    return Response(body, media_type=GEOJSON)

@@ -14,6 +14,7 @@ from fastapi import Depends, Query
 from app.deps import MapReader
 from app.errors import InvalidParameter
 from app.services import layers
+from app.services.landings import check_day
 from app.services.layers import Audience
 
 MAX_LIMIT = 10_000  # tipg's maximum; larger values are clamped, as OGC API Features asks
@@ -56,6 +57,7 @@ def _instant(text: str) -> datetime | None:
         raise InvalidParameter(f"datetime: '{text}' is not an RFC 3339 date-time") from None
     if value.tzinfo is None:
         raise InvalidParameter(f"datetime: '{text}' needs a time zone (for example 2025-01-01T00:00:00Z)")
+    check_day("datetime", value)
     return value
 
 

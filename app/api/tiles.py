@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from app.api.params import SeasonQuery
 from app.deps import SessionDep, TokenUser, authorize, request_transaction
 from app.security import MAP_READERS
-from app.services import layers, tiles
+from app.services import audit, layers, tiles
 
 router = APIRouter(tags=["tiles"])
 _MVT = {
@@ -23,6 +23,7 @@ _MVT = {
 
 @router.get("/tiles/{layer}/{z}/{x}/{y}.pbf", response_class=Response, responses=_MVT)  # type: ignore[arg-type]
 async def vector_tile(
+    request: Request,
     layer: str,
     z: int,
     x: int,
@@ -41,7 +42,8 @@ async def vector_tile(
         with request_transaction(session):
             caller = authorize(session, user, MAP_READERS)
             audience = layers.audience_for(caller.role)
-            return tiles.tile(session, layer, z, x, y, risk=risk, audience=audience, season=season)
+            reader = audit.BulkRead(caller, request.url.path, dict(request.query_params))
+            return tiles.tile(session, layer, z, x, y, risk=risk, audience=audience, season=season, reader=reader)
 
     t = await run_in_threadpool(work)
     status = t.status(if_none_match)

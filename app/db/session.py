@@ -168,10 +168,18 @@ def _guard_app_engine(engine: Engine, *, external: bool) -> None:
 
 
 def check_connection(engine: Engine) -> str:
-    """Connect once and return the PostGIS version; raise DatabaseUnavailable with a one-line message."""
+    """Connect once and return the PostGIS version; raise DatabaseUnavailable with a one-line message (for the
+    command line: it names the host, or the socket's directory)."""
+    return probe(engine)[0]
+
+
+def probe(engine: Engine) -> tuple[str, bool]:
+    """Connect once: the PostGIS version, and whether a new transaction is read-only (``default_transaction_read_only``
+    set, or a standby). DatabaseUnavailable as ``check_connection``."""
     try:
         with engine.connect() as conn:
-            return str(conn.execute(text("SELECT postgis_lib_version()")).scalar_one())
+            row = conn.execute(text("SELECT postgis_lib_version(), current_setting('transaction_read_only')")).one()
+            return str(row[0]), row[1] == "on"
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
         raise DatabaseUnavailable(

@@ -3,7 +3,8 @@ before/after, in the caller's transaction, so the change and its record commit o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -45,6 +46,25 @@ def record(
 
 def record_many(session: Session, entries: Sequence[dict[str, Any]]) -> None:
     repo.append_many(session, entries)
+
+
+@dataclass(frozen=True)
+class BulkRead:
+    """Who reads incidents' narratives, sources and review reasons in bulk (the map, exports, OGC API Features,
+    vector tiles), through which route and with which filters (docs/RELIABILITY.md R2-01)."""
+
+    who: Principal
+    route: str
+    filters: Mapping[str, str] = field(default_factory=dict)
+
+
+def bulk_read(session: Session, reader: BulkRead | None, incidents: int, object_id: object = None) -> None:
+    """One audit row for an answer that carries the narratives of ``incidents`` incidents, in the read's own
+    transaction (as AZ-06's one-incident read); none when it carries none. Narratives are never copied here."""
+    if reader is None or incidents <= 0:
+        return
+    after = {"route": reader.route, "filters": dict(reader.filters), "incidents": incidents}
+    record(session, reader.who, "read_sensitive", "incident", object_id, after=after)
 
 
 def listing(

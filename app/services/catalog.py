@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -9,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from app import __version__
 from app.db import repositories as repo
-from app.db.session import check_connection
+from app.db.session import probe
 from app.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
 
 
 def islands_geojson(session: Session) -> str:
@@ -35,8 +38,14 @@ class Health:
 
 
 def health(engine: Engine) -> Health:
+    """``ok``; ``degraded`` (reason ``read-only``) when the database refuses writes; ``unavailable`` when it cannot
+    be reached. The answer is public: why the database is unreachable (its socket path, data directory, host) is
+    logged, never returned."""
     try:
-        postgis = check_connection(engine)
+        postgis, read_only = probe(engine)
     except DatabaseUnavailable as exc:
-        return Health("unavailable", "unreachable", None, __version__, str(exc))
+        log.warning("health check: %s", exc)
+        return Health("unavailable", "unreachable", None, __version__, "the database cannot be reached")
+    if read_only:
+        return Health("degraded", "degraded", postgis, __version__, "read-only")
     return Health("ok", "ok", postgis, __version__)

@@ -34,7 +34,7 @@ from app.db import rls
 from app.db.repositories import layers as repo
 from app.db.repositories import statement_timeout
 from app.errors import RateLimited, TimedOut
-from app.services import layers
+from app.services import audit, layers
 from app.services.layers import Audience, Query
 from geo.crs import WGS84
 from geo.io import write_geopackage
@@ -48,6 +48,7 @@ MEDIA_TYPES: dict[str, str] = {
 _FILE_CHUNK = 1 << 16
 RETRY_AFTER_S = 10
 _T = TypeVar("_T")
+_clock = time.monotonic  # the time limit's clock (a test replaces it, not the event loop's)
 
 
 class ExportTurns:
@@ -84,12 +85,12 @@ class _Limit:
 
     @classmethod
     def of(cls, seconds: float | None) -> _Limit:
-        return cls(seconds, None if seconds is None else time.monotonic() + seconds)
+        return cls(seconds, None if seconds is None else _clock() + seconds)
 
     def rows(self, chunks: Iterator[_T]) -> Iterator[_T]:
         """``chunks`` until the deadline is past, then TimedOut."""
         for chunk in chunks:
-            if self.deadline is not None and time.monotonic() > self.deadline:
+            if self.deadline is not None and _clock() > self.deadline:
                 raise TimedOut(
                     f"export: stopped at its time limit of {self.seconds:g} s (PESISIR_EXPORT_TIMEOUT_S); "
                     "narrow it with bbox, datetime or kind"
@@ -121,27 +122,41 @@ def export_layer(
     min_score: float | None = None,
     season: str = "annual",
     timeout_s: float | None = None,
+    reader: audit.BulkRead | None = None,
 ) -> Export:
     """Validate the filters against the layer (400 naming the parameter), then export it."""
     q = layers.query(
         layer, bbox=bbox, interval=interval, kind=kind, risk_class=risk_class, min_score=min_score, season=season
     )
-    return export(session, q, fmt, audience=audience, timeout_s=timeout_s)
+    return export(session, q, fmt, audience=audience, timeout_s=timeout_s, reader=reader)
 
 
-def export(session: Session, q: Query, fmt: Format, *, audience: Audience, timeout_s: float | None = None) -> Export:
+def export(
+    session: Session,
+    q: Query,
+    fmt: Format,
+    *,
+    audience: Audience,
+    timeout_s: float | None = None,
+    reader: audit.BulkRead | None = None,
+) -> Export:
     """The layer in ``q`` as ``fmt`` for ``audience``. GeoJSON and CSV chunks read the session as they are
     consumed, so consume them before the session closes. With ``timeout_s`` the export stops (TimedOut) that many
     seconds from now: before the first byte (a 503) or, once streaming, by breaking off the stream.
 
     Both audiences belong to roles that see every harbour (only map readers are given one: ``app.api.params``),
     and the streamed session is not the one the caller was loaded in, which set the row-level security context:
-    so this session is given scope "all" here (``app.db.rls``)."""
+    so this session is given scope "all" here (``app.db.rls``).
+
+    An export that carries incidents' narratives is audited (``reader``) before its first byte, in its own
+    transaction, with the count of incidents it holds."""
     limit = _Limit.of(timeout_s)
     if timeout_s is not None:
         statement_timeout(session, timeout_s)
     rls.see_all(session)
     props = layers.properties(q.layer, audience)
+    if reader is not None and layers.carries_narratives(q.layer, props):
+        audit.bulk_read(session, reader, repo.count(session, q.layer, q.risk, q.filters))
     prov = layers.provenance(session, q)
     name = q.layer.name if not q.layer.scored else f"{q.layer.name}_{q.risk.replace('/', '_')}"
     writers = {"geojson": _geojson, "csv": _csv, "gpkg": _gpkg}

@@ -11,9 +11,10 @@ import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+from psycopg.errors import ReadOnlySqlTransaction
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -21,7 +22,15 @@ from sqlalchemy.orm import Session
 from app.db.repositories import idempotency as keys
 from app.db.repositories import pipelined, scores
 from app.db.repositories import reports as repo
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound, PesisirError, validation_errors
+from app.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    InvalidParameter,
+    NotFound,
+    PesisirError,
+    validation_errors,
+)
 from app.schemas import (
     BatchItemOut,
     BatchOut,
@@ -219,8 +228,9 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[Any, repo.Land
     try:
         with session.begin_nested():
             return repo.insert_landings(session, rows)
-    except DBAPIError:
-        pass
+    except DBAPIError as exc:
+        if isinstance(exc.orig, ReadOnlySqlTransaction):
+            raise  # no row could be written: the whole request fails (503), not each item
     inserted: dict[Any, repo.LandingRow] = {}
     for row in rows:
         try:
@@ -349,10 +359,27 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return (x0, y0, x1, y1)
 
 
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+"""The days a date or date-time query parameter may name (docs/RELIABILITY.md R2-04): far wider than any data,
+and far from the calendar's ends, where a day more, a time zone or the database's own range would overflow."""
+
+
+def check_day(name: str, value: date | datetime | None) -> None:
+    """400 naming ``name`` when the date (or date-time, on its own time zone's calendar) is outside
+    [EARLIEST_DAY, LATEST_DAY]."""
+    if value is None:
+        return
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise InvalidParameter(f"{name}: must be from {EARLIEST_DAY} to {LATEST_DAY}, got {day}")
+
+
 def check_window(start: datetime | None, end: datetime | None, field: str) -> None:
     for name, t in ((f"{field}_from", start), (f"{field}_to", end)):
         if t is not None and t.tzinfo is None:
             raise InvalidInput(f"{name}: a timestamp with a time zone (e.g. 2025-01-01T00:00:00+07:00)")
+        check_day(name, t)
     if start is not None and end is not None and end < start:
         raise InvalidInput(f"{field}_to precedes {field}_from")
 

@@ -121,6 +121,11 @@ def properties(layer_: repo.Layer, audience: Audience) -> list[str]:
     raise InvalidParameter(f"audience: must be one of {', '.join(AUDIENCES)}, got '{audience}'")
 
 
+def carries_narratives(layer_: repo.Layer, props: list[str]) -> bool:
+    """Whether features of ``layer_`` with ``props`` carry an incident's free text (audited when read in bulk)."""
+    return layer_.name == "incidents" and bool({"narrative", "source", "review_reason"} & set(props))
+
+
 @dataclass(frozen=True)
 class Query:
     """A layer, the risk kind its scores are for, and validated filters."""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.db import repositories as repo
 from app.db.repositories import maps as map_repo
 from app.errors import InvalidParameter
-from app.services import risk, routes
+from app.services import audit, risk, routes
 from geo.maps import (
     add_corridors,
     add_event_layers,
@@ -95,8 +95,9 @@ def render_map(
     start: datetime | None = None,
     end: datetime | None = None,
     scope: MapScope = FULL_SCOPE,
+    reader: audit.BulkRead | None = None,
 ) -> str:
-    """The map as one HTML document, its layers limited to ``scope``."""
+    """The map as one HTML document, its layers limited to ``scope``; with narratives, audited as ``reader``."""
     m = base_map(
         repo.islands_frame(session),
         repo.harbours_frame(session),
@@ -125,6 +126,8 @@ def render_map(
         if scope.incidents
         else None
     )
+    if scope.narratives and incidents:
+        audit.bulk_read(session, reader, len(incidents))
     landings = (
         map_repo.landing_rows(session, start=start, end=end, harbour_id=scope.harbour_id, limit=EVENT_LIMIT)
         if scope.landings

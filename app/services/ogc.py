@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.db.repositories import layers as repo
 from app.errors import NotFound
-from app.services import layers
+from app.services import audit, layers
 from app.services.layers import Audience
 from geo.vocabulary import RISK_KINDS
 
@@ -131,6 +131,7 @@ def items(
     offset: int,
     query: dict[str, str],
     audience: Audience,
+    reader: audit.BulkRead | None = None,
 ) -> str:
     """One page of features as GeoJSON text, with numberMatched / numberReturned and self / next / prev links.
 
@@ -139,6 +140,8 @@ def items(
     props = layers.properties(c.layer, audience)
     filters = repo.Filters(bbox=bbox, interval=interval)
     features, matched = repo.page(session, c.layer, c.risk, filters, props, limit=limit, offset=offset)
+    if layers.carries_narratives(c.layer, props):
+        audit.bulk_read(session, reader, len(features))
     url = f"{base}/ogc/collections/{c.id}/items"
 
     def page(at: int) -> str:
@@ -159,11 +162,22 @@ def items(
     return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]," + json.dumps(meta)[1:]
 
 
-def item(session: Session, base: str, collection_id: str, feature_id: str, *, audience: Audience) -> str:
+def item(
+    session: Session,
+    base: str,
+    collection_id: str,
+    feature_id: str,
+    *,
+    audience: Audience,
+    reader: audit.BulkRead | None = None,
+) -> str:
     c = _find(collection_id)
-    found = repo.one(session, c.layer, c.risk, layers.properties(c.layer, audience), feature_id)
+    props = layers.properties(c.layer, audience)
+    found = repo.one(session, c.layer, c.risk, props, feature_id)
     if found is None:
         raise NotFound(f"feature '{feature_id}' does not exist in collection '{collection_id}'")
+    if layers.carries_narratives(c.layer, props):
+        audit.bulk_read(session, reader, 1, feature_id)
     url = f"{base}/ogc/collections/{c.id}"
     links = [_link(f"{url}/items/{feature_id}", "self", GEOJSON), _link(url, "collection")]
     return found[:-1] + ',"links":' + json.dumps(links) + "}"

@@ -18,13 +18,28 @@ from sqlalchemy.orm import Session
 
 from app.db import rls
 from app.db.repositories import scores
-from app.services import risk
+from app.security import Principal
+from app.services import audit, risk
 
 
 @dataclass(frozen=True)
 class Refresh:
     stale: int
     rescored: int
+    model_versions: tuple[str, ...] = ()
+
+
+BACKGROUND = "background re-scorer"
+"""The actor of the background refresher's audit rows."""
+
+
+def audit_run(session: Session, who: Principal | str, r: Refresh) -> None:
+    """One audit row for a run that re-scored (docs/RELIABILITY.md R2-07): who or what ran it, how many stale
+    scores set it off, how many segment scores were written and with which model versions."""
+    if r.rescored == 0:
+        return
+    after = {"stale": r.stale, "segment_scores": r.rescored, "model_versions": list(r.model_versions)}
+    audit.record(session, who, "rescore", "segment_scores", after=after)
 
 
 def refresh_stale(session: Session, *, store: risk.ModelStore) -> Refresh:
@@ -39,4 +54,5 @@ def refresh_stale(session: Session, *, store: risk.ModelStore) -> Refresh:
     if stale == 0 or not scores.try_lock_rescoring(session):
         return Refresh(stale=stale, rescored=0)
     reports = risk.score(session, store=store)
-    return Refresh(stale=stale, rescored=sum(r.segments for r in reports))
+    versions = tuple(sorted({r.model_version for r in reports}))
+    return Refresh(stale=stale, rescored=sum(r.segments for r in reports), model_versions=versions)

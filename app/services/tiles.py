@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.db.repositories import layers as repo
 from app.errors import InvalidParameter
-from app.services import layers
+from app.services import audit, layers
 from app.services.layers import Audience
 
 MAX_ZOOM = 22
@@ -56,11 +56,15 @@ def tile(
     risk: str,
     audience: Audience,
     season: str = "annual",
+    reader: audit.BulkRead | None = None,
 ) -> Tile:
     """One tile of the layer; for segments, ``risk`` and ``season`` pick the scores (score, risk_class) it
     carries."""
     lay = layers.layer(layer_name)
     check_tile(z, x, y)
     q = layers.query(layer_name, kind=risk if lay.scored else None, season=season if lay.scored else "annual")
-    body = repo.tile(session, q.layer, q.risk, z, x, y, layers.properties(q.layer, audience))
+    props = layers.properties(q.layer, audience)
+    body = repo.tile(session, q.layer, q.risk, z, x, y, props)
+    if body and reader is not None and layers.carries_narratives(q.layer, props):
+        audit.bulk_read(session, reader, repo.count_in_tile(session, q.layer, q.risk, z, x, y))
     return Tile(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')

@@ -353,7 +353,7 @@ def test_an_export_stops_at_its_time_limit(published_settings, monkeypatch, capl
     from app.services import export
 
     clock = iter(range(0, 10**9, 1000))  # every reading of the clock is 1,000 s after the last
-    monkeypatch.setattr(export.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(export, "_clock", lambda: next(clock))
     with TestClient(main.create_app(published_settings)) as c:
         bearer = _bearer(c, "planner")
         gpkg = c.get("/api/v1/export/landings.gpkg", headers=bearer)  # written before its first byte: an answer

@@ -127,9 +127,8 @@ def test_scope_all_sees_every_landing(rls_db: RlsDb) -> None:
 
 def test_background_rescoring_sees_every_harbour(rls_db: RlsDb) -> None:
     with Session(rls_db.app) as s:
-        rescoring.refresh_stale(
-            s, store=risk.PRIOR_ONLY
-        )  # what the server's refresher runs, with no caller to take a scope from
+        # What the server's refresher runs, with no caller to take a scope from.
+        rescoring.refresh_stale(s, store=risk.PRIOR_ONLY)
         assert len(_landings(s)) == rls_db.total
 
 

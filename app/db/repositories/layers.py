@@ -459,6 +459,19 @@ def page(
     return [str(x) for x in found.scalars()], matched
 
 
+def count(session: Session, layer: Layer, risk: str, filters: Filters) -> int:
+    """How many features pass ``filters``."""
+    stmt, _ = filtered(layer, risk, filters)
+    return int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+
+
+def count_in_tile(session: Session, layer: Layer, risk: str, z: int, x: int, y: int) -> int:
+    """How many features a tile's envelope touches (what ``tile`` draws, give or take its buffer)."""
+    envelope = func.ST_Transform(func.ST_TileEnvelope(z, x, y), 4326)
+    stmt = layer.base(risk).where(layer.geom.op("&&")(envelope))
+    return int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+
+
 def one(session: Session, layer: Layer, risk: str, properties: Sequence[str], feature_id: str) -> str | None:
     """One feature's GeoJSON text, or None."""
     stmt, cols = filtered(layer, risk, Filters())
