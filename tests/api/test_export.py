@@ -17,7 +17,7 @@ from shapely.geometry import box, shape
 from app.services.layers import PLANNER_PROPERTIES
 
 LAYERS = ("islands", "harbours", "segments", "incidents", "landings")
-PROVENANCE = ("generated_at", "model_version", "data_cutoff")
+PROVENANCE = ("generated_at", "model_version", "weights_source", "data_cutoff")
 KANGEAN = (115.1, -7.0, 115.5, -6.7)
 
 
@@ -141,6 +141,7 @@ def test_planner_geojson_has_the_allow_list_and_is_rfc7946(published, layer):
     for f in doc["features"]:
         assert set(f["properties"]) == set(PLANNER_PROPERTIES[layer])
     assert doc["generated_at"].endswith("Z") and doc["model_version"] and datetime.fromisoformat(doc["data_cutoff"])
+    assert "expert prior" in doc["weights_source"]  # where the scores' weights come from, on every layer
 
 
 @pytest.mark.parametrize("layer", LAYERS)
