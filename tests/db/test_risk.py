@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ def scored(db, settings):
     first = risk.segment(db)
     store = risk.ModelStore(fitted_dir=settings.models_dir)
     assert not store.reset(), "a test left fitted weights behind"
-    risk.score(db, store=store)
+    risk.score(db, store=store, season="annual")  # what the map and API show by default
     yield first, store
     store.reset()
 
@@ -239,3 +240,17 @@ def test_top_factors_leave_out_factors_the_same_everywhere(as_planner, scored, k
     reasons = html.split('"reasons": "')[1:]
     assert reasons and constant  # the annual score's monsoon shelter is the same on every segment
     assert not any(f"{k}: " in r.split('"')[0] for r in reasons for k in constant)
+
+
+def test_the_legend_says_when_the_model_is_clearly_behind_a_baseline(db, scored):
+    _, store = scored
+    report = risk.evaluate(db, store=store)
+    ev = report["kinds"]["landing"]
+    assert ev["status"] == "measured"
+    # The same evaluation, had the model's PAI ratio to the best baseline had its whole interval below 1.
+    behind = {**ev, "model_vs_best_baseline_pai_10": {"value": 0.7, "low": 0.55, "high": 0.9}}
+    db.add(ModelEvaluation(split=datetime.now(UTC), report={**report, "kinds": {**report["kinds"], "landing": behind}}))
+    db.flush()
+    note = risk.accuracy_note(db, kind="landing", lang="en")
+    assert f"clearly behind the {ev['best_baseline']} baseline here (PAI ratio 0.70" in note
+    assert "clearly behind" not in risk.accuracy_note(db, kind="tppo", lang="en")

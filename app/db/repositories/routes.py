@@ -23,8 +23,6 @@ from app.db.models import (
 )
 from app.db.repositories import _collection, _frame, feature
 
-CHUNK = 1000
-
 
 def place_lonlat(session: Session, slug: str) -> tuple[float, float] | None:
     """Where the place ``slug`` is (lon, lat), or None."""
@@ -45,8 +43,8 @@ def latest_build(session: Session) -> RouteBuild | None:
 
 
 def _insert(session: Session, model: Any, rows: Sequence[Mapping[str, Any]]) -> None:
-    for start in range(0, len(rows), CHUNK):
-        session.execute(pg_insert(model.__table__).values(list(rows[start : start + CHUNK])))
+    if rows:  # executemany ("insertmanyvalues" batches of one compiled statement), as write_scores
+        session.execute(pg_insert(model.__table__), [dict(r) for r in rows])
 
 
 def replace_layers(
