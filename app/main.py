@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
 from app.api import admin, auth, export, features, health, incidents, landings, mapview, ogc, risk, routes, tiles
@@ -62,7 +63,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     """Build the service. Tests pass explicit settings (and may pass an engine bound to a test database)."""
     settings = settings or Settings()
     key = signing_key(settings)  # refuses to start outside dev without a proper secret
-    limiter = LoginLimiter(settings.auth.login_attempts_per_minute)
+    limiter = LoginLimiter(
+        settings.auth.login_attempts_per_minute, per_address=settings.auth.login_attempts_per_address_per_minute
+    )
     turns = ExportTurns()
 
     @asynccontextmanager
@@ -119,6 +122,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
         )
     application.add_middleware(Hardening, max_body_bytes=settings.server.max_body_bytes)
+    if settings.server.trusted_proxies:
+        # Outermost: the client address (login limits) and scheme come from X-Forwarded-For / -Proto only when
+        # the connection comes from a configured proxy. uvicorn's own handling is off (``pesisir serve``).
+        application.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.server.trusted_proxies)
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (health, auth, features, risk, routes, mapview, ogc, export, tiles, landings, incidents, admin):
         application.include_router(module.router)

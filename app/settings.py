@@ -90,6 +90,12 @@ class ServerSettings(BaseSettings):
         validation_alias="PESISIR_CORS_ORIGINS",
         description="Browser origins allowed to call the API (JSON list). Empty: no CORS headers at all.",
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        validation_alias="PESISIR_TRUSTED_PROXIES",
+        description="Addresses (or networks) of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are "
+        "believed (JSON list). Empty: the client address is the connection's peer and the headers are ignored.",
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, validation_alias="PESISIR_MAX_BODY_BYTES")
     rescore_interval_s: float = Field(
         default=60.0,
@@ -125,7 +131,20 @@ class AuthSettings(BaseSettings):
         description="HMAC key signing access tokens (at least 32 characters). Required outside dev.",
     )
     token_ttl_s: int = Field(default=900, ge=60, le=86_400, validation_alias="PESISIR_TOKEN_TTL_S")
-    login_attempts_per_minute: int = Field(default=5, ge=1, validation_alias="PESISIR_LOGIN_ATTEMPTS_PER_MINUTE")
+    login_attempts_per_minute: int = Field(
+        default=5,
+        ge=1,
+        validation_alias="PESISIR_LOGIN_ATTEMPTS_PER_MINUTE",
+        description="Login attempts per username per minute: from one address, and from every address the user "
+        "has not signed in from lately taken together.",
+    )
+    login_attempts_per_address_per_minute: int = Field(
+        default=20,
+        ge=1,
+        validation_alias="PESISIR_LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE",
+        description="Login attempts per client address per minute, whatever the usernames (checked before any "
+        "password is hashed).",
+    )
 
 
 class DemoSettings(BaseSettings):
