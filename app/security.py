@@ -60,6 +60,7 @@ class Principal:
     username: str
     role: str
     harbour_id: int | None
+    token_version: int = 0
 
     @property
     def sees_sensitive(self) -> bool:
@@ -116,6 +117,7 @@ def issue_token(principal: Principal, key: str, ttl_s: int, *, now: datetime | N
         "sub": str(principal.id),
         "name": principal.username,
         "role": principal.role,
+        "ver": principal.token_version,
         "iss": ISSUER,
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=ttl_s)).timestamp()),
@@ -123,31 +125,43 @@ def issue_token(principal: Principal, key: str, ttl_s: int, *, now: datetime | N
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
+@dataclass(frozen=True)
+class TokenClaims:
+    """Who a valid token names, and the user's token version it was issued under."""
+
+    user_id: int
+    version: int
+
+
 @lru_cache(maxsize=4096)
-def _verified(token: str, key: str) -> tuple[int, float]:
-    """(user id, expiry as Unix seconds) of a token whose signature, algorithm, issuer and claims check out.
-    Remembered per token: a map or QGIS sends the same token with every tile, and verifying it costs more than
-    the database look-up that follows. Failures are not remembered (``lru_cache`` does not keep exceptions)."""
+def _verified(token: str, key: str) -> tuple[int, float, int]:
+    """(user id, expiry as Unix seconds, token version) of a token whose signature, algorithm, issuer and claims
+    check out. Remembered per token: a map or QGIS sends the same token with every tile, and verifying it costs
+    more than the database look-up that follows. Failures are not remembered (``lru_cache`` keeps no exceptions)."""
     claims: dict[str, Any] = jwt.decode(
         token,
         key,
         algorithms=[ALGORITHM],
         issuer=ISSUER,
-        options={"require": ["exp", "iat", "sub", "iss"]},
+        options={"require": ["exp", "iat", "sub", "iss", "ver"]},
     )
-    return int(claims["sub"]), float(claims["exp"])
+    version = claims["ver"]
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValueError("ver: not an integer")
+    return int(claims["sub"]), float(claims["exp"]), version
 
 
-def read_token(token: str, key: str) -> int:
-    """The user id in a valid token; Unauthenticated for anything else (expired, tampered, other algorithm).
-    Expiry is checked on every call, remembered tokens included."""
+def read_token(token: str, key: str) -> TokenClaims:
+    """The user id and token version in a valid token; Unauthenticated for anything else (expired, tampered, other
+    algorithm). Expiry is checked on every call, remembered tokens included; whether the version is still the
+    user's is checked by the caller's look-up (``app.services.users.principal``)."""
     try:
-        user_id, expires = _verified(token, key)
+        user_id, expires, version = _verified(token, key)
     except (jwt.PyJWTError, ValueError):
         raise Unauthenticated("invalid or expired token: sign in again at POST /auth/token") from None
     if expires <= time.time():
         raise Unauthenticated("invalid or expired token: sign in again at POST /auth/token")
-    return user_id
+    return TokenClaims(user_id, version)
 
 
 class _Windows:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import html
+from contextlib import suppress
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.deps import LimiterDep, SessionDep, SettingsDep
+from app.deps import BearerDep, LimiterDep, SessionDep, SettingsDep
+from app.errors import Unauthenticated
 from app.schemas import TokenOut
-from app.security import COOKIE, Principal, issue_token
+from app.security import COOKIE, Principal, issue_token, read_token
 from app.services import users
 
 router = APIRouter(tags=["auth"])
@@ -116,7 +118,14 @@ def login_form(
 
 
 @router.post("/auth/logout", include_in_schema=False)
-def logout() -> RedirectResponse:
+def logout(request: Request, session: SessionDep, bearer: BearerDep) -> RedirectResponse:
+    """Sign out: every token of the caller stops working now (bearer or the map's cookie; docs/RELIABILITY.md
+    R2-08), and the cookie is removed. Without a valid token it only removes the cookie."""
+    token = bearer or request.cookies.get(COOKIE)
+    if token:
+        # Already signed out, expired or not ours: nothing to revoke.
+        with suppress(Unauthenticated):
+            users.sign_out(session, read_token(token, request.state.signing_key))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE)
     return response

@@ -164,6 +164,7 @@ class User(TimestampMixin, Base):
         # A harbourmaster is bound to exactly one harbour; nobody else is bound to one.
         CheckConstraint("(role = 'harbourmaster') = (harbour_id IS NOT NULL)", name="harbourmaster_has_harbour"),
         CheckConstraint("username = lower(username) AND length(username) BETWEEN 2 AND 64", name="username_form"),
+        CheckConstraint("token_version >= 0", name="token_version_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
@@ -172,6 +173,8 @@ class User(TimestampMixin, Base):
     harbour_id: Mapped[int | None] = mapped_column(ForeignKey("harbours.id", ondelete="RESTRICT"), index=True)
     password_hash: Mapped[str] = mapped_column(Text, nullable=False)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    token_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    """In every token issued (claim ``ver``); signing out and a new password add one, revoking older tokens."""
 
 
 class Incident(TimestampMixin, Base):

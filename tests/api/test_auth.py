@@ -271,3 +271,37 @@ def test_unknown_usernames_from_one_address_are_throttled_before_hashing(setting
         codes = [_login(c, f"nobody-{i}", "wrong password!").status_code for i in range(8)]
     assert codes == [401] * 6 + [429] * 2
     assert len(calls) == 6
+
+
+def test_tokens_are_refused_after_sign_out(client, users):
+    """R2-08: signing out revokes every token of the user, the one used and those of other devices, at once."""
+    first, second = (_login(client, "t-planner").json()["access_token"] for _ in range(2))
+    for token in (first, second):
+        assert client.get("/api/v1/islands", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    r = client.post("/auth/logout", headers={"Authorization": f"Bearer {first}"}, follow_redirects=False)
+    assert r.status_code == 303
+    for token in (first, second):
+        assert client.get("/api/v1/islands", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    fresh = _login(client, "t-planner").json()["access_token"]
+    assert client.get("/api/v1/islands", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
+
+
+def test_the_maps_cookie_is_refused_after_sign_out(client, users):
+    r = client.post("/auth/login", data={"username": "t-planner", "password": PASSWORD}, follow_redirects=False)
+    cookie = r.cookies["pesisir_token"]
+    assert client.get("/api/v1/islands").status_code == 200
+    assert client.post("/auth/logout", follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    assert client.get("/api/v1/islands", cookies={"pesisir_token": cookie}).status_code == 401
+
+
+def test_tokens_are_refused_after_a_password_change(client, users, db):
+    from app.services import users as user_service
+
+    token = _login(client, "t-planner").json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/islands", headers=auth).status_code == 200
+    user_service.set_password(db, "t-planner", "a new long password")
+    db.commit()
+    assert client.get("/api/v1/islands", headers=auth).status_code == 401
+    assert _login(client, "t-planner", "a new long password").status_code == 200
