@@ -3,7 +3,9 @@
 - request bodies above ``max_body_bytes`` are refused with 413, whether announced by Content-Length or sent
   chunked (the body is read up to the limit before the application sees it);
 - security headers on every response, errors included;
-- any exception that escapes the application becomes a generic 500 (details only in the log).
+- any exception that escapes the application becomes a generic 500 (details only in the log);
+- a Host header naming a host the service does not answer to is refused with 400 (docs/RELIABILITY.md R2-09):
+  links built from the request can then only point at an allowed host.
 """
 
 from __future__ import annotations
@@ -36,10 +38,27 @@ SECURITY_HEADERS = [
 NO_STORE = (b"cache-control", b"no-store")
 
 
+def host_name(header: str) -> str:
+    """The host of a Host header, without port, lower case (``[::1]:8000`` -> ``::1``)."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def host_allowed(host: str, allowed: list[str]) -> bool:
+    for pattern in allowed:
+        p = pattern.strip().lower().strip("[]")
+        if p == "*" or host == p or (p.startswith("*.") and host.endswith(p[1:])):
+            return True
+    return False
+
+
 class Hardening:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, allowed_hosts: list[str] | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.allowed_hosts = allowed_hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -71,6 +90,12 @@ class Hardening:
                 }
             )
             await send_hardened({"type": "http.response.body", "body": body})
+
+        if self.allowed_hosts is not None:
+            host = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1")
+            if not host_allowed(host_name(host), self.allowed_hosts):
+                await reply(400, "Host: not a host this service answers to (PESISIR_ALLOWED_HOSTS, PESISIR_PUBLIC_URL)")
+                return
 
         limit = self.max_body_bytes
         declared = dict(scope.get("headers", [])).get(b"content-length")

@@ -121,7 +121,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             allow_methods=["GET", "POST", "PATCH"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
         )
-    application.add_middleware(Hardening, max_body_bytes=settings.server.max_body_bytes)
+    application.add_middleware(
+        Hardening, max_body_bytes=settings.server.max_body_bytes, allowed_hosts=settings.server.hosts
+    )
     if settings.server.trusted_proxies:
         # Outermost: the client address (login limits) and scheme come from X-Forwarded-For / -Proto only when
         # the connection comes from a configured proxy. uvicorn's own handling is off (``pesisir serve``).

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -90,6 +91,19 @@ class ServerSettings(BaseSettings):
         validation_alias="PESISIR_CORS_ORIGINS",
         description="Browser origins allowed to call the API (JSON list). Empty: no CORS headers at all.",
     )
+    public_url: str | None = Field(
+        default=None,
+        validation_alias="PESISIR_PUBLIC_URL",
+        description="The service's address as its users reach it (https://pesisir.example.org, or with a path "
+        "prefix): links in answers (OGC API Features) are built from it, never from the request's Host header, "
+        "and its host is allowed.",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "::1"],
+        validation_alias="PESISIR_ALLOWED_HOSTS",
+        description="Host names a request may name in its Host header (JSON list; '*.example.org' matches "
+        "subdomains, '*' any). Any other Host is refused with 400.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         validation_alias="PESISIR_TRUSTED_PROXIES",
@@ -110,6 +124,24 @@ class ServerSettings(BaseSettings):
         validation_alias="PESISIR_EXPORT_TIMEOUT_S",
         description="The longest an export over HTTP may run; past it the export stops (docs/RELIABILITY.md LD-03).",
     )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(
+                "PESISIR_PUBLIC_URL: an http(s) URL with a host and no query, e.g. https://pesisir.example.org"
+            )
+        return v.rstrip("/")
+
+    @property
+    def hosts(self) -> list[str]:
+        """The Host names answered: ``allowed_hosts`` and the public URL's host."""
+        public = urlsplit(self.public_url).hostname if self.public_url else None
+        return [*self.allowed_hosts, *([public] if public else [])]
 
     @property
     def docs(self) -> bool:

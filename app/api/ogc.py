@@ -23,7 +23,10 @@ _GEO = {200: {"content": {GEOJSON: {"schema": {"type": "object"}}}}}
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """Where links point: ``PESISIR_PUBLIC_URL``, else the request's own address, whose Host the hardening
+    middleware has checked against ``PESISIR_ALLOWED_HOSTS`` (docs/RELIABILITY.md R2-09)."""
+    public: str | None = request.state.settings.server.public_url
+    return public if public else str(request.base_url).rstrip("/")
 
 
 @router.get("")
