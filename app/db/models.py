@@ -244,10 +244,13 @@ class Landing(TimestampMixin, Base):
         CheckConstraint("crew IS NULL OR crew <= persons_aboard", name="crew_aboard"),
         CheckConstraint("vessel_flag IS NULL OR vessel_flag ~ '^[A-Z]{2}$'", name="vessel_flag_iso"),
         Index("ix_landings_observed", "observed_start", "observed_end"),
+        # A client UUID is unique per harbour (0: no harbour), not across harbours: a harbourmaster's report is
+        # never refused because another harbour used its UUID, which would tell them it exists (migration 0010).
+        Index("uq_landings_harbour_client_uuid", text("coalesce(harbour_id, 0)"), "client_uuid", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    client_uuid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True, nullable=False)
+    client_uuid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     harbour_id: Mapped[int | None] = mapped_column(ForeignKey("harbours.id", ondelete="RESTRICT"), index=True)
     geom: Mapped[WKBElement] = mapped_column(_geom("POINT"), nullable=False)
     # ``geom`` in web mercator for vector tiles (migration 0007), computed on every write; not loaded by the ORM.
