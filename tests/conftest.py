@@ -165,7 +165,9 @@ def live_url(cluster: LocalCluster) -> Iterator[str]:
     settings = Settings(
         database=DatabaseSettings(data_dir=cluster.data_dir, name=name),
         # Browser and GDAL tests all sign in as LIVE_USER within a minute; the login limit has tests of its own.
-        auth=AuthSettings(secret_key=SECRET, login_attempts_per_minute=1000),
+        auth=AuthSettings(
+            secret_key=SECRET, login_attempts_per_minute=1000, login_attempts_per_address_per_minute=10_000
+        ),
     )
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
@@ -243,9 +245,9 @@ def published_settings(cluster: LocalCluster) -> Settings:
                 user_service.create_user(s, username=f"pub-{role}", role=role, harbour=None, password=PASSWORD)
     finally:
         engine.dispose()
-    return Settings(
-        database=DatabaseSettings(data_dir=cluster.data_dir, name=name), auth=AuthSettings(secret_key=SECRET)
-    )
+    # Its tests sign in as pub-<role> many times a minute from one address; the login limits have tests of their own.
+    auth = AuthSettings(secret_key=SECRET, login_attempts_per_minute=1000, login_attempts_per_address_per_minute=10_000)
+    return Settings(database=DatabaseSettings(data_dir=cluster.data_dir, name=name), auth=auth)
 
 
 @pytest.fixture(scope="session")
