@@ -3,12 +3,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.params import SeasonQuery
 from app.deps import OptionalUser, SessionDep
 from app.errors import Forbidden
+from app.hardening import with_nonce
 from app.security import MAP_READERS
 from app.services import maps
 
@@ -17,6 +18,7 @@ router = APIRouter(tags=["map"])
 
 @router.get("/map", response_class=HTMLResponse, responses={303: {"description": "Not signed in: to /login"}})
 def show_map(
+    request: Request,
     who: OptionalUser,
     session: SessionDep,
     tiles: bool = True,
@@ -46,4 +48,5 @@ def show_map(
         end=end,
         scope=maps.scope_for(who.role, who.harbour_id),
     )
-    return HTMLResponse(html)
+    # folium writes inline scripts: each gets this response's CSP nonce (app.hardening).
+    return HTMLResponse(with_nonce(html, request.state.csp_nonce))
