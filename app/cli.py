@@ -789,7 +789,9 @@ def _serve(settings: Settings) -> None:
         f"  API:     {base}/docs\n  sign in: {base}/login (API clients: POST {base}/auth/token)\nCtrl-C stops it."
     )
     application = create_app(settings)
-    uvicorn.run(application, host=host, port=port, log_level="info", timeout_graceful_shutdown=10)
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1; the application trusts
+    # only PESISIR_TRUSTED_PROXIES (app.main).
+    uvicorn.run(application, host=host, port=port, log_level="info", timeout_graceful_shutdown=10, proxy_headers=False)
 
 
 @cli.command("serve")

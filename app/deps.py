@@ -28,6 +28,7 @@ from app.security import (
     REVIEWERS,
     LoginLimiter,
     Principal,
+    TokenClaims,
     read_token,
 )
 from app.services import users
@@ -132,6 +133,10 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 _bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
+BearerDep = Annotated[str | None, Depends(_bearer)]
+"""The bearer token of the request, unchecked (or None)."""
+
+
 def _token(request: Request, bearer: str | None) -> str | None:
     # The browser map signs in with a cookie; it counts only for reads, so a forged cross-site form cannot write.
     if bearer:
@@ -141,21 +146,22 @@ def _token(request: Request, bearer: str | None) -> str | None:
     return None
 
 
-async def get_token_user(request: Request, bearer: Annotated[str | None, Depends(_bearer)]) -> int | None:
-    """The user id in the request's token (checked signature and expiry, no database), None without a token."""
+async def get_token_user(request: Request, bearer: Annotated[str | None, Depends(_bearer)]) -> TokenClaims | None:
+    """The user id and token version in the request's token (checked signature and expiry, no database), None
+    without a token."""
     token = _token(request, bearer)
     if not token:
         return None
     return read_token(token, request.state.signing_key)
 
 
-TokenUser = Annotated[int | None, Depends(get_token_user)]
+TokenUser = Annotated[TokenClaims | None, Depends(get_token_user)]
 """Who the token says is calling, not yet looked up: for routes that load the caller in their own thread-pool
 hop with ``authorize`` (one hop per request instead of two)."""
 
 
-def get_optional_principal(session: SessionDep, user_id: TokenUser) -> Principal | None:
-    return None if user_id is None else users.principal(session, user_id)
+def get_optional_principal(session: SessionDep, claims: TokenUser) -> Principal | None:
+    return None if claims is None else users.principal(session, claims)
 
 
 def _signed_in(principal: Principal | None) -> Principal:
@@ -181,11 +187,11 @@ def require(roles: frozenset[str]) -> Callable[[Principal], Awaitable[Principal]
     return _check
 
 
-def authorize(session: Session, user_id: int | None, roles: frozenset[str]) -> Principal:
+def authorize(session: Session, claims: TokenClaims | None, roles: frozenset[str]) -> Principal:
     """What ``require(roles)`` does, for a route that holds only the token's user (``TokenUser``): load the caller
     on ``session`` (which also sets the transaction's row-level security context) and check the role. Same
     answers: 401 without a valid token or an active user, 403 for another role."""
-    return _allowed(_signed_in(None if user_id is None else users.principal(session, user_id)), roles)
+    return _allowed(_signed_in(None if claims is None else users.principal(session, claims)), roles)
 
 
 async def get_login_limiter(request: Request) -> LoginLimiter:

@@ -11,19 +11,21 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import TypedDict
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
 from app.api import admin, auth, export, features, health, incidents, landings, mapview, ogc, risk, routes, tiles
 from app.db.session import make_engine, make_sessionmaker, unit_of_work
 from app.errors import register_error_handlers
-from app.hardening import Hardening
+from app.hardening import Hardening, with_nonce
 from app.security import LoginLimiter, signing_key
 from app.services import rescoring
 from app.services.export import ExportTurns
@@ -63,7 +65,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     """Build the service. Tests pass explicit settings (and may pass an engine bound to a test database)."""
     settings = settings or Settings()
     key = signing_key(settings)  # refuses to start outside dev without a proper secret
-    limiter = LoginLimiter(settings.auth.login_attempts_per_minute)
+    limiter = LoginLimiter(
+        settings.auth.login_attempts_per_minute, per_address=settings.auth.login_attempts_per_address_per_minute
+    )
     turns = ExportTurns()
 
     @asynccontextmanager
@@ -105,8 +109,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         version=__version__,
         description="Risk mapping of illegal landings and trafficking routes on the coast of Sumenep.",
         lifespan=lifespan,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
+        # /docs and /redoc are this service's own routes (below): vendored assets, inline scripts with a nonce.
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
         # FastAPI's built-in OpenTelemetry hooks ask the global providers on every request (an environment lookup
         # each time) even when none is configured: off, as Pesisir exports no traces.
@@ -120,8 +125,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             allow_methods=["GET", "POST", "PATCH"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
         )
-    application.add_middleware(Hardening, max_body_bytes=settings.server.max_body_bytes)
+    application.add_middleware(
+        Hardening, max_body_bytes=settings.server.max_body_bytes, allowed_hosts=settings.server.hosts
+    )
+    if settings.server.trusted_proxies:
+        # Outermost: the client address (login limits) and scheme come from X-Forwarded-For / -Proto only when
+        # the connection comes from a configured proxy. uvicorn's own handling is off (``pesisir serve``).
+        application.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.server.trusted_proxies)
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if docs:
+        _add_docs(application)
     for module in (health, auth, features, risk, routes, mapview, ogc, export, tiles, landings, incidents, admin):
         application.include_router(module.router)
 
@@ -134,6 +147,42 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         return RedirectResponse("/map")
 
     return application
+
+
+def _add_docs(application: FastAPI) -> None:
+    """Swagger UI at /docs and ReDoc at /redoc, from ``app/static/vendor`` (no CDN), their inline scripts marked
+    with the response's CSP nonce (docs/RELIABILITY.md AZ-14)."""
+    vendor = "/static/vendor"
+    openapi_url = application.openapi_url or "/openapi.json"
+    title = application.title
+
+    @application.get("/docs", include_in_schema=False)
+    def swagger_ui(request: Request) -> HTMLResponse:
+        page = get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{title} - Swagger UI",
+            swagger_js_url=f"{vendor}/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url=f"{vendor}/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/favicon.ico",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+        )
+        return HTMLResponse(with_nonce(bytes(page.body).decode(), request.state.csp_nonce))
+
+    @application.get("/docs/oauth2-redirect", include_in_schema=False)
+    def swagger_ui_redirect(request: Request) -> HTMLResponse:
+        page = get_swagger_ui_oauth2_redirect_html()
+        return HTMLResponse(with_nonce(bytes(page.body).decode(), request.state.csp_nonce))
+
+    @application.get("/redoc", include_in_schema=False)
+    def redoc(request: Request) -> HTMLResponse:
+        page = get_redoc_html(
+            openapi_url=openapi_url,
+            title=f"{title} - ReDoc",
+            redoc_js_url=f"{vendor}/redoc/redoc.standalone.js",
+            redoc_favicon_url="/favicon.ico",
+            with_google_fonts=False,
+        )
+        return HTMLResponse(with_nonce(bytes(page.body).decode(), request.state.csp_nonce))
 
 
 app = create_app()

@@ -259,10 +259,10 @@ class IncidentPatch(Strict):
 
 
 class IncidentPublicOut(BaseModel):
-    """What planners see: no narrative, no source, no reviewer's reason."""
+    """What planners see: the planners' allow-list of incidents (``app.services.layers.PLANNER_PROPERTIES``) with
+    the id and position every published copy carries; no narrative, source, reviewer's reason or UUID."""
 
     id: int
-    uuid: uuid.UUID
     kind: str
     occurred_start: datetime
     occurred_end: datetime
@@ -278,6 +278,7 @@ class IncidentPublicOut(BaseModel):
 class IncidentOut(IncidentPublicOut):
     """The whole record, for intelligence and admin (reading it is audited)."""
 
+    uuid: uuid.UUID
     source: str
     source_ref: str | None
     narrative: str | None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -92,6 +93,25 @@ class ServerSettings(BaseSettings):
         validation_alias="PESISIR_CORS_ORIGINS",
         description="Browser origins allowed to call the API (JSON list). Empty: no CORS headers at all.",
     )
+    public_url: str | None = Field(
+        default=None,
+        validation_alias="PESISIR_PUBLIC_URL",
+        description="The service's address as its users reach it (https://pesisir.example.org, or with a path "
+        "prefix): links in answers (OGC API Features) are built from it, never from the request's Host header, "
+        "and its host is allowed.",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "::1"],
+        validation_alias="PESISIR_ALLOWED_HOSTS",
+        description="Host names a request may name in its Host header (JSON list; '*.example.org' matches "
+        "subdomains, '*' any). Any other Host is refused with 400.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        validation_alias="PESISIR_TRUSTED_PROXIES",
+        description="Addresses (or networks) of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are "
+        "believed (JSON list). Empty: the client address is the connection's peer and the headers are ignored.",
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, validation_alias="PESISIR_MAX_BODY_BYTES")
     rescore_interval_s: float = Field(
         default=60.0,
@@ -106,6 +126,24 @@ class ServerSettings(BaseSettings):
         validation_alias="PESISIR_EXPORT_TIMEOUT_S",
         description="The longest an export over HTTP may run; past it the export stops (docs/RELIABILITY.md LD-03).",
     )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(
+                "PESISIR_PUBLIC_URL: an http(s) URL with a host and no query, e.g. https://pesisir.example.org"
+            )
+        return v.rstrip("/")
+
+    @property
+    def hosts(self) -> list[str]:
+        """The Host names answered: ``allowed_hosts`` and the public URL's host."""
+        public = urlsplit(self.public_url).hostname if self.public_url else None
+        return [*self.allowed_hosts, *([public] if public else [])]
 
     @property
     def docs(self) -> bool:
@@ -127,7 +165,20 @@ class AuthSettings(BaseSettings):
         description="HMAC key signing access tokens (at least 32 characters). Required outside dev.",
     )
     token_ttl_s: int = Field(default=900, ge=60, le=86_400, validation_alias="PESISIR_TOKEN_TTL_S")
-    login_attempts_per_minute: int = Field(default=5, ge=1, validation_alias="PESISIR_LOGIN_ATTEMPTS_PER_MINUTE")
+    login_attempts_per_minute: int = Field(
+        default=5,
+        ge=1,
+        validation_alias="PESISIR_LOGIN_ATTEMPTS_PER_MINUTE",
+        description="Login attempts per username per minute: from one address, and from every address the user "
+        "has not signed in from lately taken together.",
+    )
+    login_attempts_per_address_per_minute: int = Field(
+        default=20,
+        ge=1,
+        validation_alias="PESISIR_LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE",
+        description="Login attempts per client address per minute, whatever the usernames (checked before any "
+        "password is hashed).",
+    )
 
 
 class DemoSettings(BaseSettings):

@@ -40,13 +40,28 @@ from app.db.rls import APP_ROLE
 from app.db.session import make_sessionmaker, unit_of_work
 from app.security import Principal, issue_token
 from app.services import base_data, demo, users
-from app.services.layers import PLANNER_PROPERTIES
 
 DB = "bench"
 KANGEAN = (115.4, -6.9)
 SECRET = "bench-features-" + "s" * 40
-# The landings columns planners see that live on the table itself (Pesisir adds the harbour's slug by a join).
-PLANNER_COLUMNS = [p for p in PLANNER_PROPERTIES["landings"] if p != "harbour"]
+# The landings columns compared, those planners used to see (planners get no landings now: the requests are an
+# intelligence officer's, who sees more; tipg is given these).
+PLANNER_COLUMNS = [
+    "precision_m",
+    "observed_start",
+    "observed_end",
+    "direction",
+    "vessel_flag",
+    "vessel_type",
+    "persons_aboard",
+    "crew",
+    "foreign_nationals",
+    "origin_place",
+    "suspicion_flags",
+    "suspicious",
+    "review_state",
+    "synthetic",
+]
 
 
 def say(message: str) -> None:
@@ -94,7 +109,7 @@ def server(name: str, args: list[str], env: dict[str, str], port: int, probe: st
 
 _conns: dict[int, http.client.HTTPConnection] = {}
 _headers: dict[int, dict[str, str]] = {}
-"""Per port: what every request sends (Pesisir: a planner's bearer token, as QGIS would)."""
+"""Per port: what every request sends (Pesisir: an intelligence officer's bearer token, as QGIS would)."""
 
 
 def get(port: int, path: str, *, retry: bool = True) -> tuple[int, bytes]:
@@ -193,7 +208,9 @@ def main() -> None:
             base_data.load_base(s)
             demo.load_demo(s, seed=3, n_incidents=200, n_landings=opts.landings)
         with unit_of_work(make_sessionmaker(engine)) as s:
-            planner = users.create_user(s, username="bench-planner", role="planner", harbour=None, password="p" * 16)
+            planner = users.create_user(
+                s, username="bench-intelligence", role="intelligence", harbour=None, password="p" * 16
+            )
         token = issue_token(Principal(planner.id, planner.username, planner.role, None), SECRET, 3600)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
@@ -210,7 +227,7 @@ def run(cluster: LocalCluster, windows: int, seconds: float, token: str) -> None
     pesisir_port, tipg_port = free_port(), free_port()
     _headers[pesisir_port] = {"Authorization": f"Bearer {token}"}
     tcp = f"postgres@127.0.0.1:{cluster.port}/{DB}"
-    # Pesisir as it runs: its own role (row-level security on landings), a signed-in planner on every request.
+    # Pesisir as it runs: its own role (row-level security on landings), a signed-in reader on every request.
     # tipg reads as the owner: it has no notion of users.
     pesisir_env = {
         "PESISIR_DATABASE_URL": f"postgresql+psycopg://{APP_ROLE}@127.0.0.1:{cluster.port}/{DB}",

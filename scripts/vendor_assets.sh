@@ -6,12 +6,14 @@ cd "$(dirname "$0")/.."
 LEAFLET=1.9.4
 MARKERCLUSTER=1.5.3
 VECTORGRID=1.3.0
+SWAGGER_UI=5.35.0
+REDOC=2.5.4
 dest=app/static/vendor
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm pack --silent "leaflet@$LEAFLET" "leaflet.markercluster@$MARKERCLUSTER" \
-  "leaflet.vectorgrid@$VECTORGRID" >/dev/null)
-rm -rf "$dest/leaflet" "$dest/leaflet.markercluster" "$dest/leaflet.vectorgrid"
+  "leaflet.vectorgrid@$VECTORGRID" "swagger-ui-dist@$SWAGGER_UI" "redoc@$REDOC" >/dev/null)
+rm -rf "$dest/leaflet" "$dest/leaflet.markercluster" "$dest/leaflet.vectorgrid" "$dest/swagger-ui" "$dest/redoc"
 mkdir -p "$dest/leaflet/images" "$dest/leaflet.markercluster" "$dest/leaflet.vectorgrid"
 tar -xzf "$work/leaflet-$LEAFLET.tgz" -C "$work"
 cp "$work/package/dist/leaflet.js" "$work/package/dist/leaflet.css" "$work/package/LICENSE" "$dest/leaflet/"
@@ -23,4 +25,13 @@ cp "$work/package/dist/leaflet.markercluster.js" "$work/package/dist/MarkerClust
 rm -rf "$work/package"
 tar -xzf "$work/leaflet.vectorgrid-$VECTORGRID.tgz" -C "$work"
 cp "$work/package/dist/Leaflet.VectorGrid.bundled.min.js" "$dest/leaflet.vectorgrid/"
-echo "vendored leaflet $LEAFLET, leaflet.markercluster $MARKERCLUSTER, leaflet.vectorgrid $VECTORGRID into $dest"
+rm -rf "$work/package"
+# /docs and /redoc (served from here, so the Content-Security-Policy names no CDN)
+mkdir -p "$dest/swagger-ui" "$dest/redoc"
+tar -xzf "$work/swagger-ui-dist-$SWAGGER_UI.tgz" -C "$work"
+cp "$work/package/swagger-ui-bundle.js" "$work/package/swagger-ui.css" "$work/package/LICENSE" "$dest/swagger-ui/"
+rm -rf "$work/package"
+tar -xzf "$work/redoc-$REDOC.tgz" -C "$work"
+cp "$work/package/bundles/redoc.standalone.js" "$work/package/LICENSE" "$dest/redoc/"
+echo "vendored leaflet $LEAFLET, leaflet.markercluster $MARKERCLUSTER, leaflet.vectorgrid $VECTORGRID," \
+  "swagger-ui-dist $SWAGGER_UI, redoc $REDOC into $dest"

@@ -3,6 +3,7 @@ one rolled-back transaction per test. A database test never skips: if the cluste
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import tempfile
@@ -28,6 +29,10 @@ from app.security import Principal, hash_password, issue_token
 from app.services import base_data, demo, risk
 from app.services import users as user_service
 from app.settings import AuthSettings, DatabaseSettings, DemoSettings, RoutesSettings, ServerSettings, Settings
+
+# The test client calls itself "testserver": every app built in the tests (their settings read the environment for
+# what they do not set) answers to it besides the default hosts (docs/RELIABILITY.md R2-09).
+os.environ["PESISIR_ALLOWED_HOSTS"] = '["testserver", "localhost", "127.0.0.1", "::1"]'
 
 TEST_DB = "pesisir_test"
 SECRET = "test-secret-" + "x" * 40
@@ -160,7 +165,9 @@ def live_url(cluster: LocalCluster) -> Iterator[str]:
     settings = Settings(
         database=DatabaseSettings(data_dir=cluster.data_dir, name=name),
         # Browser and GDAL tests all sign in as LIVE_USER within a minute; the login limit has tests of its own.
-        auth=AuthSettings(secret_key=SECRET, login_attempts_per_minute=1000),
+        auth=AuthSettings(
+            secret_key=SECRET, login_attempts_per_minute=1000, login_attempts_per_address_per_minute=10_000
+        ),
     )
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
@@ -238,9 +245,9 @@ def published_settings(cluster: LocalCluster) -> Settings:
                 user_service.create_user(s, username=f"pub-{role}", role=role, harbour=None, password=PASSWORD)
     finally:
         engine.dispose()
-    return Settings(
-        database=DatabaseSettings(data_dir=cluster.data_dir, name=name), auth=AuthSettings(secret_key=SECRET)
-    )
+    # Its tests sign in as pub-<role> many times a minute from one address; the login limits have tests of their own.
+    auth = AuthSettings(secret_key=SECRET, login_attempts_per_minute=1000, login_attempts_per_address_per_minute=10_000)
+    return Settings(database=DatabaseSettings(data_dir=cluster.data_dir, name=name), auth=auth)
 
 
 @pytest.fixture(scope="session")

@@ -3,36 +3,72 @@
 from __future__ import annotations
 
 import html
+from contextlib import suppress
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.security import OAuth2PasswordRequestForm
 
-from app.deps import LimiterDep, SessionDep, SettingsDep
+from app.deps import BearerDep, LimiterDep, SessionDep, SettingsDep
+from app.errors import Unauthenticated
 from app.schemas import TokenOut
-from app.security import COOKIE, issue_token
+from app.security import COOKIE, Principal, issue_token, read_token
 from app.services import users
 
 router = APIRouter(tags=["auth"])
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Wrong username or password, or disabled"},
-    429: {"description": "Too many login attempts for this username; see Retry-After"},
+    429: {"description": "Too many login attempts for this username or from this address; see Retry-After"},
 }
+
+USERNAME_MAX = 64
+PASSWORD_MAX = 1024
+Username = Annotated[str, Form(min_length=1, max_length=USERNAME_MAX)]
+Password = Annotated[str, Form(min_length=1, max_length=PASSWORD_MAX)]
+
+
+class PasswordForm:
+    """OAuth2's password grant (as ``OAuth2PasswordRequestForm``) with every field's length capped: a username
+    is at most 64 characters everywhere (docs/RELIABILITY.md R2-02)."""
+
+    def __init__(
+        self,
+        username: Username,
+        password: Password,
+        grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+        scope: Annotated[str, Form(max_length=1000)] = "",
+        client_id: Annotated[str | None, Form(max_length=200)] = None,
+        client_secret: Annotated[str | None, Form(max_length=200)] = None,
+    ) -> None:
+        self.username = username
+        self.password = password
+        self.scopes = scope.split()
+
+
+def client_address(request: Request) -> str:
+    """The caller's address: the connection's peer, or what a trusted proxy says (``PESISIR_TRUSTED_PROXIES``)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _sign_in(session: SessionDep, limiter: LimiterDep, request: Request, username: str, password: str) -> Principal:
+    address = client_address(request)
+    limiter.hit(username, address)  # before any hash is computed
+    who = users.authenticate(session, username, password)
+    limiter.succeeded(username, address)
+    return who
 
 
 @router.post("/auth/token", response_model=TokenOut, responses=_RESPONSES)
 def token(
     request: Request,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[PasswordForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
     limiter: LimiterDep,
 ) -> TokenOut:
     """OAuth2 password flow: a bearer token valid for ``PESISIR_TOKEN_TTL_S`` seconds (15 minutes by default)."""
-    limiter.hit(form.username)
-    who = users.authenticate(session, form.username, form.password)
+    who = _sign_in(session, limiter, request, form.username, form.password)
     ttl = settings.auth.token_ttl_s
     return TokenOut(access_token=issue_token(who, request.state.signing_key, ttl), expires_in=ttl)
 
@@ -59,16 +95,15 @@ def login_page(next: str = "/map", error: str | None = None) -> HTMLResponse:
 @router.post("/auth/login", include_in_schema=False)
 def login_form(
     request: Request,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=1024)],
+    username: Username,
+    password: Password,
     session: SessionDep,
     settings: SettingsDep,
     limiter: LimiterDep,
     next: Annotated[str, Form(max_length=200)] = "/map",
 ) -> RedirectResponse:
     """The browser sign-in: sets an HttpOnly cookie holding the token and goes back to the map."""
-    limiter.hit(username)
-    who = users.authenticate(session, username, password)
+    who = _sign_in(session, limiter, request, username, password)
     ttl = settings.auth.token_ttl_s
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
@@ -83,7 +118,14 @@ def login_form(
 
 
 @router.post("/auth/logout", include_in_schema=False)
-def logout() -> RedirectResponse:
+def logout(request: Request, session: SessionDep, bearer: BearerDep) -> RedirectResponse:
+    """Sign out: every token of the caller stops working now (bearer or the map's cookie; docs/RELIABILITY.md
+    R2-08), and the cookie is removed. Without a valid token it only removes the cookie."""
+    token = bearer or request.cookies.get(COOKIE)
+    if token:
+        # Already signed out, expired or not ours: nothing to revoke.
+        with suppress(Unauthenticated):
+            users.sign_out(session, read_token(token, request.state.signing_key))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE)
     return response

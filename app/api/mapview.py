@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.api.params import SeasonQuery
 from app.deps import OptionalUser, SessionDep
 from app.errors import Forbidden
+from app.hardening import with_nonce
 from app.security import MAP_READERS
 from app.services import audit, maps
 from app.services.landings import check_day
@@ -51,4 +52,5 @@ def show_map(
         scope=maps.scope_for(who.role, who.harbour_id),
         reader=audit.BulkRead(who, request.url.path, dict(request.query_params)),
     )
-    return HTMLResponse(html)
+    # folium writes inline scripts: each gets this response's CSP nonce (app.hardening).
+    return HTMLResponse(with_nonce(html, request.state.csp_nonce))

@@ -23,7 +23,10 @@ _GEO = {200: {"content": {GEOJSON: {"schema": {"type": "object"}}}}}
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """Where links point: ``PESISIR_PUBLIC_URL``, else the request's own address, whose Host the hardening
+    middleware has checked against ``PESISIR_ALLOWED_HOSTS`` (docs/RELIABILITY.md R2-09)."""
+    public: str | None = request.state.settings.server.public_url
+    return public if public else str(request.base_url).rstrip("/")
 
 
 @router.get("")
@@ -45,15 +48,15 @@ def conformance() -> dict[str, Any]:
 
 
 @router.get("/collections")
-def collections(request: Request, session: SessionDep) -> dict[str, Any]:
-    """Every collection, with its spatial (and temporal) extent."""
-    return ogc.collections(session, _base(request))
+def collections(request: Request, session: SessionDep, audience: AudienceDep) -> dict[str, Any]:
+    """Every collection the caller may see, with its spatial (and temporal) extent."""
+    return ogc.collections(session, _base(request), audience)
 
 
 @router.get("/collections/{collection_id}")
-def collection(collection_id: str, request: Request, session: SessionDep) -> dict[str, Any]:
+def collection(collection_id: str, request: Request, session: SessionDep, audience: AudienceDep) -> dict[str, Any]:
     """One collection's description."""
-    return ogc.collection(session, _base(request), collection_id)
+    return ogc.collection(session, _base(request), collection_id, audience)
 
 
 @router.get("/collections/{collection_id}/items", response_class=Response, responses=_GEO)  # type: ignore[arg-type]

@@ -164,6 +164,7 @@ class User(TimestampMixin, Base):
         # A harbourmaster is bound to exactly one harbour; nobody else is bound to one.
         CheckConstraint("(role = 'harbourmaster') = (harbour_id IS NOT NULL)", name="harbourmaster_has_harbour"),
         CheckConstraint("username = lower(username) AND length(username) BETWEEN 2 AND 64", name="username_form"),
+        CheckConstraint("token_version >= 0", name="token_version_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
@@ -172,6 +173,8 @@ class User(TimestampMixin, Base):
     harbour_id: Mapped[int | None] = mapped_column(ForeignKey("harbours.id", ondelete="RESTRICT"), index=True)
     password_hash: Mapped[str] = mapped_column(Text, nullable=False)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    token_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    """In every token issued (claim ``ver``); signing out and a new password add one, revoking older tokens."""
 
 
 class Incident(TimestampMixin, Base):
@@ -241,10 +244,13 @@ class Landing(TimestampMixin, Base):
         CheckConstraint("crew IS NULL OR crew <= persons_aboard", name="crew_aboard"),
         CheckConstraint("vessel_flag IS NULL OR vessel_flag ~ '^[A-Z]{2}$'", name="vessel_flag_iso"),
         Index("ix_landings_observed", "observed_start", "observed_end"),
+        # A client UUID is unique per harbour (0: no harbour), not across harbours: a harbourmaster's report is
+        # never refused because another harbour used its UUID, which would tell them it exists (migration 0010).
+        Index("uq_landings_harbour_client_uuid", text("coalesce(harbour_id, 0)"), "client_uuid", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    client_uuid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True, nullable=False)
+    client_uuid: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     harbour_id: Mapped[int | None] = mapped_column(ForeignKey("harbours.id", ondelete="RESTRICT"), index=True)
     geom: Mapped[WKBElement] = mapped_column(_geom("POINT"), nullable=False)
     # ``geom`` in web mercator for vector tiles (migration 0007), computed on every write; not loaded by the ORM.

@@ -197,31 +197,32 @@ def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> lis
     if pending and not places:
         raise InvalidInput("location: no islands are loaded to check positions against (run pesisir load-base)")
 
-    first: dict[Any, int] = {}
+    # Reports are deduplicated per harbour: the same client UUID at another harbour is another report, so the
+    # answer never tells a harbourmaster what another harbour has stored (issue 13, defect 12).
+    first: dict[repo.LandingKey, int] = {}
     rows = []
     for i, item, hid, origin_id in ok:
-        if item.client_uuid not in first:
-            first[item.client_uuid] = i
+        if (hid, item.client_uuid) not in first:
+            first[(hid, item.client_uuid)] = i
             rows.append(_values(who, item, hid, origin_id))
     inserted = _insert(session, rows)
-    existing = repo.landings_by_uuid(session, [u for u in first if u not in inserted])
-    for i, item, _, _ in ok:
-        u = item.client_uuid
-        if u in inserted and first[u] == i:
-            row = inserted[u]
+    existing = repo.landings_by_key(session, [k for k in first if k not in inserted])
+    for i, item, hid, _ in ok:
+        k = (hid, item.client_uuid)
+        if k in inserted and first[k] == i:
+            row = inserted[k]
             outcomes[i] = Outcome("created", row[0].id, out=landing_out(row))
             continue
-        # Neither inserted nor visible: row-level security hides another harbour's landing from a harbourmaster.
-        found = existing.get(u) or ((inserted[u][0].id, who.harbour_id) if u in inserted else None)
-        if found is None or (who.role == HARBOURMASTER and found[1] != who.harbour_id):
-            outcomes[i] = Outcome("invalid", error=Conflict("client_uuid: already used by another harbour's report"))
+        found = existing.get(k) or (inserted[k][0].id if k in inserted else None)
+        if found is None:  # not inserted and not visible: cannot happen within one harbour; refuse, reveal nothing
+            outcomes[i] = Outcome("invalid", error=Conflict("client_uuid: could not be stored; retry the report"))
         else:
-            outcomes[i] = Outcome("duplicate", found[0])
+            outcomes[i] = Outcome("duplicate", found)
 
     return [o if o is not None else Outcome("invalid", error=InvalidInput("unprocessed")) for o in outcomes]
 
 
-def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[Any, repo.LandingRow]:
+def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[repo.LandingKey, repo.LandingRow]:
     """All rows in one statement; should the database refuse it, row by row so one bad row fails alone."""
     if len(rows) <= 1:
         return repo.insert_landings(session, rows)  # a refusal fails the request, no savepoint needed
@@ -231,7 +232,7 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[Any, repo.Land
     except DBAPIError as exc:
         if isinstance(exc.orig, ReadOnlySqlTransaction):
             raise  # no row could be written: the whole request fails (503), not each item
-    inserted: dict[Any, repo.LandingRow] = {}
+    inserted: dict[repo.LandingKey, repo.LandingRow] = {}
     for row in rows:
         try:
             with session.begin_nested():

@@ -14,15 +14,22 @@ from sqlalchemy.orm import Session
 from app.db.repositories import layers as repo
 from app.db.repositories import risk as risk_repo
 from app.db.repositories import routes as routes_repo
-from app.errors import InvalidParameter, NotFound
+from app.errors import Forbidden, InvalidParameter, NotFound
 from geo.vocabulary import HARBOUR_KINDS, INCIDENT_KINDS, RISK_CLASSES, RISK_KINDS, SEASONS
 
 Audience = Literal["planner", "full"]
 AUDIENCES: tuple[Audience, ...] = ("planner", "full")
 
-# The one allow-list of what planners (and anyone not entitled to more) see, per layer. Personal data
-# (vessel names and registrations, reporters), free text (narratives, review reasons, sources and origins a
-# person typed) and identifiers that lead to them never appear here.
+# The one allow-list of what planners (and anyone not entitled to more) see, per layer; every surface a planner
+# reaches (exports, vector tiles, OGC API Features, /api/v1/incidents, the map) is derived from it, and a test walks
+# them all against it (tests/api/test_planner_policy.py). Personal data (vessel names and registrations,
+# reporters), free text (narratives, review reasons, sources and origins a person typed) and identifiers that lead
+# to them (an incident's UUID) never appear here.
+#
+# Landings are not in it at all: a landing report is one boat's arrival at one place and hour, with how many people
+# were aboard, how many were foreign and under which flag. At a small harbour that picks out the boat and the
+# people on it, whatever fields are left out; planners need where the coast is at risk, which the scores (built
+# from the landings) and the corridors tell them. So a planner gets no landing on any surface: 403 on the layer.
 PLANNER_PROPERTIES: dict[str, tuple[str, ...]] = {
     "islands": (
         "code",
@@ -64,23 +71,6 @@ PLANNER_PROPERTIES: dict[str, tuple[str, ...]] = {
         "review_state",
         "synthetic",
     ),
-    "landings": (
-        "harbour",
-        "precision_m",
-        "observed_start",
-        "observed_end",
-        "direction",
-        "vessel_flag",
-        "vessel_type",
-        "persons_aboard",
-        "crew",
-        "foreign_nationals",
-        "origin_place",  # a gazetteer slug the reporter picked, not what they typed
-        "suspicion_flags",
-        "suspicious",
-        "review_state",
-        "synthetic",
-    ),
     # Built from cited tables and the sea graph: no person in them.
     "corridors": ("risk_kind", "season", "traffic", "flows", "graph_version"),
     "ferry_routes": ("route", "name", "from_slug", "to_slug", "hours", "distance_km", "graph_version"),
@@ -112,11 +102,19 @@ def layer(name: str) -> repo.Layer:
     return found
 
 
+def visible(layer_name: str, audience: Audience) -> bool:
+    """Whether ``audience`` sees the layer at all."""
+    return audience == "full" or layer_name in PLANNER_PROPERTIES
+
+
 def properties(layer_: repo.Layer, audience: Audience) -> list[str]:
-    """The properties ``audience`` may see of the layer, in the layer's order."""
+    """The properties ``audience`` may see of the layer, in the layer's order; Forbidden for a layer it may not
+    see (planners: landings)."""
     if audience == "full":
         return list(layer_.columns(RISK_KINDS[0]))
     if audience == "planner":
+        if layer_.name not in PLANNER_PROPERTIES:
+            raise Forbidden(f"layer '{layer_.name}': not for planners (see the role table in README.md)")
         return list(PLANNER_PROPERTIES[layer_.name])
     raise InvalidParameter(f"audience: must be one of {', '.join(AUDIENCES)}, got '{audience}'")
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.db import repositories as repo
 from app.db.repositories import maps as map_repo
 from app.errors import InvalidParameter
-from app.services import audit, risk, routes
+from app.services import audit, layers, risk, routes
 from geo.maps import (
     add_corridors,
     add_event_layers,
@@ -70,7 +70,8 @@ def scope_for(role: str, harbour_id: int | None = None) -> MapScope:
     if role in ("admin", "intelligence"):
         return FULL_SCOPE
     if role == "planner":
-        return MapScope(incidents=True, narratives=False, landings=False, routes=True)
+        # The planners' allow-list decides (app.services.layers): no landings, incidents without narrative.
+        return MapScope(incidents=True, narratives=False, landings=layers.visible("landings", "planner"), routes=True)
     if role == "harbourmaster":
         return MapScope(incidents=False, narratives=False, landings=True, harbour_id=harbour_id)
     raise ValueError(f"role: unknown role {role!r}")

@@ -109,15 +109,19 @@ def _describe(session: Session, base: str, c: Collection) -> dict[str, Any]:
     }
 
 
-def collections(session: Session, base: str) -> dict[str, Any]:
+def collections(session: Session, base: str, audience: Audience) -> dict[str, Any]:
+    """The collections ``audience`` may see (planners: no landings)."""
+    shown = [c for c in COLLECTIONS.values() if layers.visible(c.layer.name, audience)]
     return {
         "links": [_link(f"{base}/ogc/collections", "self")],
-        "collections": [_describe(session, base, c) for c in COLLECTIONS.values()],
+        "collections": [_describe(session, base, c) for c in shown],
     }
 
 
-def collection(session: Session, base: str, collection_id: str) -> dict[str, Any]:
-    return _describe(session, base, _find(collection_id))
+def collection(session: Session, base: str, collection_id: str, audience: Audience) -> dict[str, Any]:
+    c = _find(collection_id)
+    layers.properties(c.layer, audience)  # Forbidden for a layer the audience may not see
+    return _describe(session, base, c)
 
 
 def items(

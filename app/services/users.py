@@ -7,10 +7,18 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from app.db.models import User
 from app.db.repositories import users as repo
 from app.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from app.schemas import UserOut
-from app.security import HARBOURMASTER, Principal, burn_password_check, hash_password, verify_password
+from app.security import (
+    HARBOURMASTER,
+    Principal,
+    TokenClaims,
+    burn_password_check,
+    hash_password,
+    verify_password,
+)
 from geo.vocabulary import USER_ROLES
 
 MIN_PASSWORD = 10
@@ -87,7 +95,10 @@ def set_password(session: Session, username: str, password: str, *, actor: str =
     from app.services import audit
 
     user_id, _ = _existing(session, username)
-    repo.set_fields(session, user_id, password_hash=hash_password(_password(password)))
+    # A new password revokes every token issued before it (docs/RELIABILITY.md R2-08).
+    repo.set_fields(
+        session, user_id, password_hash=hash_password(_password(password)), token_version=User.token_version + 1
+    )
     audit.record(session, actor, "set_password", "user", user_id)
 
 
@@ -102,15 +113,25 @@ def authenticate(session: Session, username: str, password: str) -> Principal:
         raise Unauthenticated("wrong username or password, or the user is disabled")
     if new_hash:
         repo.set_fields(session, user.id, password_hash=new_hash)
-    return Principal(user.id, user.username, user.role, user.harbour_id)
+    return Principal(user.id, user.username, user.role, user.harbour_id, user.token_version)
 
 
-def principal(session: Session, user_id: int) -> Principal:
-    """The caller behind a token, read on every request so that disabling a user takes effect at once."""
-    row = repo.active_by_id(session, user_id)
+def principal(session: Session, claims: TokenClaims) -> Principal:
+    """The caller behind a token, read on every request so that disabling a user, signing out and a new password
+    take effect at once (the token's version must still be the user's)."""
+    row = repo.active_by_id(session, claims.user_id, claims.version)
     if row is None:
         raise Unauthenticated("invalid or expired token: sign in again at POST /auth/token")
-    return Principal(row.id, row.username, row.role, row.harbour_id)
+    return Principal(row.id, row.username, row.role, row.harbour_id, claims.version)
+
+
+def sign_out(session: Session, claims: TokenClaims) -> None:
+    """Revoke every token of the caller (this one included), on every device; audited."""
+    from app.services import audit
+
+    who = principal(session, claims)
+    if repo.bump_token_version(session, who.id, who.token_version):
+        audit.record(session, who, "sign_out", "user", who.id)
 
 
 @dataclass(frozen=True)

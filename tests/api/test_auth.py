@@ -185,3 +185,123 @@ def test_users_cli_create_list_disable_set_password(cluster, scratch):
             .all()
         )
     assert {"create", "set_password", "disable"} <= set(actions)
+
+
+def _app_client(settings, engine, db, *, server=None, auth=None):
+    """A test client on the test's transaction with some settings changed."""
+    from tests.conftest import _override_session
+
+    s = settings.model_copy(
+        update={
+            "server": settings.server.model_copy(update=server or {}),
+            "auth": settings.auth.model_copy(update=auth or {}),
+        }
+    )
+    app = create_app(s, engine=engine)
+    _override_session(app, db)
+    return TestClient(app)
+
+
+def test_long_usernames_are_refused_before_the_limiter(client, users):
+    """R2-02: a username over 64 characters is a 422 on both sign-in routes, never a key of the limiter."""
+    long = "u" * 65
+    r = _login(client, long, "wrong password!")
+    assert r.status_code == 422 and "username" in r.text
+    assert _login(client, "x" * 1_000_000, "p").status_code in (413, 422)
+    r = client.post("/auth/login", data={"username": long, "password": "wrong password!"})
+    assert r.status_code == 422
+    assert _login(client, "t-planner").status_code == 200  # the refused ones were not counted
+
+
+def test_login_limiter_memory_is_bounded_by_time_and_size():
+    """R2-02: however many usernames and addresses it has seen, the limiter holds at most ``max_keys`` per table,
+    and nothing once their window has passed."""
+    lim = LoginLimiter(5, window_s=60, max_keys=1000)
+    for i in range(20_000):
+        lim.hit(f"user-{i}-" + "x" * 50, f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", now=i / 1000)
+    assert lim.size() <= 3 * 1000
+    lim.hit("late", "192.0.2.1", now=1000.0)  # every earlier window has passed
+    assert lim.size() == 3
+
+
+def test_wrong_passwords_from_another_address_do_not_lock_the_owner_out(settings, engine, db, users):
+    """R2-05: the owner signs in from their usual address while an attacker's address (and any other new one) is
+    throttled for that username; X-Forwarded-For counts only from a trusted proxy."""
+    with _app_client(settings, engine, db, server={"trusted_proxies": ["testclient"]}) as c:
+
+        def login(address, password=PASSWORD, username="t-planner"):
+            return c.post(
+                "/auth/token",
+                data={"username": username, "password": password},
+                headers={"X-Forwarded-For": address},
+            )
+
+        owner, attacker = "198.51.100.7", "203.0.113.9"
+        assert login(owner).status_code == 200
+        for _ in range(5):
+            assert login(attacker, "wrong password!").status_code == 401
+        assert login(attacker).status_code == 429
+        assert login("203.0.113.10", "wrong password!").status_code == 429  # changing addresses does not help
+        r = login(owner)
+        assert r.status_code == 200, r.text
+    # Without a trusted proxy the header is ignored: every attempt is the connection's own address.
+    with _app_client(settings, engine, db) as c:
+        for i in range(5):
+            r = c.post(
+                "/auth/token",
+                data={"username": "t-admin", "password": "wrong password!"},
+                headers={"X-Forwarded-For": f"192.0.2.{i}"},
+            )
+            assert r.status_code == 401
+        r = c.post(
+            "/auth/token", data={"username": "t-admin", "password": PASSWORD}, headers={"X-Forwarded-For": "192.0.2.99"}
+        )
+        assert r.status_code == 429
+
+
+def test_unknown_usernames_from_one_address_are_throttled_before_hashing(settings, engine, db, users, monkeypatch):
+    """R2-05: spraying random usernames from one address stops at the per-address limit, and a refused attempt
+    costs no password hash."""
+    from app.security import _hasher
+
+    calls = []
+    original = _hasher.verify_and_update
+    monkeypatch.setattr(_hasher, "verify_and_update", lambda *a: calls.append(1) or original(*a))
+    with _app_client(settings, engine, db, auth={"login_attempts_per_address_per_minute": 6}) as c:
+        codes = [_login(c, f"nobody-{i}", "wrong password!").status_code for i in range(8)]
+    assert codes == [401] * 6 + [429] * 2
+    assert len(calls) == 6
+
+
+def test_tokens_are_refused_after_sign_out(client, users):
+    """R2-08: signing out revokes every token of the user, the one used and those of other devices, at once."""
+    first, second = (_login(client, "t-planner").json()["access_token"] for _ in range(2))
+    for token in (first, second):
+        assert client.get("/api/v1/islands", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    r = client.post("/auth/logout", headers={"Authorization": f"Bearer {first}"}, follow_redirects=False)
+    assert r.status_code == 303
+    for token in (first, second):
+        assert client.get("/api/v1/islands", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    fresh = _login(client, "t-planner").json()["access_token"]
+    assert client.get("/api/v1/islands", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
+
+
+def test_the_maps_cookie_is_refused_after_sign_out(client, users):
+    r = client.post("/auth/login", data={"username": "t-planner", "password": PASSWORD}, follow_redirects=False)
+    cookie = r.cookies["pesisir_token"]
+    assert client.get("/api/v1/islands").status_code == 200
+    assert client.post("/auth/logout", follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    assert client.get("/api/v1/islands", cookies={"pesisir_token": cookie}).status_code == 401
+
+
+def test_tokens_are_refused_after_a_password_change(client, users, db):
+    from app.services import users as user_service
+
+    token = _login(client, "t-planner").json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/islands", headers=auth).status_code == 200
+    user_service.set_password(db, "t-planner", "a new long password")
+    db.commit()
+    assert client.get("/api/v1/islands", headers=auth).status_code == 401
+    assert _login(client, "t-planner", "a new long password").status_code == 200

@@ -14,9 +14,13 @@ import pytest
 import shapely
 from shapely.geometry import box, shape
 
+from app.errors import Forbidden
 from app.services.layers import PLANNER_PROPERTIES
+from tests.conftest import published_token
 
 LAYERS = ("islands", "harbours", "segments", "incidents", "landings")
+PLANNER_LAYERS = tuple(name for name in LAYERS if name in PLANNER_PROPERTIES)
+"""Planners get no landings (the role table in README.md): a 403, ``test_planners_get_no_landing_export``."""
 PROVENANCE = ("generated_at", "model_version", "weights_source", "data_cutoff")
 KANGEAN = (115.1, -7.0, 115.5, -6.7)
 
@@ -130,7 +134,7 @@ def _csv(body: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(body.decode())))
 
 
-@pytest.mark.parametrize("layer", LAYERS)
+@pytest.mark.parametrize("layer", PLANNER_LAYERS)
 def test_planner_geojson_has_the_allow_list_and_is_rfc7946(published, layer):
     r = published.get(f"/api/v1/export/{layer}.geojson")
     assert r.status_code == 200 and r.headers["content-type"] == "application/geo+json"
@@ -144,7 +148,7 @@ def test_planner_geojson_has_the_allow_list_and_is_rfc7946(published, layer):
     assert "expert prior" in doc["weights_source"]  # where the scores' weights come from, on every layer
 
 
-@pytest.mark.parametrize("layer", LAYERS)
+@pytest.mark.parametrize("layer", PLANNER_LAYERS)
 def test_planner_csv_has_the_allow_list_lonlat_or_wkt_and_provenance(published, layer):
     r = published.get(f"/api/v1/export/{layer}.csv")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
@@ -164,7 +168,7 @@ def test_planner_csv_has_the_allow_list_lonlat_or_wkt_and_provenance(published, 
         assert row["generated_at"] and row["model_version"]
 
 
-@pytest.mark.parametrize("layer", LAYERS)
+@pytest.mark.parametrize("layer", PLANNER_LAYERS)
 def test_planner_geopackage_opens_with_pyogrio_and_carries_provenance(published, layer, tmp_path):
     r = published.get(f"/api/v1/export/{layer}.gpkg")
     assert r.status_code == 200 and r.headers["content-type"] == "application/geopackage+sqlite3"
@@ -191,25 +195,30 @@ def test_full_audience_adds_what_planners_never_see(published_settings):
     try:
         with Session(engine) as s:
             full = b"".join(export.export_layer(s, "landings", "geojson", audience="full").chunks)
-            planner = b"".join(export.export_layer(s, "landings", "geojson", audience="planner").chunks)
+            with pytest.raises(Forbidden):
+                export.export_layer(s, "landings", "geojson", audience="planner")
     finally:
         engine.dispose()
     full_props = set(json.loads(full)["features"][0]["properties"])
     assert {"vessel_name", "vessel_registration", "origin", "reporter_id"} <= full_props
     assert not full_props - set(layers.properties(layers.layer("landings"), "full"))
-    assert "vessel_name" not in json.loads(planner)["features"][0]["properties"]
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg"])
+def test_planners_get_no_landing_export(published, fmt):
+    assert published.get(f"/api/v1/export/landings.{fmt}").status_code == 403
 
 
 def test_incident_narratives_never_reach_planners():
     assert not {"narrative", "source", "review_reason"} & set(PLANNER_PROPERTIES["incidents"])
-    assert not {"vessel_name", "vessel_registration", "origin", "reporter_id", "review_reason"} & set(
-        PLANNER_PROPERTIES["landings"]
-    )
+    assert "landings" not in PLANNER_PROPERTIES
 
 
 # -- filters ------------------------------------------------------------------------------------------------------
 def _features(published, layer: str, **params) -> list[dict]:
-    r = published.get(f"/api/v1/export/{layer}.geojson", params=params)
+    # Landings are not for planners: read as intelligence.
+    headers = {"Authorization": f"Bearer {published_token(published, 'intelligence')}"} if layer == "landings" else {}
+    r = published.get(f"/api/v1/export/{layer}.geojson", params=params, headers=headers)
     assert r.status_code == 200, r.text
     return r.json()["features"]
 
@@ -356,7 +365,7 @@ def test_an_export_stops_at_its_time_limit(published_settings, monkeypatch, capl
     clock = iter(range(0, 10**9, 1000))  # every reading of the clock is 1,000 s after the last
     monkeypatch.setattr(export, "_clock", lambda: next(clock))
     with TestClient(main.create_app(published_settings)) as c:
-        bearer = _bearer(c, "planner")
+        bearer = _bearer(c, "intelligence")  # planners get no landings
         gpkg = c.get("/api/v1/export/landings.gpkg", headers=bearer)  # written before its first byte: an answer
         assert gpkg.status_code == 503 and "retry-after" not in gpkg.headers
         assert "stopped at its time limit of 600 s (PESISIR_EXPORT_TIMEOUT_S)" in gpkg.json()["detail"]

@@ -57,3 +57,34 @@ def test_cors_allows_only_configured_origins(engine, cluster):
         evil = c.get("/healthz", headers={"Origin": "https://evil.example"})
     assert ok.headers["access-control-allow-origin"] == "https://ops.example"
     assert "access-control-allow-origin" not in evil.headers
+
+
+def _script_src(policy: str) -> str:
+    return next(d for d in policy.split(";") if d.strip().startswith("script-src"))
+
+
+def test_csp_has_no_unsafe_inline_script_and_no_cdn_and_pages_carry_its_nonce(client, headers):
+    """Inline scripts run only with this response's nonce; the docs' assets come from the service itself."""
+    import re
+
+    for path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        policy = r.headers["content-security-policy"]
+        assert (
+            "unsafe-inline" not in _script_src(policy) and "cdn" not in policy and "https:" not in _script_src(policy)
+        )
+        nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+        assert "cdn.jsdelivr" not in r.text and "googleapis" not in r.text, path
+        tags = re.findall(r"<script[^>]*>", r.text)
+        assert tags and all(f'nonce="{nonce}"' in t for t in tags), (path, tags)
+        src = re.findall(r'<script[^>]*src="([^"]+)"', r.text)
+        assert all(s.startswith("/static/vendor/") for s in src), src
+        for s in src:
+            assert client.get(s).status_code == 200
+    a, b = client.get("/healthz"), client.get("/healthz")
+    assert a.headers["content-security-policy"] != b.headers["content-security-policy"]  # a fresh nonce each time
+    r = client.get("/map", params={"tiles": "false"}, headers=headers["planner"])
+    nonce = re.search(r"'nonce-([^']+)'", r.headers["content-security-policy"]).group(1)
+    tags = re.findall(r"<script[^>]*>", r.text)
+    assert tags and all(f'nonce="{nonce}"' in t for t in tags)

@@ -68,8 +68,11 @@ def test_a_batch_item_with_an_unknown_origin_place_is_invalid_with_its_reason(cl
     assert _stored(places, good["client_uuid"]).origin_place_id is not None
 
 
-def test_exported_landings_carry_the_origin_place_for_planners_too(published):
-    r = published.get("/api/v1/export/landings.csv")
+def test_exported_landings_carry_the_origin_place_and_planners_get_none(published):
+    from tests.conftest import published_token
+
+    intelligence = {"Authorization": f"Bearer {published_token(published, 'intelligence')}"}
+    r = published.get("/api/v1/export/landings.csv", headers=intelligence)
     assert r.status_code == 200
-    header = r.text.splitlines()[0].split(",")
-    assert "origin_place" in header and "origin" not in header
+    assert "origin_place" in r.text.splitlines()[0].split(",")
+    assert published.get("/api/v1/export/landings.csv").status_code == 403  # planners: no landings (R2-11)

@@ -287,3 +287,23 @@ def test_concurrent_posts_with_one_key_and_different_bodies_store_one(scratch, s
     assert sorted(r.status_code for r in replies) == [201] + [422] * 9
     assert all("different body" in r.json()["detail"] for r in replies if r.status_code == 422)
     assert _stored(scratch, bodies) == 1
+
+
+def test_a_uuid_used_at_another_harbour_reveals_nothing(client, headers):
+    """Issue 13, defect 12: a harbourmaster reporting with a client UUID another harbour has used is answered as if
+    it were new (201, their own report), never 409 "another harbour's report"; retries stay deduplicated."""
+    shared = landing()
+    a = client.post(URL, json=shared, headers={**headers["harbourmaster"], **key()})
+    assert a.status_code == 201
+    theirs = {**shared, "location": {"type": "Point", "coordinates": list(SAPEKEN_SEA)}}
+    fresh = landing(location={"type": "Point", "coordinates": list(SAPEKEN_SEA)})
+    b = client.post(URL, json=theirs, headers={**headers["harbourmaster_b"], **key()})
+    c = client.post(URL, json=fresh, headers={**headers["harbourmaster_b"], **key()})
+    assert b.status_code == c.status_code == 201, b.text
+    assert b.json()["id"] != a.json()["id"] and b.json()["harbour"] == "sapeken"
+    assert "another harbour" not in b.text
+    again = client.post(URL, json=theirs, headers={**headers["harbourmaster_b"], **key()})
+    assert again.status_code == 200 and again.json()["id"] == b.json()["id"]
+    batch = client.post(f"{URL}/batch", json={"items": [theirs]}, headers=headers["harbourmaster_b"])
+    (item,) = batch.json()["items"]
+    assert item["status"] == "duplicate" and item["id"] == b.json()["id"]

@@ -94,3 +94,31 @@ def test_ogc_needs_a_planner_token(client, headers):
     assert r.status_code == 200
     nxt = next(link["href"] for link in r.json()["links"] if link["rel"] == "next")
     assert client.get(nxt, headers=headers["planner"]).status_code == 200  # next links work with the same token
+
+
+def test_a_foreign_host_header_is_refused_and_links_never_point_there(as_planner):
+    """R2-09: a Host the service does not answer to is a 400; allowed hosts get links to themselves."""
+    r = as_planner.get("/ogc", headers={"Host": "evil.example"})
+    assert r.status_code == 400 and "evil.example" not in r.text
+    r = as_planner.get("/ogc/collections/islands/items", params={"limit": 1}, headers={"Host": "evil.example:8000"})
+    assert r.status_code == 400
+    r = as_planner.get("/ogc", headers={"Host": "localhost:8000"})
+    assert r.status_code == 200
+    assert all(link["href"].startswith("http://localhost:8000/") for link in r.json()["links"])
+
+
+def test_links_come_from_the_public_url_whatever_the_host(settings, engine, db, headers):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.conftest import _override_session
+
+    server = settings.server.model_copy(update={"public_url": "https://pesisir.example.org/gis"})
+    app = create_app(settings.model_copy(update={"server": server}), engine=engine)
+    _override_session(app, db)
+    with TestClient(app, headers=headers["planner"]) as c:
+        body = c.get("/ogc/collections/islands/items", params={"limit": 1}).json()
+        hrefs = [link["href"] for link in body["links"]] + [link["href"] for link in c.get("/ogc").json()["links"]]
+        assert all(h.startswith("https://pesisir.example.org/gis/") for h in hrefs), hrefs
+        assert c.get("/ogc", headers={"Host": "pesisir.example.org"}).status_code == 200
+        assert c.get("/ogc", headers={"Host": "evil.example"}).status_code == 400

@@ -15,14 +15,22 @@ import pytest
 from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from app.services.layers import PLANNER_PROPERTIES
-from tests.conftest import LIVE_USER, PASSWORD
+from tests.conftest import LIVE_USER, PASSWORD, published_token
 
 NEW = {"segments_landing": "segments", "segments_tppo": "segments", "incidents": "incidents", "landings": "landings"}
 
 
+def _intelligence(published):
+    return {"Authorization": f"Bearer {published_token(published, 'intelligence')}"}
+
+
 def test_collections_for_segments_incidents_and_landings_with_extents(published):
-    cols = {c["id"]: c for c in published.get("/ogc/collections").json()["collections"]}
-    assert set(NEW) | {"islands", "harbours", "corridors", "ferry_routes"} == set(cols)
+    planners = {c["id"] for c in published.get("/ogc/collections").json()["collections"]}
+    assert set(NEW) - {"landings"} | {"islands", "harbours", "corridors", "ferry_routes"} == planners
+    assert published.get("/ogc/collections/landings").status_code == 403
+    every = published.get("/ogc/collections", headers=_intelligence(published)).json()["collections"]
+    cols = {c["id"]: c for c in every}
+    assert planners | {"landings"} == set(cols)
     for cid in NEW:
         minx, miny, maxx, maxy = cols[cid]["extent"]["spatial"]["bbox"][0]
         assert 113 < minx < maxx < 117 and -8 < miny < maxy < -4.5
@@ -32,7 +40,7 @@ def test_collections_for_segments_incidents_and_landings_with_extents(published)
     assert "tppo" in cols["segments_tppo"]["title"]
 
 
-@pytest.mark.parametrize("collection", list(NEW))
+@pytest.mark.parametrize("collection", [c for c in NEW if NEW[c] in PLANNER_PROPERTIES])
 def test_items_carry_the_planner_allow_list_and_page(published, collection):
     body = published.get(f"/ogc/collections/{collection}/items", params={"limit": 250}).json()
     assert body["numberReturned"] == 250 < body["numberMatched"]
@@ -57,9 +65,12 @@ def test_datetime_filters_incidents(published):
 def test_single_items(published):
     seg = published.get("/ogc/collections/segments_tppo/items/35.29-0001").json()
     assert seg["id"] == "35.29-0001" and seg["properties"]["risk_kind"] == "tppo"
-    first = published.get("/ogc/collections/landings/items?limit=1").json()["features"][0]
-    one = published.get(f"/ogc/collections/landings/items/{first['id']}").json()
-    assert one["properties"] == first["properties"] and "vessel_name" not in one["properties"]
+    full = _intelligence(published)
+    first = published.get("/ogc/collections/landings/items?limit=1", headers=full).json()["features"][0]
+    one = published.get(f"/ogc/collections/landings/items/{first['id']}", headers=full).json()
+    assert one["properties"] == first["properties"] and "vessel_name" in one["properties"]
+    assert published.get("/ogc/collections/landings/items?limit=1").status_code == 403  # planners: none
+    assert published.get(f"/ogc/collections/landings/items/{first['id']}").status_code == 403
     assert published.get("/ogc/collections/incidents/items/999999").status_code == 404
 
 

@@ -83,7 +83,7 @@ def _landings(conn: Connection | Session) -> list[int | None]:
 def _as_user(rls_db: RlsDb, who: str) -> tuple[Any, list[int | None]]:
     """Load a user as a request does (the look-up sets the context), then read landings in that transaction."""
     with Session(rls_db.app) as s:
-        row = user_repo.active_by_id(s, rls_db.user_ids[who])
+        row = user_repo.active_by_id(s, rls_db.user_ids[who], 0)
         assert row is not None
         return row, _landings(s)
 
@@ -170,7 +170,7 @@ def test_the_context_ends_with_the_transaction(rls_db: RlsDb) -> None:
 def test_a_harbourmaster_cannot_write_a_landing_for_another_harbour(rls_db: RlsDb) -> None:
     a, b = rls_db.harbours()
     with Session(rls_db.app) as s:
-        user_repo.active_by_id(s, rls_db.user_ids["hm_a"])
+        user_repo.active_by_id(s, rls_db.user_ids["hm_a"], 0)
         with pytest.raises(DBAPIError) as exc:
             s.execute(text("UPDATE landings SET harbour_id = :b WHERE harbour_id = :a"), {"a": a, "b": b})
         assert _sqlstate(exc) == "42501" and "row-level security" in str(exc.value)
@@ -206,7 +206,7 @@ def test_idempotency_keys_are_their_users_only(rls_db: RlsDb) -> None:
     try:
         with Session(rls_db.app) as s:
             assert s.execute(select(IdempotencyKey.user_id)).scalars().all() == []
-            user_repo.active_by_id(s, a)
+            user_repo.active_by_id(s, a, 0)
             assert s.execute(select(IdempotencyKey.user_id)).scalars().all() == [a]
     finally:
         with rls_db.owner.begin() as c:

@@ -287,15 +287,20 @@ def literal_column_xmax() -> Any:
     return text("(xmax = 0) AS inserted")
 
 
-def insert_new(session: Session, model: Any, rows: Iterable[Mapping[str, Any]], *, key: str) -> int:
-    """Insert rows whose ``key`` is not stored yet; return how many were new (deduplicating re-runs)."""
+def insert_new(
+    session: Session, model: Any, rows: Iterable[Mapping[str, Any]], *, key: str, index: Sequence[Any] | None = None
+) -> int:
+    """Insert rows whose ``key`` (or unique ``index``, its columns and expressions) is not stored yet; return how
+    many were new (deduplicating re-runs)."""
     batch = list(rows)
     if not batch:
         return 0
     table = model.__table__
     inserted = 0
     for start in range(0, len(batch), 1000):
-        stmt = pg_insert(table).values(batch[start : start + 1000]).on_conflict_do_nothing(index_elements=[key])
+        stmt = (
+            pg_insert(table).values(batch[start : start + 1000]).on_conflict_do_nothing(index_elements=index or [key])
+        )
         inserted += len(session.execute(stmt.returning(table.c[key])).all())
     return inserted
 
@@ -305,7 +310,9 @@ def insert_incidents(session: Session, rows: Iterable[Mapping[str, Any]]) -> int
 
 
 def insert_landings(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
-    return insert_new(session, Landing, rows, key="client_uuid")
+    # Unique per harbour (uq_landings_harbour_client_uuid, migration 0010).
+    index = [func.coalesce(Landing.harbour_id, 0), Landing.client_uuid]
+    return insert_new(session, Landing, rows, key="client_uuid", index=index)
 
 
 def harbour_ids_by_slug(session: Session) -> dict[str, int]:

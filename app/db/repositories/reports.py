@@ -130,7 +130,15 @@ def _array_literal(items: Sequence[str] | None) -> str | None:
     return "{" + ",".join('"' + str(x).replace("\\", "\\\\").replace('"', '\\"') + '"' for x in items) + "}"
 
 
-def _unnest_insert(table: Any, cols: Sequence[str], conflict: str, returning: psql.Composable) -> psql.Composed:
+LandingKey = tuple[int | None, uuid.UUID]
+"""What deduplicates a landing report: (harbour id, client UUID). The same UUID at two harbours is two reports."""
+LANDING_CONFLICT = psql.SQL("(coalesce(harbour_id, 0)), client_uuid")
+"""The columns of ``uq_landings_harbour_client_uuid`` (migration 0010), as ON CONFLICT names them."""
+
+
+def _unnest_insert(
+    table: Any, cols: Sequence[str], conflict: psql.Composable, returning: psql.Composable
+) -> psql.Composed:
     """``INSERT INTO table (cols) SELECT ... FROM unnest(%s::type[], ...) ON CONFLICT (conflict) DO NOTHING
     RETURNING ...``: a whole batch in one statement with one array parameter per column, parsed and planned once
     (a multi-row VALUES would have thousands of placeholders; executemany, one statement per row). Arrays travel
@@ -155,14 +163,15 @@ def _unnest_insert(table: Any, cols: Sequence[str], conflict: str, returning: ps
         cols=psql.SQL(", ").join(psql.Identifier(c) for c in cols),
         picks=psql.SQL(", ").join(picks),
         args=psql.SQL(", ").join(args),
-        conflict=psql.Identifier(conflict),
+        conflict=conflict,
         returning=returning,
     )
 
 
-def insert_landings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[uuid.UUID, LandingRow]:
-    """Insert rows whose ``client_uuid`` is new (ON CONFLICT DO NOTHING: a concurrent insert of the same UUID waits
-    for the first and then skips). Returns {client_uuid: stored row} of the rows inserted by this call.
+def insert_landings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[LandingKey, LandingRow]:
+    """Insert rows whose (harbour, ``client_uuid``) is new (ON CONFLICT DO NOTHING: a concurrent insert of the same
+    key waits for the first and then skips). Returns {(harbour_id, client_uuid): stored row} of the rows inserted
+    by this call.
 
     One statement for the whole batch (``_unnest_insert``) on the session's own connection (same transaction).
     ``geom`` is EWKT text."""
@@ -171,7 +180,7 @@ def insert_landings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
     cols = list(rows[0].keys())
     table = Landing.__table__
     assert set(cols) <= {c.name for c in table.columns}
-    query = _unnest_insert(table, cols, "client_uuid", _RETURNING)
+    query = _unnest_insert(table, cols, LANDING_CONFLICT, _RETURNING)
     params = []
     for c in cols:
         values = [r[c] for r in rows]
@@ -180,17 +189,21 @@ def insert_landings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
         cur.row_factory = namedtuple_row
         cur.execute(query, params)
         return {
-            r.client_uuid: cast(LandingRow, (r, r.lon, r.lat, r.harbour_slug, r.origin_place_slug))
+            (r.harbour_id, r.client_uuid): cast(LandingRow, (r, r.lon, r.lat, r.harbour_slug, r.origin_place_slug))
             for r in cur.fetchall()
         }
 
 
-def landings_by_uuid(session: Session, uuids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int | None]]:
-    """{client_uuid: (id, harbour_id)} of stored landings."""
-    if not uuids:
+def landings_by_key(session: Session, keys: Sequence[LandingKey]) -> dict[LandingKey, int]:
+    """{(harbour_id, client_uuid): id} of stored landings (those the caller may see)."""
+    if not keys:
         return {}
-    stmt = select(Landing.client_uuid, Landing.id, Landing.harbour_id).where(Landing.client_uuid.in_(uuids))
-    return {u: (i, h) for u, i, h in session.execute(stmt).all()}
+    harbour = func.coalesce(Landing.harbour_id, 0)
+    wanted = [(h or 0, u) for h, u in keys]
+    stmt = select(Landing.harbour_id, Landing.client_uuid, Landing.id).where(
+        tuple_(harbour, Landing.client_uuid).in_(wanted)
+    )
+    return {(h, u): i for h, u, i in session.execute(stmt).all()}
 
 
 def _landing_select() -> Select[Any]:

@@ -26,15 +26,18 @@ def _active_by_id() -> Select[int, str, str, int | None, str, str, str]:
     # Built once: the statement's cache key is then memoised, and every request skips building and hashing it.
     scope, harbour, user = rls.context(User.id, User.role, User.harbour_id)
     stmt = select(User.id, User.username, User.role, User.harbour_id, scope, harbour, user)
-    return stmt.where(User.id == bindparam("user_id"), User.is_active.is_(True))
+    return stmt.where(
+        User.id == bindparam("user_id"), User.token_version == bindparam("version"), User.is_active.is_(True)
+    )
 
 
-def active_by_id(session: Session, user_id: int) -> Row[int, str, str, int | None, str, str, str] | None:
-    """(id, username, role, harbour_id, ...) of an active user: one indexed look-up per request, which also sets
+def active_by_id(session: Session, user_id: int, version: int) -> Row[int, str, str, int | None, str, str, str] | None:
+    """(id, username, role, harbour_id, ...) of an active user whose token version is ``version`` (so a token of
+    before a sign-out or a new password finds nothing): one indexed look-up per request, which also sets
     the transaction's row-level security context for that user (``app.db.rls.context``). Run on the session's
     connection as a plain Core statement: no ORM entity is loaded, and this runs on every request."""
     row: Row[int, str, str, int | None, str, str, str] | None = (
-        session.connection().execute(_active_by_id(), {"user_id": user_id}).one_or_none()
+        session.connection().execute(_active_by_id(), {"user_id": user_id, "version": version}).one_or_none()
     )
     return row
 
@@ -49,6 +52,17 @@ def add(session: Session, *, username: str, role: str, harbour_id: int | None, p
 def set_fields(session: Session, user_id: int, **values: object) -> None:
     session.execute(update(User).where(User.id == user_id).values(**values))
     session.flush()
+
+
+def bump_token_version(session: Session, user_id: int, version: int) -> bool:
+    """Revoke every token of ``user_id`` issued under ``version``; False when it had been revoked already."""
+    stmt = (
+        update(User)
+        .where(User.id == user_id, User.token_version == version)
+        .values(token_version=User.token_version + 1)
+        .returning(User.id)
+    )
+    return session.execute(stmt).first() is not None
 
 
 def listing(session: Session) -> Sequence[tuple[User, str | None]]:
