@@ -819,7 +819,27 @@ def run(
     _evaluate(settings)
     if settings.server.environment == "dev":
         _demo_users(settings)
+    _serve_unprivileged_if_root(settings)
     _serve(settings)
+
+
+def _serve_unprivileged_if_root(settings: Settings) -> None:
+    """As root, hand serving to the system user ``pesisir`` (``app.runas``): install the service where that user
+    can read it, then replace this process with ``pesisir serve`` run by it. Returns only when not root."""
+    import os
+
+    if os.geteuid() != 0:
+        return
+    from app import runas
+
+    install_dir = settings.server.install_dir
+    with step(f"Installing the service in {install_dir} for the user {runas.SERVICE_USER} ..."):
+        python = runas.install(install_dir)
+    out.print(
+        f"Serving as the unprivileged user {runas.SERVICE_USER} (code in {install_dir}; the database lets it in as "
+        "pesisir_app only)"
+    )
+    runas.exec_serve(settings, python)
 
 
 def main() -> None:

@@ -120,6 +120,12 @@ class ServerSettings(BaseSettings):
         description="How often the background refresher re-scores stale segments; 0 turns it off.",
     )
 
+    install_dir: Path = Field(
+        default=Path("/opt/pesisir"),
+        validation_alias="PESISIR_INSTALL_DIR",
+        description="Where 'pesisir run', started by root, installs the service's code and environment for the "
+        "unprivileged user 'pesisir' that serves it (app.runas).",
+    )
     export_timeout_s: float = Field(
         default=600.0,
         gt=0,

@@ -4,6 +4,15 @@ The cluster lives in ``<data_dir>/pg`` and listens only on a Unix socket inside 
 number of clusters (a developer's, each test run's) run side by side without port clashes. PostgreSQL
 refuses to run as root: when invoked as root, every server binary runs as the ``postgres`` user, which
 therefore owns ``<data_dir>/pg`` and must be able to reach it (so not under ``/root``).
+
+Who may connect as whom. Run by an ordinary user, the socket sits in the 0700 data directory ``pg`` and every
+connection on it is trusted: only that user reaches it. Run by root, the web service is served by the system
+user ``pesisir`` (``app.runas``), which must reach the socket but must not become the superuser: the socket then
+sits in ``<data_dir>/run`` (owner postgres, group ``pesisir``, mode 0750: only postgres, root and that group may
+enter it; ``unix_socket_group`` would need postgres in the group, so the directory is the gate) and
+authentication is ``peer`` with the ident map ``pesisir`` (``pg_ident.conf``): the OS user ``pesisir`` may log in
+only as the application role ``pesisir_app``; root and postgres as the superuser (root also as ``pesisir_app``,
+for the tests and the CLI's checks). Nobody else reaches the socket.
 """
 
 from __future__ import annotations
@@ -23,6 +32,18 @@ from app.errors import DatabaseUnavailable, SetupError
 PG_MAJOR = 15
 POSTGIS_PACKAGE = f"postgresql-{PG_MAJOR}-postgis-3"
 SUPERUSER = "postgres"
+SERVICE_USER = "pesisir"
+"""The OS user that serves the web service when ``pesisir run`` is started by root (``app.runas``)."""
+APP_ROLE = "pesisir_app"  # app.db.rls.APP_ROLE, migration 0005 (not imported: this module needs no SQLAlchemy)
+PG_HBA = """# Written by Pesisir (app/db/cluster.py): Unix socket only; the OS user decides the role (pg_ident.conf)
+local all all peer map=pesisir
+"""
+PG_IDENT = f"""# Written by Pesisir (app/db/cluster.py): OS user -> database roles it may log in as
+pesisir root {SUPERUSER}
+pesisir root {APP_ROLE}
+pesisir {SUPERUSER} {SUPERUSER}
+pesisir {SERVICE_USER} {APP_ROLE}
+"""
 # A Unix socket path may hold at most 107 bytes on Linux.
 _MAX_SOCKET_PATH = 107
 
@@ -80,7 +101,55 @@ class LocalCluster:
     # -- helpers -------------------------------------------------------------------------------------------
     @property
     def socket_dir(self) -> Path:
-        return self.pgdata
+        """``<data_dir>/run`` for a cluster run by root (peer authentication, group ``pesisir``), else the 0700
+        data directory. Decided by what exists, so the unprivileged web service finds it too."""
+        run = self.data_dir / "run"
+        return run if self._as_postgres or run.is_dir() else self.pgdata
+
+    def _settings(self) -> dict[str, str]:
+        settings = {
+            "listen_addresses": "''",
+            "unix_socket_directories": f"'{self.socket_dir}'",
+            "unix_socket_permissions": "0777",
+            "port": str(self.port),
+            # Durability is not negotiable (docs/RELIABILITY.md DL-16): these are PostgreSQL's defaults, pinned.
+            "fsync": "on",
+            "synchronous_commit": "on",
+            "full_page_writes": "on",
+            "log_min_messages": "warning",
+        }
+        return settings
+
+    def _secure(self) -> bool:
+        """As root: the socket directory of group ``pesisir``, peer authentication and the ident map, and the
+        settings, whatever an older version of Pesisir wrote. Idempotent; True when something changed (the server
+        must then restart to use it)."""
+        if not self._as_postgres:
+            return False
+        from app.runas import ensure_service_user
+
+        ensure_service_user()
+        changed = False
+        run = self.socket_dir
+        if not run.is_dir():
+            run.mkdir(mode=0o750)
+            changed = True
+        shutil.chown(run, SUPERUSER, SERVICE_USER)
+        run.chmod(0o750)
+        for name, text in (("pg_hba.conf", PG_HBA), ("pg_ident.conf", PG_IDENT)):
+            path = self.pgdata / name
+            if path.read_text() != text:
+                path.write_text(text)  # an existing file keeps its owner (postgres)
+                changed = True
+        conf = self.pgdata / "postgresql.auto.conf"
+        old = conf.read_text()
+        wanted = self._settings()
+        kept = [ln for ln in old.splitlines() if ln.split("=", 1)[0].strip() not in wanted]
+        new = "\n".join([*kept, *(f"{k} = {v}" for k, v in wanted.items())]) + "\n"
+        if new != old:
+            conf.write_text(new)
+            changed = True
+        return changed
 
     def _cmd(self, args: list[str]) -> list[str]:
         if self._as_postgres:
@@ -151,7 +220,8 @@ class LocalCluster:
                 str(self.pgdata),
                 "-U",
                 SUPERUSER,
-                "--auth=trust",  # only reachable through the socket in a 0700 directory
+                # An ordinary user's socket is in the 0700 data directory: trust. Root's: peer (_secure).
+                *(["--auth-local=peer", "--auth-host=reject"] if self._as_postgres else ["--auth=trust"]),
                 "--data-checksums",
                 "--encoding=UTF8",
                 "--locale=C.UTF-8",
@@ -159,20 +229,10 @@ class LocalCluster:
             "initdb",
         )
         conf = self.pgdata / "postgresql.auto.conf"
-        settings = {
-            "listen_addresses": "''",
-            "unix_socket_directories": f"'{self.socket_dir}'",
-            "unix_socket_permissions": "0777",
-            "port": str(self.port),
-            # Durability is not negotiable (docs/RELIABILITY.md DL-16): these are PostgreSQL's defaults, pinned.
-            "fsync": "on",
-            "synchronous_commit": "on",
-            "full_page_writes": "on",
-            "log_min_messages": "warning",
-        }
         # Appending keeps the file's owner (postgres, when root); root may write it, and so may its owner.
         with conf.open("a") as f:
-            f.writelines(f"{k} = {v}\n" for k, v in settings.items())
+            f.writelines(f"{k} = {v}\n" for k, v in self._settings().items())
+        self._secure()
         return True
 
     def start(self, *, timeout_s: float = 60) -> bool:
@@ -182,6 +242,8 @@ class LocalCluster:
         """
         self.init()
         started = False
+        if self._secure() and self.status().running:  # a cluster of an older Pesisir: its socket moves
+            self.stop()
         if not self.status().running:
             bindir = _find_bindir()
             self._run(
