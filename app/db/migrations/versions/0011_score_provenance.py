@@ -1,7 +1,7 @@
 """segment_scores: where a score's weights come from, and how stable its class is
 
 Revision ID: 0011_score_provenance
-Revises: 0009_incident_source_ref
+Revises: 0010_token_version
 Create Date: 2026-12-01
 
 Every score says where its weights come from (``weights_source``: ``expert prior``, ``fitted on N real incidents
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_score_provenance"
-down_revision: str | None = "0009_incident_source_ref"
+down_revision: str | None = "0010_token_version"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
