@@ -86,7 +86,7 @@ def test_an_export_whose_client_stops_reading_is_cut_at_its_deadline_and_frees_i
     s = _with(published_settings, export_timeout_s=limit, rescore_interval_s=0)
     app = create_app(s)
     with TestClient(app) as c:
-        token = published_token(c, "planner")
+        token = published_token(c, "intelligence")  # planners get no landings (R2-11)
         engine = c.app_state["engine"]
         sent: list[dict] = []
         stalled = asyncio.Event()
