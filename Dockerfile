@@ -24,6 +24,8 @@ RUN groupadd --system --gid 10001 pesisir \
  && useradd --system --uid 10001 --gid pesisir --home-dir /app --shell /usr/sbin/nologin pesisir
 WORKDIR /app
 COPY --from=build --chown=root:root /app /app
+# PESISIR_WORKERS (web server processes) is left to the run: unset, one per core the container may use (its CPU
+# affinity; a --cpus quota is not seen, so set PESISIR_WORKERS to it then). compose.yaml sets 2.
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PESISIR_HOST=0.0.0.0 \

@@ -777,21 +777,39 @@ def _check_port(host: str, port: int) -> None:
 
 
 def _serve(settings: Settings) -> None:
+    import os
+
     import uvicorn
 
-    host, port = settings.server.host, settings.server.port
+    host, port, workers = settings.server.host, settings.server.port, settings.server.workers
     _check_port(host, port)
     from app.main import create_app
 
     base = f"http://{host}:{port}"
     out.print(
-        f"\nPesisir is serving on [bold]{base}[/bold]\n  map:     {base}/map\n  health:  {base}/healthz\n"
+        f"\nPesisir is serving on [bold]{base}[/bold] ({workers} worker process{'es' if workers > 1 else ''}, "
+        f"PESISIR_WORKERS)\n  map:     {base}/map\n  health:  {base}/healthz\n"
         f"  API:     {base}/docs\n  sign in: {base}/login (API clients: POST {base}/auth/token)\nCtrl-C stops it."
     )
-    application = create_app(settings)
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1; the application trusts
     # only PESISIR_TRUSTED_PROXIES (app.main).
-    uvicorn.run(application, host=host, port=port, log_level="info", timeout_graceful_shutdown=10, proxy_headers=False)
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "timeout_graceful_shutdown": 10,
+        "proxy_headers": False,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    # Several processes: each builds its application from the environment (``create_app()``), and shares the
+    # login limit, export turns and token versions with the others through PostgreSQL (docs/ARCHITECTURE.md).
+    # They must all sign tokens with one key: in dev without PESISIR_SECRET_KEY, one random key for all of them.
+    from app.security import signing_key
+
+    os.environ["PESISIR_SECRET_KEY"] = signing_key(settings)
+    uvicorn.run("app.main:create_app", factory=True, workers=workers, **options)
 
 
 @cli.command("serve")

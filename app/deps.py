@@ -26,12 +26,12 @@ from app.security import (
     LANDING_REPORTERS,
     MAP_READERS,
     REVIEWERS,
-    LoginLimiter,
     Principal,
     TokenClaims,
     read_token,
 )
 from app.services import users
+from app.services.login_limiter import LoginLimiter
 from app.settings import Settings
 
 log = logging.getLogger(__name__)

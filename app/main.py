@@ -26,9 +26,9 @@ from app.api import admin, auth, export, features, health, incidents, landings, 
 from app.db.session import make_engine, make_sessionmaker, unit_of_work
 from app.errors import register_error_handlers
 from app.hardening import Hardening, with_nonce
-from app.security import LoginLimiter, signing_key
+from app.security import signing_key
 from app.services import rescoring
-from app.services.export import ExportTurns
+from app.services.login_limiter import LoginLimiter
 from app.services.risk import ModelStore
 from app.settings import Settings
 
@@ -43,7 +43,6 @@ class State(TypedDict):
     sessionmaker: sessionmaker[Session]
     signing_key: str
     login_limiter: LoginLimiter
-    export_turns: ExportTurns
 
 
 async def _refresher(factory: sessionmaker[Session], interval_s: float, store: ModelStore) -> None:
@@ -65,15 +64,17 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     """Build the service. Tests pass explicit settings (and may pass an engine bound to a test database)."""
     settings = settings or Settings()
     key = signing_key(settings)  # refuses to start outside dev without a proper secret
-    limiter = LoginLimiter(
-        settings.auth.login_attempts_per_minute, per_address=settings.auth.login_attempts_per_address_per_minute
-    )
-    turns = ExportTurns()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[State]:
         eng = engine or make_engine(settings.database)
         factory = make_sessionmaker(eng)
+        # Shared with every other worker process through PostgreSQL (issue 13), as export turns and token versions.
+        limiter = LoginLimiter(
+            factory,
+            settings.auth.login_attempts_per_minute,
+            per_address=settings.auth.login_attempts_per_address_per_minute,
+        )
         interval = settings.server.rescore_interval_s
         store = ModelStore(settings.models_dir)
         task = asyncio.create_task(_refresher(factory, interval, store)) if interval > 0 else None
@@ -93,7 +94,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                 "sessionmaker": factory,
                 "signing_key": key,
                 "login_limiter": limiter,
-                "export_turns": turns,
             }
         finally:
             if task is not None:

@@ -1,23 +1,18 @@
-"""Passwords, access tokens, roles and the login rate limit. No SQL here.
+"""Passwords, access tokens and roles. No SQL here.
 
 - Passwords: argon2id through pwdlib (its defaults meet OWASP's minimum: m=64 MiB, t=3, p=4 in pwdlib 0.3);
   ``verify_and_update`` gives a new hash when the parameters change.
 - Tokens: JWT signed with HMAC-SHA256; the algorithm is pinned on decode (``alg=none`` and any other algorithm
   are refused), ``exp``/``iat``/``sub`` are required, and the secret must be at least 32 characters outside dev.
 - Roles: who may do what is written here once, as sets of roles, and enforced by ``app.deps``.
-- Login rate limit: in-process, per client address, per (address, username) and per username from addresses the
-  user has not signed in from lately (``LoginLimiter``), sliding windows of one minute, bounded in memory.
-  Several worker processes would each keep their own windows; Pesisir runs one process per host.
+- The login rate limit is ``app.services.login_limiter`` (its state is in PostgreSQL, shared by every worker).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-import threading
 import time
-from collections import OrderedDict, deque
-from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -27,7 +22,7 @@ import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-from app.errors import RateLimited, SetupError, Unauthenticated
+from app.errors import SetupError, Unauthenticated
 from app.settings import DEFAULT_SECRETS, MIN_SECRET_LENGTH, Settings
 
 log = logging.getLogger(__name__)
@@ -162,139 +157,3 @@ def read_token(token: str, key: str) -> TokenClaims:
     if expires <= time.time():
         raise Unauthenticated("invalid or expired token: sign in again at POST /auth/token")
     return TokenClaims(user_id, version)
-
-
-class _Windows:
-    """Sliding windows of attempt times per key, bounded in time (a key whose last attempt is older than the
-    window is dropped) and in size (beyond ``max_keys`` the least recently used key goes first). Not locked:
-    the limiter holds its lock around every call."""
-
-    def __init__(self, limit: int, window_s: float, max_keys: int) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self.max_keys = max_keys
-        self._keys: OrderedDict[Hashable, deque[float]] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def _expire(self, now: float) -> None:
-        # Keys are in order of their last attempt: the stale ones are at the front.
-        while self._keys:
-            key, q = next(iter(self._keys.items()))
-            if q and q[-1] > now - self.window_s:
-                break
-            del self._keys[key]
-
-    def full(self, key: Hashable, now: float) -> float | None:
-        """Seconds until ``key`` may try again when its window is full, else None."""
-        q = self._keys.get(key)
-        if q is None:
-            return None
-        while q and q[0] <= now - self.window_s:
-            q.popleft()
-        if len(q) < self.limit:
-            return None
-        return q[0] + self.window_s - now
-
-    def forget_one(self, key: Hashable) -> None:
-        """Take back the latest attempt of ``key``."""
-        q = self._keys.get(key)
-        if q:
-            q.pop()
-
-    def add(self, key: Hashable, now: float) -> None:
-        self._expire(now)
-        q = self._keys.pop(key, None) or deque(maxlen=self.limit)
-        q.append(now)
-        self._keys[key] = q  # now the most recently used
-        while len(self._keys) > self.max_keys:
-            self._keys.popitem(last=False)
-
-
-class LoginLimiter:
-    """Login attempts (successful ones count too), in this process, in sliding windows of ``window_s`` seconds:
-
-    - per client address, whatever the username: ``per_address`` attempts. Checked first, before any password
-      is hashed, so one address cannot make the server hash for unknown usernames without end;
-    - per (address, username): ``limit`` attempts;
-    - per username from addresses that have not signed in as that user lately: ``limit`` attempts. An address
-      from which the user signed in within ``known_s`` seconds (the last ``KNOWN_PER_USER`` such addresses) is
-      exempt, so wrong passwords sent for someone else's username from elsewhere do not keep the owner out of
-      where they usually sign in (docs/RELIABILITY.md R2-05), while changing addresses does not help a guesser.
-
-    Memory is bounded by time (a window's key goes when its last attempt is older than the window) and by size
-    (at most ``max_keys`` keys per table, least recently used first out). Usernames arrive at most 64 characters
-    long (the routes refuse longer ones)."""
-
-    KNOWN_PER_USER = 8
-
-    def __init__(
-        self,
-        limit: int,
-        window_s: float = 60.0,
-        *,
-        per_address: int | None = None,
-        known_s: float = 30 * 86_400.0,
-        max_keys: int = 10_000,
-    ) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self.known_s = known_s
-        self._address = _Windows(per_address if per_address is not None else 4 * limit, window_s, max_keys)
-        self._pair = _Windows(limit, window_s, max_keys)
-        self._user = _Windows(limit, window_s, max_keys)
-        self._known: OrderedDict[str, dict[str, float]] = OrderedDict()
-        self._max_keys = max_keys
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _name(username: str) -> str:
-        return username.strip().lower()
-
-    def _is_known(self, name: str, address: str, now: float) -> bool:
-        seen = self._known.get(name, {}).get(address)
-        return seen is not None and seen > now - self.known_s
-
-    def hit(self, username: str, address: str = "unknown", *, now: float | None = None) -> None:
-        """Count one attempt; RateLimited (429 with Retry-After) when a window is full."""
-        now = time.monotonic() if now is None else now
-        name = self._name(username)
-        with self._lock:
-            known = self._is_known(name, address, now)
-            checks = [
-                (self._address, address, "from this address"),
-                (self._pair, (address, name), "for this username"),
-            ]
-            if not known:
-                checks.append((self._user, name, "for this username"))
-            for windows, key, what in checks:
-                wait = windows.full(key, now)
-                if wait is not None:
-                    retry = max(1, int(wait + 0.999))
-                    raise RateLimited(f"too many login attempts {what}: retry in {retry} s", retry)
-            for windows, key, _ in checks:
-                windows.add(key, now)
-
-    def succeeded(self, username: str, address: str = "unknown", *, now: float | None = None) -> None:
-        """Remember that ``username`` signed in from ``address``: that address is exempt from the username's
-        window (not from its own) for ``known_s`` seconds, and this attempt no longer counts in that window."""
-        now = time.monotonic() if now is None else now
-        name = self._name(username)
-        with self._lock:
-            if not self._is_known(name, address, now):
-                self._user.forget_one(name)
-            seen = self._known.pop(name, {})
-            seen = {a: t for a, t in seen.items() if t > now - self.known_s}
-            seen.pop(address, None)
-            seen[address] = now
-            while len(seen) > self.KNOWN_PER_USER:
-                del seen[next(iter(seen))]
-            self._known[name] = seen
-            while len(self._known) > self._max_keys:
-                self._known.popitem(last=False)
-
-    def size(self) -> int:
-        """Keys held in every table: what an attacker's new usernames and addresses can make grow."""
-        with self._lock:
-            return len(self._address) + len(self._pair) + len(self._user) + len(self._known)

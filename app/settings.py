@@ -19,6 +19,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 _ENV = SettingsConfigDict(env_prefix="PESISIR_", extra="ignore", env_file=None, populate_by_name=True)
 
 
+def default_workers() -> int:
+    """The cores this process may run on (its CPU affinity, which ``taskset`` and ``docker --cpuset-cpus`` narrow;
+    ``os.cpu_count()`` where the platform has no affinity). A CPU quota (``docker --cpus``) is not seen: set
+    ``PESISIR_WORKERS`` then."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
 def default_data_dir() -> Path:
     """Where Pesisir keeps its private PostgreSQL cluster when no database URL is given.
 
@@ -111,6 +121,14 @@ class ServerSettings(BaseSettings):
         validation_alias="PESISIR_TRUSTED_PROXIES",
         description="Addresses (or networks) of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are "
         "believed (JSON list). Empty: the client address is the connection's peer and the headers are ignored.",
+    )
+    workers: int = Field(
+        default_factory=default_workers,
+        ge=1,
+        validation_alias="PESISIR_WORKERS",
+        description="Web server processes (uvicorn workers) for `pesisir serve` and `pesisir run`. Unset: one per "
+        "core. Login limits, export turns and token versions live in PostgreSQL, so any number behaves as one "
+        "(docs/RELIABILITY.md R2-10). Each has its own connection pool (PESISIR_POOL_SIZE, up to twice that).",
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, validation_alias="PESISIR_MAX_BODY_BYTES")
     rescore_interval_s: float = Field(

@@ -1,27 +1,39 @@
-"""Landing-report throughput on this machine, in one run (issue 4's acceptance figures).
+"""Landing-report throughput on this machine, in one run (issue 4's and issue 13's acceptance figures).
 
-    .venv/bin/python benchmarks/bench_landings.py [--seconds 20] [--clients 20] [--batches 20]
+    .venv/bin/python benchmarks/bench_landings.py [--workers 1,2] [--windows 6] [--window 5] [--clients 20]
+                                                  [--batches 20]
 
-Starts a throwaway PostGIS cluster and a real Pesisir process on loopback (one uvicorn worker), then measures:
+Starts a throwaway PostGIS cluster and, on it, one real Pesisir process (``pesisir serve``) per count in
+``--workers`` and a bare endpoint (``benchmarks/bare_landing.py``: the same row inserted by a FastAPI route with
+no authentication, validation, idempotency or audit, uvicorn with the largest count of workers), then measures:
 
 1. single-report POSTs per second and p50/p99 latency with N concurrent clients, each a closed loop (a new
    report as soon as the previous answer arrives: the worst case, no think time), after 3 s of warm-up at the
-   same concurrency. The clients run in this process, on the same two cores as the server and PostgreSQL;
-2. batch upload (500 reports per request) in reports per second;
-3. the ceiling: a raw INSERT of the same rows through the database driver (psycopg ``executemany``, one
-   transaction), with the ratios. Targets: p99 < 100 ms at 20 clients; batch >= 25 % of the raw insert rate.
+   same concurrency. The servers take turns in windows (``--window`` seconds each, the order rotating from one
+   window to the next, as ``bench_features.py`` does), so that a drift in the shared machine's speed falls on
+   all alike; the ratios are over all windows, with the spread of the per-window ratios. The clients run in this
+   process, on the same two cores as the servers and PostgreSQL;
+2. batch upload (500 reports per request) in reports per second, on the one-worker Pesisir;
+3. the ceiling of a batch: a raw INSERT of the same rows through the database driver (psycopg ``executemany``,
+   one transaction), with the ratios.
+
+Targets: p99 < 100 ms at 20 clients (one worker); batch >= 25 % of the raw insert rate; 2 workers >= 1.4x the
+POSTs/s of 1 worker; Pesisir's p99 with 2 workers <= 3x the bare endpoint's.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,12 +44,16 @@ import psycopg  # noqa: E402
 
 from app.db.cluster import LocalCluster  # noqa: E402
 from tests.api.helpers import landing  # noqa: E402
-from tests.system.server import Server, prepare_database  # noqa: E402
+from tests.system.server import Server, free_port, prepare_database  # noqa: E402
 
 SECRET = "bench-secret-" + "b" * 40
 
 
-def single_posts(server: Server, auth: dict[str, str], clients: int, seconds: float) -> tuple[int, list[float]]:
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def single_posts(base: str, auth: dict[str, str], clients: int, seconds: float) -> tuple[int, list[float]]:
     """``clients`` concurrent closed loops for ``seconds``: (failures, latencies of the 201s).
 
     The clients are asyncio tasks on one connection pool (no think time). Threads would measure the benchmark's own
@@ -48,7 +64,7 @@ def single_posts(server: Server, auth: dict[str, str], clients: int, seconds: fl
     async def run() -> None:
         nonlocal failures
         limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-        async with httpx.AsyncClient(base_url=server.base, timeout=30, limits=limits) as c:
+        async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as c:
             stop_at = time.perf_counter() + seconds
 
             async def client() -> None:
@@ -68,6 +84,66 @@ def single_posts(server: Server, auth: dict[str, str], clients: int, seconds: fl
 
     asyncio.run(run())
     return failures, latencies
+
+
+@dataclass
+class Target:
+    """One server measured: its windows' latencies and rates."""
+
+    name: str
+    base: str
+    auth: dict[str, str]
+    latencies: list[float] = field(default_factory=list)
+    failures: int = 0
+    seconds: float = 0.0
+    rates: list[float] = field(default_factory=list)
+
+    def window(self, clients: int, seconds: float) -> float:
+        failures, lat = single_posts(self.base, self.auth, clients, seconds)
+        self.failures += failures
+        self.latencies += lat
+        self.seconds += seconds
+        self.rates.append(len(lat) / seconds)
+        return self.rates[-1]
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(x * 1000 for x in self.latencies)
+
+    @property
+    def p99(self) -> float:
+        ms = sorted(x * 1000 for x in self.latencies)
+        return ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+
+
+def start_bare(cluster: LocalCluster, dbname: str, workers: int, harbour_id: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "BARE_DATABASE_URL": cluster.url(dbname),
+        "BARE_HARBOUR_ID": str(harbour_id),
+        "PYTHONPATH": str(ROOT),
+    }
+    log = (cluster.data_dir / "bare.log").open("ab")
+    args = [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.bare_landing:create_app"]
+    args += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "info"]
+    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise RuntimeError("the bare endpoint did not start: " + (cluster.data_dir / "bare.log").read_text()[-2000:])
 
 
 def batches(server: Server, auth: dict[str, str], n: int) -> tuple[int, float]:
@@ -105,7 +181,7 @@ def raw_insert(cluster: LocalCluster, dbname: str, n: int) -> float:
     sql = (
         "INSERT INTO landings (client_uuid, geom, precision_m, observed_start, observed_end, direction, vessel_name,"
         " vessel_type, persons_aboard, crew, foreign_nationals) VALUES (%s, %s::geometry, %s, %s, %s, %s, %s, %s,"
-        " %s, %s, %s) ON CONFLICT (client_uuid) DO NOTHING"
+        " %s, %s, %s) ON CONFLICT DO NOTHING"
     )
     with psycopg.connect(cluster.conninfo(dbname)) as conn:
         t0 = time.perf_counter()
@@ -115,50 +191,117 @@ def raw_insert(cluster: LocalCluster, dbname: str, n: int) -> float:
         return n / (time.perf_counter() - t0)
 
 
+def spread(pairs: list[float]) -> str:
+    pairs = sorted(pairs)
+    return f"{pairs[0]:.2f} / {pairs[len(pairs) // 2]:.2f} / {pairs[-1]:.2f}"
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=20)
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--workers", default="1,2", help="Pesisir's worker counts to compare (comma-separated)")
+    ap.add_argument("--windows", type=int, default=6, help="measuring windows per server")
+    ap.add_argument("--window", type=float, default=5, help="seconds per window")
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--batches", type=int, default=20)
     args = ap.parse_args()
+    counts = sorted({int(n) for n in args.workers.split(",")})
+    assert counts and counts[0] >= 1, "--workers: counts of at least 1"
 
     tmp = Path(tempfile.mkdtemp(prefix="pesisir-bench-", dir="/tmp"))
     tmp.chmod(0o755)
     cluster = LocalCluster(tmp, dbname="pesisir_bench")
-    server: Server | None = None
+    servers: list[Server] = []
+    bare: subprocess.Popen | None = None
     try:
-        print("setting up a throwaway cluster and server ...", flush=True)
+        say("[1/4] setting up a throwaway cluster ...")
+        cluster.init()
+        # Three servers' pools at once (up to 2 x PESISIR_POOL_SIZE connections per worker): more than the default 100.
+        with (cluster.pgdata / "postgresql.auto.conf").open("a") as f:
+            f.write("max_connections = 400\n")
         cluster.start()
         auth = prepare_database(cluster, cluster.dbname, SECRET)
-        server = Server(cluster, cluster.dbname, SECRET)
-        server.start()
-        # Warm-up at full concurrency, not measured: the server's connection pool fills (a new PostgreSQL backend
-        # spends its first PostGIS query loading the library) and the code paths are hot.
-        single_posts(server, auth, args.clients, 3)
-
-        failures, lat = single_posts(server, auth, args.clients, args.seconds)
-        lat_ms = sorted(x * 1000 for x in lat)
-        rate_single = len(lat) / args.seconds
-        p50 = statistics.median(lat_ms)
-        p99 = lat_ms[min(len(lat_ms) - 1, int(len(lat_ms) * 0.99))]
-        created, dt = batches(server, auth, args.batches)
+        with psycopg.connect(cluster.conninfo()) as conn:
+            row = conn.execute("SELECT id FROM harbours WHERE slug = 'kalianget'").fetchone()
+            assert row is not None
+            harbour_id = int(row[0])
+        say(f"[2/4] starting Pesisir with {', '.join(map(str, counts))} worker(s) and the bare endpoint ...")
+        targets = []
+        for n in counts:
+            server = Server(cluster, cluster.dbname, SECRET, workers=n)
+            server.start(timeout_s=120)
+            servers.append(server)
+            targets.append(Target(f"Pesisir, {n} worker{'s' if n > 1 else ''}", server.base, auth))
+        bare, bare_base = start_bare(cluster, cluster.dbname, counts[-1], harbour_id)
+        targets.append(Target(f"bare endpoint, {counts[-1]} worker{'s' if counts[-1] > 1 else ''}", bare_base, {}))
+        say(
+            f"[3/4] warm-up (3 s each), then {args.windows} windows of {args.window:g} s per server, "
+            f"{args.clients} clients (closed loop), the order rotating ..."
+        )
+        for t in targets:
+            # Not measured: the connection pools fill (a new PostgreSQL backend spends its first PostGIS query loading
+            # the library; each worker has a pool of its own) and the code paths are hot.
+            t.window(args.clients, 3)
+            t.latencies, t.failures, t.seconds, t.rates = [], 0, 0.0, []
+        for w in range(args.windows):
+            order = targets[w % len(targets) :] + targets[: w % len(targets)]
+            line = []
+            for t in order:
+                rate = t.window(args.clients, args.window)
+                line.append(f"{t.name}: {rate:.0f}/s")
+            say(f"  window {w + 1}/{args.windows}: " + "; ".join(line))
+        say("[4/4] batch upload and the raw insert ...")
+        created, dt = batches(servers[0], auth, args.batches)
         rate_batch = created / dt
         rate_raw = raw_insert(cluster, cluster.dbname, created)
-
-        print(f"\nsingle POST /api/v1/landings, {args.clients} concurrent clients (closed loop), {args.seconds:.0f} s:")
-        print(f"  {len(lat)} created, {failures} failed: {rate_single:.0f} POSTs/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-        print(f"  target p99 < 100 ms: {'met' if p99 < 100 else 'NOT met'}")
-        print(
-            f"batch upload, {args.batches} x 500 reports: {created} created in {dt:.2f} s = {rate_batch:.0f} reports/s"
-        )
-        print(f"raw INSERT through psycopg executemany (ceiling): {rate_raw:.0f} rows/s")
-        ratio_batch, ratio_single = rate_batch / rate_raw, rate_single / rate_raw
-        print(f"ratios: batch / raw = {ratio_batch:.1%} (target >= 25 %), single / raw = {ratio_single:.1%}")
     finally:
-        if server is not None:
+        for server in servers:
             server.stop()
+        if bare is not None:
+            bare.terminate()
+            bare.wait(15)
         cluster.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+    seconds = args.windows * args.window
+    say(
+        f"\nsingle POST /api/v1/landings, {args.clients} concurrent clients (closed loop), {seconds:g} s per server "
+        f"in {args.windows} interleaved windows:"
+    )
+    for t in targets:
+        say(
+            f"  {t.name:<26} {len(t.latencies):>6} created, {t.failures} failed: {t.rate:>5.0f} POSTs/s, "
+            f"p50 {t.p50:6.1f} ms, p99 {t.p99:6.1f} ms"
+        )
+    one, ceiling = targets[0], targets[-1]
+    say(f"  target p99 < 100 ms ({one.name}): {'met' if one.p99 < 100 else 'NOT met'}")
+    for t in targets[1:-1]:
+        ratio = t.rate / one.rate
+        pairs = [a / b for a, b in zip(t.rates, one.rates, strict=True)]
+        say(f"  {t.name} / {one.name}: {ratio:.2f}x POSTs/s (per-window min / median / max {spread(pairs)})")
+    if len(targets) > 2:
+        most = targets[-2]
+        pairs = [a / b for a, b in zip(most.rates, one.rates, strict=True)]
+        speedup = most.rate / one.rate
+        say(
+            f"  target {most.name} >= 1.4x the POSTs/s of {one.name}: {'met' if speedup >= 1.4 else 'NOT met'} "
+            f"({speedup:.2f}x)"
+        )
+    else:
+        most = one
+    say(
+        f"  {most.name} / {ceiling.name}: p99 {most.p99 / ceiling.p99:.2f}x, p50 {most.p50 / ceiling.p50:.2f}x, "
+        f"POSTs/s {most.rate / ceiling.rate:.2f}x"
+    )
+    say(
+        f"  target p99 of {most.name} <= 3x the bare endpoint's: "
+        f"{'met' if most.p99 <= 3 * ceiling.p99 else 'NOT met'} ({most.p99 / ceiling.p99:.2f}x)"
+    )
+    say(f"batch upload, {args.batches} x 500 reports: {created} created in {dt:.2f} s = {rate_batch:.0f} reports/s")
+    say(f"raw INSERT through psycopg executemany (ceiling): {rate_raw:.0f} rows/s")
+    say(
+        f"ratios: batch / raw = {rate_batch / rate_raw:.1%} (target >= 25 %), "
+        f"single (1 worker) / raw = {one.rate / rate_raw:.1%}"
+    )
 
 
 if __name__ == "__main__":

@@ -113,10 +113,18 @@ def client(settings: Settings, engine: Engine, db: Session) -> Iterator[TestClie
     """The HTTP service on the test database; its requests share the test's rolled-back transaction and run as
     the application role, as in production (row-level security and grants apply; the test's own code in between
     stays the owner)."""
+    clear_login_limits(engine)
     app = create_app(settings, engine=engine)
     _override_session(app, db)
     with TestClient(app) as c:
         yield c
+
+
+def clear_login_limits(engine: Engine) -> None:
+    """Forget every login attempt: the limiter's state is in the database (shared by a server's worker processes),
+    so it outlives the app of one test, as it outlives a worker. Each test starts with none."""
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM login_windows; DELETE FROM login_known_addresses"))
 
 
 def _override_session(app: FastAPI, db: Session) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -27,12 +27,12 @@ _FILES = {
 }
 
 
-async def export_turn(request: Request, caller: MapReader) -> AsyncIterator[Principal]:
-    """The caller's turn to export, held until the last byte is sent or the client goes away (docs/RELIABILITY.md LD-03:
-    one export at a time per user). A yield dependency of the request: it ends after the streamed response."""
-    turns: export.ExportTurns = request.state.export_turns
-    with turns.turn(caller.id):
-        yield caller
+def export_turn(caller: MapReader, session: StreamingSessionDep) -> Principal:
+    """The caller's turn to export (docs/RELIABILITY.md LD-03: one export at a time per user), taken in the
+    export's own transaction, so it is held until the last byte is sent or the client goes away, and seen by
+    every worker process (an advisory lock in PostgreSQL)."""
+    export.take_turn(session, caller.id)
+    return caller
 
 
 class DeadlineStreamingResponse(StreamingResponse):

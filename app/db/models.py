@@ -389,6 +389,38 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
 
 
+# -- state shared by the web server's worker processes (migration 0012) ------------------------------------------
+class LoginWindow(Base):
+    """One sliding window of the login limiter (``app.services.login_limiter``): the times of the latest attempts
+    of one key, oldest first, at most the window's limit. ``kind``: ``a`` per client address, ``p`` per (address,
+    username), ``u`` per username from addresses not known for it. UNLOGGED: it is not worth a write-ahead log
+    record per sign-in, and a crash that empties it only forgets the last minute's attempts."""
+
+    __tablename__ = "login_windows"
+    __table_args__ = (
+        CheckConstraint("kind IN ('a', 'p', 'u')", name="kind_known"),
+        Index("ix_login_windows_kind_last", "kind", "last"),
+        {"prefixes": ["UNLOGGED"]},
+    )
+
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    hits: Mapped[list[float]] = mapped_column(ARRAY(Float), nullable=False)
+    last: Mapped[float] = mapped_column(Float, nullable=False)
+    """Epoch seconds of the key's latest attempt: what expiry and the least-recently-used bound go by."""
+
+
+class LoginKnownAddress(Base):
+    """An address a user signed in from lately, exempt from that username's window (docs/RELIABILITY.md R2-05)."""
+
+    __tablename__ = "login_known_addresses"
+    __table_args__ = (Index("ix_login_known_addresses_seen", "seen"), {"prefixes": ["UNLOGGED"]})
+
+    username: Mapped[str] = mapped_column(Text, primary_key=True)
+    address: Mapped[str] = mapped_column(Text, primary_key=True)
+    seen: Mapped[float] = mapped_column(Float, nullable=False)
+
+
 # -- sea routes (``pesisir routes build``): replaced as a whole by each build, read by scoring and the layers -------
 class Corridor(Base):
     """Where the traffic of the flows (``data/routes/flows.csv``) goes: a line of the sea graph with the traffic

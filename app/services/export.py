@@ -5,7 +5,7 @@ written chunk by chunk to a temporary file with pyogrio, then streamed and delet
 provenance (generated_at, model_version, data_cutoff): GeoJSON as foreign members, CSV as columns, GeoPackage
 as metadata. ``audience`` picks the properties (``app.services.layers``).
 
-Over HTTP (docs/RELIABILITY.md LD-03) a user runs one export at a time (``ExportTurns``) and an export stops at its time
+Over HTTP (docs/RELIABILITY.md LD-03) a user runs one export at a time (``take_turn``) and an export stops at its time
 limit: no statement may outlast it (``statement_timeout``), and the rows stop coming once it is past, since a
 long export is many short fetches that no statement timeout would catch."""
 
@@ -15,11 +15,9 @@ import csv
 import io
 import json
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from app.db import rls
 from app.db.repositories import layers as repo
-from app.db.repositories import statement_timeout
+from app.db.repositories import limits, statement_timeout
 from app.errors import RateLimited, TimedOut
 from app.services import audit, layers
 from app.services.layers import Audience, Query
@@ -51,29 +49,16 @@ _T = TypeVar("_T")
 _clock = time.monotonic  # the time limit's clock (a test replaces it, not the event loop's)
 
 
-class ExportTurns:
-    """One running export per user: a second one is refused (429) while the first still runs, so that five
-    planners hold at most five exports (and five database connections) between them."""
-
-    def __init__(self) -> None:
-        self._running: set[int] = set()
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def turn(self, user_id: int) -> Iterator[None]:
-        """Hold ``user_id``'s turn for the block; RateLimited if they hold it already."""
-        with self._lock:
-            if user_id in self._running:
-                raise RateLimited(
-                    "export: one at a time per user, and one of yours is still running: retry when it has finished",
-                    RETRY_AFTER_S,
-                )
-            self._running.add(user_id)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._running.discard(user_id)
+def take_turn(session: Session, user_id: int) -> None:
+    """One running export per user, in every worker process at once: take ``user_id``'s turn for the rest of
+    ``session``'s transaction (the export's own, which lasts until its last byte is sent; PostgreSQL gives the turn
+    back at commit or rollback, or when a killed worker's connection closes). RateLimited (429) while another
+    export of theirs runs, so five planners hold at most five exports (and five connections) between them."""
+    if not limits.try_export_turn(session, user_id):
+        raise RateLimited(
+            "export: one at a time per user, and one of yours is still running: retry when it has finished",
+            RETRY_AFTER_S,
+        )
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ def audit_run(session: Session, who: Principal | str, r: Refresh) -> None:
 
 def refresh_stale(session: Session, *, store: risk.ModelStore) -> Refresh:
     """Re-score when any score is flagged; flushes, never commits (the caller's unit of work does). Another
-    process re-scoring at the same time makes this call a no-op (``rescored = 0``).
+    process re-scoring at the same time (each worker of the web server runs a refresher) makes this call a no-op
+    (``rescored = 0``), and so does one that finished since this call first counted.
 
     Scoring counts every harbour's landings whoever triggers it, so the transaction is given the row-level
     security scope "all" first (the background refresher has no caller to take a scope from). ``store``: the
@@ -53,6 +54,11 @@ def refresh_stale(session: Session, *, store: risk.ModelStore) -> Refresh:
     stale = scores.count_needing_rescore(session)
     if stale == 0 or not scores.try_lock_rescoring(session):
         return Refresh(stale=stale, rescored=0)
+    # Counted again under the lock: another worker's refresher may have re-scored and committed between the first
+    # count and the lock, and its run must not be repeated (one run, one audit row: docs/RELIABILITY.md R2-07).
+    stale = scores.count_needing_rescore(session)
+    if stale == 0:
+        return Refresh(stale=0, rescored=0)
     reports = risk.score(session, store=store)
     versions = tuple(sorted({r.model_version for r in reports}))
     return Refresh(stale=stale, rescored=sum(r.segments for r in reports), model_versions=versions)

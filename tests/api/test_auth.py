@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from app.db.models import AuditLog, User
 from app.errors import SetupError
 from app.main import create_app
-from app.security import LoginLimiter, issue_token
+from app.security import issue_token
 from app.settings import AuthSettings, DatabaseSettings, ServerSettings, Settings
 from tests.conftest import PASSWORD, SECRET
 
@@ -82,8 +82,20 @@ def test_login_rate_limit_per_username(client, users):
     assert _login(client, "t-admin").status_code == 200  # other usernames are unaffected
 
 
-def test_limiter_window_slides():
-    lim = LoginLimiter(2, window_s=60)
+@pytest.fixture
+def limiter_of(engine):
+    """A login limiter on the test database, with none of the earlier tests' attempts."""
+    from app.db.session import make_sessionmaker
+    from app.services.login_limiter import LoginLimiter
+    from tests.conftest import clear_login_limits
+
+    clear_login_limits(engine)
+    yield lambda *a, **k: LoginLimiter(make_sessionmaker(engine), *a, **k)
+    clear_login_limits(engine)
+
+
+def test_limiter_window_slides(limiter_of):
+    lim = limiter_of(2, window_s=60)
     lim.hit("a", now=0)
     lim.hit("A ", now=1)
     with pytest.raises(Exception, match="retry in 58 s"):
@@ -189,7 +201,7 @@ def test_users_cli_create_list_disable_set_password(cluster, scratch):
 
 def _app_client(settings, engine, db, *, server=None, auth=None):
     """A test client on the test's transaction with some settings changed."""
-    from tests.conftest import _override_session
+    from tests.conftest import _override_session, clear_login_limits
 
     s = settings.model_copy(
         update={
@@ -197,6 +209,7 @@ def _app_client(settings, engine, db, *, server=None, auth=None):
             "auth": settings.auth.model_copy(update=auth or {}),
         }
     )
+    clear_login_limits(engine)
     app = create_app(s, engine=engine)
     _override_session(app, db)
     return TestClient(app)
@@ -213,15 +226,21 @@ def test_long_usernames_are_refused_before_the_limiter(client, users):
     assert _login(client, "t-planner").status_code == 200  # the refused ones were not counted
 
 
-def test_login_limiter_memory_is_bounded_by_time_and_size():
+def test_login_limiter_memory_is_bounded_by_time_and_size(limiter_of):
     """R2-02: however many usernames and addresses it has seen, the limiter holds at most ``max_keys`` per table,
-    and nothing once their window has passed."""
-    lim = LoginLimiter(5, window_s=60, max_keys=1000)
-    for i in range(20_000):
+    and nothing once their window has passed (its tables in PostgreSQL, shared by the server's workers)."""
+    lim = limiter_of(5, window_s=60, max_keys=100)
+    for i in range(1_000):
         lim.hit(f"user-{i}-" + "x" * 50, f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", now=i / 1000)
-    assert lim.size() <= 3 * 1000
+    assert lim.size() <= 3 * 100
+    for i in range(300):  # users who signed in: their known addresses are bounded the same way
+        lim.succeeded(f"user-{i}-" + "x" * 50, f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", now=1 + i / 1000)
+    assert lim.size() <= 4 * 100
     lim.hit("late", "192.0.2.1", now=1000.0)  # every earlier window has passed
-    assert lim.size() == 3
+    assert lim.size() == 3 + 100  # the known addresses last 30 days
+    lim.hit("later", "192.0.2.1", now=1000.0 + 31 * 86_400)
+    lim.succeeded("later", "192.0.2.1", now=1000.0 + 31 * 86_400)
+    assert lim.size() == 3 + 1
 
 
 def test_wrong_passwords_from_another_address_do_not_lock_the_owner_out(settings, engine, db, users):

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import math
+from contextlib import contextmanager, suppress
 from datetime import datetime
 
 import pyogrio
@@ -320,33 +321,61 @@ def _bearer(client, role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {published_token(client, role)}"}
 
 
-def test_a_turn_is_one_at_a_time_per_user_and_comes_back_whatever_happens():
+@contextmanager
+def _turn_held_elsewhere(settings, user_id: int):
+    """``user_id``'s export turn held by another connection to the database, as by an export of theirs streaming
+    in another worker process."""
+    from app.db.session import make_engine, make_sessionmaker, unit_of_work
+    from app.services.export import take_turn
+
+    eng = make_engine(settings.database)
+    try:
+        with unit_of_work(make_sessionmaker(eng)) as session:
+            take_turn(session, user_id)
+            yield session
+    finally:
+        eng.dispose()
+
+
+def test_a_turn_is_one_at_a_time_per_user_and_comes_back_whatever_happens(published_settings):
+    from app.db.session import make_engine, make_sessionmaker, unit_of_work
     from app.errors import RateLimited
-    from app.services.export import ExportTurns
+    from app.services.export import take_turn
 
-    turns = ExportTurns()
-    held = turns.turn(1)
-    with turns.turn(2), held, pytest.raises(RateLimited, match="one at a time per user"), turns.turn(1):
-        pass  # two users at once, but never one user twice
-    with pytest.raises(RuntimeError), turns.turn(1):
-        raise RuntimeError("the client went away")
-    with turns.turn(1):
-        pass
+    eng = make_engine(published_settings.database)
+    factory = make_sessionmaker(eng)
+    try:
+        with (
+            _turn_held_elsewhere(published_settings, 1),
+            _turn_held_elsewhere(published_settings, 2),
+            pytest.raises(RateLimited, match="one at a time per user"),
+            unit_of_work(factory) as s,
+        ):
+            take_turn(s, 1)  # two users at once, but never one user twice
+        with pytest.raises(RuntimeError), unit_of_work(factory) as s:
+            take_turn(s, 1)
+            raise RuntimeError("the client went away")
+        with unit_of_work(factory) as s:
+            take_turn(s, 1)
+        # A worker killed mid-export: its connection closes, and PostgreSQL gives the turn back.
+        with suppress(Exception), _turn_held_elsewhere(published_settings, 1) as held:
+            held.connection().invalidate()
+        with unit_of_work(factory) as s:
+            take_turn(s, 1)
+    finally:
+        eng.dispose()
 
 
-def test_a_second_export_of_the_same_user_waits_its_turn(published_settings, monkeypatch):
+def test_a_second_export_of_the_same_user_waits_its_turn(published_settings):
     import jwt
     from fastapi.testclient import TestClient
 
     from app import main
-    from app.services.export import ExportTurns
 
-    turns = ExportTurns()
-    monkeypatch.setattr(main, "ExportTurns", lambda: turns)
     with TestClient(main.create_app(published_settings)) as c:
         planner, intelligence = _bearer(c, "planner"), _bearer(c, "intelligence")
         planner_id = int(jwt.decode(planner["Authorization"][7:], options={"verify_signature": False})["sub"])
-        with turns.turn(planner_id):  # as while an export of theirs is still streaming
+        with _turn_held_elsewhere(published_settings, planner_id):  # as while an export of theirs is streaming
             refused = c.get("/api/v1/export/harbours.geojson", headers=planner)
             assert refused.status_code == 429 and refused.headers["retry-after"] == "10"
             assert "one at a time per user" in refused.json()["detail"]

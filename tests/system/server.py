@@ -64,6 +64,8 @@ class Server:
     dbname: str
     secret: str
     port: int = field(default_factory=free_port)
+    workers: int = 1
+    """PESISIR_WORKERS. One by default: ``kill`` (kill -9 of the process started) then ends the whole server."""
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -88,6 +90,7 @@ class Server:
             "PESISIR_PORT": str(self.port),
             "PESISIR_SECRET_KEY": self.secret,
             "PESISIR_RESCORE_INTERVAL_S": "0",
+            "PESISIR_WORKERS": str(self.workers),
         }
         env.pop("PESISIR_DATABASE_URL", None)
         env.pop("PESISIR_DATABASE_OWNER_URL", None)  # the private cluster: the service connects as pesisir_app
@@ -109,6 +112,13 @@ class Server:
                 raise RuntimeError(f"server exited with {self.proc.returncode}")
             time.sleep(0.1)
         raise RuntimeError("server did not start")
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes of a server started with ``workers`` > 1 (children of the process started)."""
+        assert self.proc is not None
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        # uvicorn starts its workers with multiprocessing's "spawn" (not, say, its resource tracker)
+        return sorted(int(p) for p in children if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes())
 
     def kill(self) -> None:
         """kill -9: no shutdown, no flush, open transactions die with the process."""
