@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
-from app.errors import PesisirError, SetupError
+from app.errors import InvalidInput, PesisirError, SetupError
 from app.settings import Settings
 
 cli = typer.Typer(help="Pesisir: risk mapping of the Sumenep coast.", no_args_is_help=True, add_completion=False)
@@ -710,6 +710,18 @@ def export_cmd(
     _export(_settings(), layer, fmt, out_file, bbox, datetime_, kind, risk_class, min_score, audience, season)
 
 
+def _check_out_file(out_file: Path) -> None:
+    """Refuse, in one line and before any database work, an ``--out`` that cannot be written: a folder, or a file
+    in a folder that does not exist (it is not created: a typo in the path should not make folders)."""
+    if out_file.is_dir():
+        raise InvalidInput(f"--out: {out_file} is a folder: give the name of the file to write in it")
+    folder = out_file.parent
+    if not folder.is_dir():
+        raise InvalidInput(
+            f"--out: the folder {folder} does not exist: create it first (mkdir -p {folder}) or choose another path"
+        )
+
+
 def _export(
     settings: Settings,
     layer: str,
@@ -732,6 +744,7 @@ def _export(
     if audience not in layers.AUDIENCES:
         raise InvalidParameter(f"--audience: must be one of {', '.join(layers.AUDIENCES)}, got '{audience}'")
     box, interval = parse_bbox(bbox), parse_datetime(datetime_)
+    _check_out_file(out_file)
     partial = out_file.with_name(out_file.name + ".partial")
 
     def work(session: Any) -> int:
