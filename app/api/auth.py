@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import time
 from contextlib import suppress
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -10,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.deps import BearerDep, LimiterDep, SessionDep, SettingsDep
+from app.deps import BearerDep, LimiterDep, SessionDep, SettingsDep, session_cookie
 from app.errors import RateLimited, Unauthenticated
 from app.schemas import TokenOut
 from app.security import COOKIE, Principal, issue_token, read_token
@@ -158,7 +159,8 @@ def login_form(
     next: Annotated[str, Form(max_length=200)] = "/map",
     lang: Annotated[str, Form(max_length=8)] = "id",
 ) -> Response:
-    """The browser sign-in: sets an HttpOnly cookie holding the token and goes back to the map. A wrong password
+    """The browser sign-in: sets an HttpOnly session cookie holding the token (renewed while used, up to
+    ``PESISIR_SESSION_MAX_S``) and goes back to the map. A wrong password
     (401) or too many attempts (429, with Retry-After) shows the form again with a message in the page's
     language, keeping ``next``, ``lang`` and the username."""
     language = _lang(lang)
@@ -176,16 +178,13 @@ def login_form(
         )
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
-    ttl = settings.auth.token_ttl_s
+    # A browser session: the token in the cookie is renewed while the map is used (app.deps.get_token_user),
+    # each time valid PESISIR_TOKEN_TTL_S seconds, until PESISIR_SESSION_MAX_S after this sign-in.
+    now = int(time.time())
+    ttl = min(settings.auth.token_ttl_s, settings.auth.session_max_s)
+    token = issue_token(who, request.state.signing_key, ttl, session_start=now)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        COOKIE,
-        issue_token(who, request.state.signing_key, ttl),
-        max_age=ttl,
-        httponly=True,
-        samesite="strict",
-        secure=settings.server.environment == "production",
-    )
+    response.headers.append("set-cookie", session_cookie(token, settings))
     return response
 
 
