@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
-from app.errors import PesisirError, SetupError
+from app.errors import InvalidInput, PesisirError, SetupError
 from app.settings import Settings
 
 cli = typer.Typer(help="Pesisir: risk mapping of the Sumenep coast.", no_args_is_help=True, add_completion=False)
@@ -128,9 +128,14 @@ def db_status() -> None:
 
 @db_cli.command("url")
 def db_url(
-    show_password: Annotated[bool, typer.Option(help="Print the password too.")] = False,
+    show_password: Annotated[
+        bool, typer.Option(help="--show-password: print the password too; --no-show-password: hide it as ***.")
+    ] = False,
     owner: Annotated[
-        bool, typer.Option(help="The schema owner's URL (migrations, CLI) instead of the web service's.")
+        bool,
+        typer.Option(
+            help="--owner: the schema owner's URL (migrations, CLI); --no-owner: the web service's (pesisir_app)."
+        ),
     ] = False,
 ) -> None:
     """Print the SQLAlchemy URL the web service connects with (password hidden unless asked for)."""
@@ -216,7 +221,13 @@ def load_patrol_bases(
     path: Annotated[
         Path, typer.Argument(help="Points with a 'name' column (GeoJSON, GeoPackage, Shapefile, or CSV with lon/lat).")
     ],
-    replace: Annotated[bool, typer.Option(help="Also remove the stored bases that are not in the file.")] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            help="--replace: also remove the stored bases that are not in the file; --no-replace: keep them, only "
+            "add and update."
+        ),
+    ] = False,
 ) -> None:
     """Load patrol bases (optional columns: slug, agency, source). They feed the patrol_remoteness factor;
     run 'pesisir score' afterwards. Idempotent: bases are matched by slug (default: from the name)."""
@@ -239,7 +250,7 @@ def demo_data(
         typer.Option(
             "--remove",
             help="Delete every synthetic incident and landing instead (audited), then re-score the coast; "
-            "'pesisir run' loads no demo data after that.",
+            "'pesisir run' loads no demo data after that. Without it: generate and load the demo data.",
         ),
     ] = False,
 ) -> None:
@@ -295,7 +306,10 @@ def import_incidents(
             help="CSV with lon/lat (the columns of data/templates/incidents.csv), GeoJSON or GeoPackage of Points."
         ),
     ],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row and report, store nothing.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Check every row and report, store nothing. Without it: store the valid rows."),
+    ] = False,
 ) -> None:
     """Import incidents from a file, keyed by the source's own id (source + source_ref): every row is created,
     duplicate or invalid (row number and reason). One transaction: a file with no valid row changes nothing.
@@ -420,7 +434,11 @@ def model_fit(
         str | None, typer.Option(help="Fit on incidents before this date (YYYY-MM-DD, UTC). Default: all of them.")
     ] = None,
     synthetic: Annotated[
-        bool, typer.Option("--synthetic", help="Fit on the synthetic demo incidents instead of the real ones.")
+        bool,
+        typer.Option(
+            "--synthetic",
+            help="Fit on the synthetic demo incidents instead of the real ones. Without it: the real incidents.",
+        ),
     ] = False,
 ) -> None:
     """Update the expert prior with the real incidents (a Poisson fit shrunk toward the prior, with the detection
@@ -464,10 +482,13 @@ def model_evaluate(
         bool | None,
         typer.Option(
             "--synthetic/--real",
-            help="Measure on the synthetic demo incidents or the real ones. Default: real ones when any is stored.",
+            help="--synthetic: measure on the synthetic demo incidents; --real: on the real ones. Neither: the "
+            "real ones when any is stored, else the synthetic ones.",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the report as JSON. Without it: as tables for a reader.")
+    ] = False,
 ) -> None:
     """The accuracy of the served models (the ones that colour the map): rolling yearly origins, PAI and hit rate
     at 5/10/20 % of coastline with 95 % bootstrap intervals against tuned baselines, and a calibration table;
@@ -574,9 +595,16 @@ def route_cmd(
     boat: Annotated[str, typer.Option(help="perahu, fishing_boat, speedboat or steel_ship.")] = "perahu",
     season: Annotated[str, typer.Option(help="west (Dec-Mar), east (Jun-Sep) or transition.")] = "east",
     avoid_monitored: Annotated[
-        bool, typer.Option(help="Keep clear of monitored harbours and patrol bases (a smuggler's route).")
+        bool,
+        typer.Option(
+            help="--avoid-monitored: keep clear of monitored harbours and patrol bases (a smuggler's route); "
+            "--no-avoid-monitored: the plain least-time route."
+        ),
     ] = False,
-    geojson: Annotated[bool, typer.Option(help="Print the route as a GeoJSON Feature.")] = False,
+    geojson: Annotated[
+        bool,
+        typer.Option(help="--geojson: print the route as a GeoJSON Feature; --no-geojson: as one line of text."),
+    ] = False,
 ) -> None:
     """The least-time sea route between two places for a boat class and season: hours, distance, and whether the
     sea state lets that boat sail it (and why not). Builds the sea graph first when it is missing."""
@@ -710,6 +738,18 @@ def export_cmd(
     _export(_settings(), layer, fmt, out_file, bbox, datetime_, kind, risk_class, min_score, audience, season)
 
 
+def _check_out_file(out_file: Path) -> None:
+    """Refuse, in one line and before any database work, an ``--out`` that cannot be written: a folder, or a file
+    in a folder that does not exist (it is not created: a typo in the path should not make folders)."""
+    if out_file.is_dir():
+        raise InvalidInput(f"--out: {out_file} is a folder: give the name of the file to write in it")
+    folder = out_file.parent
+    if not folder.is_dir():
+        raise InvalidInput(
+            f"--out: the folder {folder} does not exist: create it first (mkdir -p {folder}) or choose another path"
+        )
+
+
 def _export(
     settings: Settings,
     layer: str,
@@ -732,6 +772,7 @@ def _export(
     if audience not in layers.AUDIENCES:
         raise InvalidParameter(f"--audience: must be one of {', '.join(layers.AUDIENCES)}, got '{audience}'")
     box, interval = parse_bbox(bbox), parse_datetime(datetime_)
+    _check_out_file(out_file)
     partial = out_file.with_name(out_file.name + ".partial")
 
     def work(session: Any) -> int:
@@ -820,9 +861,15 @@ def serve() -> None:
 
 @cli.command("run")
 def run(
-    demo: Annotated[bool, typer.Option(help="Load the synthetic demo data (PESISIR_DEMO_DATA).")] = True,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            help="--demo: load the synthetic demo data (unless PESISIR_DEMO_DATA=false, or it was removed, or real "
+            "incidents are stored); --no-demo: load none."
+        ),
+    ] = True,
 ) -> None:
-    """Everything ``make run`` does: start the database, migrate, load base and demo data, segment, build the sea
+    """Everything 'make run' does: start the database, migrate, load base and demo data, segment, build the sea
     routes (when missing or their inputs changed), score, serve."""
     settings = _settings()
     _check_port(settings.server.host, settings.server.port)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from psycopg.errors import QueryCanceled, ReadOnlySqlTransaction
@@ -29,6 +29,7 @@ from app.security import (
     Principal,
     TokenClaims,
     read_token,
+    refreshed_session_token,
 )
 from app.services import users
 from app.services.login_limiter import LoginLimiter
@@ -146,13 +147,34 @@ def _token(request: Request, bearer: str | None) -> str | None:
     return None
 
 
+def session_cookie(token: str, settings: Settings) -> str:
+    """The ``Set-Cookie`` value of the browser's sign-in: HttpOnly, SameSite=Strict, Secure in production, and a
+    session cookie (no Max-Age): the browser forgets it when it closes, the token in it expires by itself."""
+    response = Response()
+    response.set_cookie(
+        COOKIE, token, httponly=True, samesite="strict", secure=settings.server.environment == "production"
+    )
+    return response.headers["set-cookie"]
+
+
 async def get_token_user(request: Request, bearer: Annotated[str | None, Depends(_bearer)]) -> TokenClaims | None:
     """The user id and token version in the request's token (checked signature and expiry, no database), None
-    without a token."""
+    without a token. A browser session's cookie past half its life is renewed (``refreshed_session_token``): the
+    new cookie goes out with the answer only when the request succeeds, so a revoked or disabled user gets none."""
     token = _token(request, bearer)
     if not token:
         return None
-    return read_token(token, request.state.signing_key)
+    claims = read_token(token, request.state.signing_key)
+    if not bearer and claims.session_start is not None:
+        settings: Settings = request.state.settings
+        auth = settings.auth
+        renewed = refreshed_session_token(
+            token, claims, request.state.signing_key, auth.token_ttl_s, auth.session_max_s
+        )
+        if renewed is not None:
+            # app.hardening sends it with the answer, when the answer is a success.
+            request.state.session_cookie = session_cookie(renewed, settings)
+    return claims
 
 
 TokenUser = Annotated[TokenClaims | None, Depends(get_token_user)]

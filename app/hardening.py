@@ -96,6 +96,10 @@ class Hardening:
                 headers.append(csp)
                 if not cacheable:
                     headers.append(NO_STORE)
+                # A browser session's renewed cookie (app.deps.get_token_user), only on a successful answer.
+                renewed = scope["state"].get("session_cookie")
+                if renewed and message["status"] < 400:
+                    headers.append((b"set-cookie", renewed.encode("latin-1")))
                 message["headers"] = headers
             await send(message)
 

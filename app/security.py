@@ -106,9 +106,14 @@ def signing_key(settings: Settings) -> str:
 _dev_key: str | None = None
 
 
-def issue_token(principal: Principal, key: str, ttl_s: int, *, now: datetime | None = None) -> str:
+def issue_token(
+    principal: Principal, key: str, ttl_s: int, *, now: datetime | None = None, session_start: int | None = None
+) -> str:
+    """A signed access token valid ``ttl_s`` seconds. ``session_start`` (Unix seconds) marks a browser session's
+    token (the map's cookie): ``refreshed_session_token`` may renew it until the session's maximum age; bearer
+    tokens carry none and are never renewed."""
     now = now or datetime.now(UTC)
-    claims = {
+    claims: dict[str, Any] = {
         "sub": str(principal.id),
         "name": principal.username,
         "role": principal.role,
@@ -117,7 +122,13 @@ def issue_token(principal: Principal, key: str, ttl_s: int, *, now: datetime | N
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=ttl_s)).timestamp()),
     }
+    if session_start is not None:
+        claims[SESSION_START] = session_start
     return jwt.encode(claims, key, algorithm=ALGORITHM)
+
+
+SESSION_START = "sst"
+"""The claim of a browser session's token: when its user signed in on the login page (Unix seconds)."""
 
 
 @dataclass(frozen=True)
@@ -126,13 +137,17 @@ class TokenClaims:
 
     user_id: int
     version: int
+    expires: float = 0.0
+    session_start: float | None = None
+    """Set for a browser session's token (the map's cookie), None for a bearer token."""
 
 
 @lru_cache(maxsize=4096)
-def _verified(token: str, key: str) -> tuple[int, float, int]:
-    """(user id, expiry as Unix seconds, token version) of a token whose signature, algorithm, issuer and claims
-    check out. Remembered per token: a map or QGIS sends the same token with every tile, and verifying it costs
-    more than the database look-up that follows. Failures are not remembered (``lru_cache`` keeps no exceptions)."""
+def _verified(token: str, key: str) -> tuple[int, float, int, float | None]:
+    """(user id, expiry as Unix seconds, token version, session start or None) of a token whose signature,
+    algorithm, issuer and claims check out. Remembered per token: a map or QGIS sends the same token with every
+    tile, and verifying it costs more than the database look-up that follows. Failures are not remembered
+    (``lru_cache`` keeps no exceptions)."""
     claims: dict[str, Any] = jwt.decode(
         token,
         key,
@@ -143,7 +158,10 @@ def _verified(token: str, key: str) -> tuple[int, float, int]:
     version = claims["ver"]
     if not isinstance(version, int) or isinstance(version, bool):
         raise ValueError("ver: not an integer")
-    return int(claims["sub"]), float(claims["exp"]), version
+    start = claims.get(SESSION_START)
+    if start is not None and (not isinstance(start, int) or isinstance(start, bool)):
+        raise ValueError("sst: not an integer")
+    return int(claims["sub"]), float(claims["exp"]), version, None if start is None else float(start)
 
 
 def read_token(token: str, key: str) -> TokenClaims:
@@ -151,9 +169,31 @@ def read_token(token: str, key: str) -> TokenClaims:
     algorithm). Expiry is checked on every call, remembered tokens included; whether the version is still the
     user's is checked by the caller's look-up (``app.services.users.principal``)."""
     try:
-        user_id, expires, version = _verified(token, key)
+        user_id, expires, version, start = _verified(token, key)
     except (jwt.PyJWTError, ValueError):
         raise Unauthenticated("invalid or expired token: sign in again at POST /auth/token") from None
     if expires <= time.time():
         raise Unauthenticated("invalid or expired token: sign in again at POST /auth/token")
-    return TokenClaims(user_id, version)
+    return TokenClaims(user_id, version, expires, start)
+
+
+def refreshed_session_token(
+    token: str, claims: TokenClaims, key: str, ttl_s: int, max_s: int, *, now: float | None = None
+) -> str | None:
+    """A browser session's token renewed while it is used: once less than half of ``ttl_s`` is left, the same
+    claims (user, role, token version, session start) valid ``ttl_s`` seconds more, but never past ``max_s``
+    seconds after the session started. None when there is nothing to renew: a bearer token (no session start),
+    a token with more than half its life left, or a session at its maximum age. ``token`` must have passed
+    ``read_token`` (``claims``); whether its version is still the user's is checked by the request's look-up, and
+    a renewed token keeps that version, so signing out revokes it as it revokes the old one."""
+    if claims.session_start is None:
+        return None
+    now = time.time() if now is None else now
+    if claims.expires - now > ttl_s / 2:
+        return None
+    expires = int(min(now + ttl_s, claims.session_start + max_s))
+    if expires <= claims.expires:
+        return None
+    payload: dict[str, Any] = jwt.decode(token, key, algorithms=[ALGORITHM], issuer=ISSUER)
+    payload.update(iat=int(now), exp=expires)
+    return jwt.encode(payload, key, algorithm=ALGORITHM)

@@ -189,6 +189,14 @@ class AuthSettings(BaseSettings):
         description="HMAC key signing access tokens (at least 32 characters). Required outside dev.",
     )
     token_ttl_s: int = Field(default=900, ge=60, le=86_400, validation_alias="PESISIR_TOKEN_TTL_S")
+    session_max_s: int = Field(
+        default=43_200,
+        ge=60,
+        le=7 * 86_400,
+        validation_alias="PESISIR_SESSION_MAX_S",
+        description="The longest a sign-in on the login page lasts: its cookie's token is renewed while used "
+        "(each renewal valid PESISIR_TOKEN_TTL_S seconds), until this many seconds after signing in.",
+    )
     login_attempts_per_minute: int = Field(
         default=5,
         ge=1,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import html
+import time
 from contextlib import suppress
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.deps import BearerDep, LimiterDep, SessionDep, SettingsDep
-from app.errors import Unauthenticated
+from app.deps import BearerDep, LimiterDep, SessionDep, SettingsDep, session_cookie
+from app.errors import RateLimited, Unauthenticated
 from app.schemas import TokenOut
 from app.security import COOKIE, Principal, issue_token, read_token
 from app.services import users
@@ -73,23 +75,77 @@ def token(
     return TokenOut(access_token=issue_token(who, request.state.signing_key, ttl), expires_in=ttl)
 
 
-_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Pesisir: sign in</title>
+LoginLang = Literal["id", "en"]
+
+_WORDS: dict[str, dict[str, str]] = {
+    "id": {
+        "title": "Pesisir: masuk",
+        "username": "Nama pengguna",
+        "password": "Kata sandi",
+        "submit": "Masuk",
+        "other": "English",
+        "wrong": "Nama pengguna atau kata sandi salah, atau akun dinonaktifkan. Coba lagi.",
+        "limited": "Terlalu banyak percobaan masuk. Coba lagi dalam {retry} detik.",
+    },
+    "en": {
+        "title": "Pesisir: sign in",
+        "username": "Username",
+        "password": "Password",
+        "submit": "Sign in",
+        "other": "Bahasa Indonesia",
+        "wrong": "Wrong username or password, or the account is disabled. Try again.",
+        "limited": "Too many sign-in attempts. Try again in {retry} seconds.",
+    },
+}
+"""The login page's words, the same in both languages: Bahasa Indonesia by default (as the map), ``?lang=en``."""
+
+_PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:sans-serif;max-width:22rem;margin:4rem auto}}label,input,button{{display:block;width:100%;
 margin:.3rem 0}}.err{{color:#a00}}</style></head><body><h1>Pesisir</h1>{error}
 <form method="post" action="/auth/login"><input type="hidden" name="next" value="{next}">
-<label>Username <input name="username" autocomplete="username" required></label>
-<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-<button type="submit">Sign in</button></form></body></html>"""
+<input type="hidden" name="lang" value="{lang}">
+<label>{username} <input name="username" autocomplete="username" maxlength="{username_max}" required
+value="{username_value}"></label>
+<label>{password} <input name="password" type="password" autocomplete="current-password" required></label>
+<button type="submit">{submit}</button></form>
+<p><a href="/login?{other_query}" lang="{other_lang}">{other}</a></p></body></html>"""
 
 
 def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/map"
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/map"
+
+
+def _lang(lang: str) -> LoginLang:
+    return "en" if lang == "en" else "id"
+
+
+def _page(next: str, lang: LoginLang, *, error: str = "", username: str = "", status: int = 200) -> HTMLResponse:
+    words = _WORDS[lang]
+    other: LoginLang = "id" if lang == "en" else "en"
+    target = _safe_next(next)
+    return HTMLResponse(
+        _PAGE.format(
+            lang=lang,
+            title=words["title"],
+            error=f'<p class="err" role="alert">{html.escape(error)}</p>' if error else "",
+            next=html.escape(target, quote=True),
+            username=words["username"],
+            username_max=USERNAME_MAX,
+            username_value=html.escape(username, quote=True),
+            password=words["password"],
+            submit=words["submit"],
+            other_query=html.escape(urlencode({"next": target, "lang": other}), quote=True),
+            other_lang=other,
+            other=words["other"],
+        ),
+        status_code=status,
+    )
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
-def login_page(next: str = "/map", error: str | None = None) -> HTMLResponse:
-    message = f'<p class="err">{html.escape(error)}</p>' if error else ""
-    return HTMLResponse(_PAGE.format(error=message, next=html.escape(_safe_next(next), quote=True)))
+def login_page(next: str = "/map", lang: str = "id") -> HTMLResponse:
+    """The sign-in form, in Bahasa Indonesia (default) or English (``?lang=en``); ``next`` is where it goes after."""
+    return _page(next, _lang(lang))
 
 
 @router.post("/auth/login", include_in_schema=False)
@@ -101,19 +157,34 @@ def login_form(
     settings: SettingsDep,
     limiter: LimiterDep,
     next: Annotated[str, Form(max_length=200)] = "/map",
-) -> RedirectResponse:
-    """The browser sign-in: sets an HttpOnly cookie holding the token and goes back to the map."""
-    who = _sign_in(session, limiter, request, username, password)
-    ttl = settings.auth.token_ttl_s
+    lang: Annotated[str, Form(max_length=8)] = "id",
+) -> Response:
+    """The browser sign-in: sets an HttpOnly session cookie holding the token (renewed while used, up to
+    ``PESISIR_SESSION_MAX_S``) and goes back to the map. A wrong password
+    (401) or too many attempts (429, with Retry-After) shows the form again with a message in the page's
+    language, keeping ``next``, ``lang`` and the username."""
+    language = _lang(lang)
+    try:
+        who = _sign_in(session, limiter, request, username, password)
+    except Unauthenticated:
+        return _page(next, language, error=_WORDS[language]["wrong"], username=username, status=401)
+    except RateLimited as exc:
+        page = _page(
+            next,
+            language,
+            error=_WORDS[language]["limited"].format(retry=exc.retry_after),
+            username=username,
+            status=429,
+        )
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    # A browser session: the token in the cookie is renewed while the map is used (app.deps.get_token_user),
+    # each time valid PESISIR_TOKEN_TTL_S seconds, until PESISIR_SESSION_MAX_S after this sign-in.
+    now = int(time.time())
+    ttl = min(settings.auth.token_ttl_s, settings.auth.session_max_s)
+    token = issue_token(who, request.state.signing_key, ttl, session_start=now)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        COOKIE,
-        issue_token(who, request.state.signing_key, ttl),
-        max_age=ttl,
-        httponly=True,
-        samesite="strict",
-        secure=settings.server.environment == "production",
-    )
+    response.headers.append("set-cookie", session_cookie(token, settings))
     return response
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -35,7 +36,10 @@ def show_map(
     optional web tiles. Planners, intelligence and admin, each seeing their role's layers (planners: incidents
     without narratives, no landings). Not signed in: a redirect to the login page."""
     if who is None:
-        return RedirectResponse("/login?next=/map", status_code=303)
+        # Back to this very map after signing in, on a login page in the map's language.
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        language = "&lang=en" if lang == "en" else ""
+        return RedirectResponse(f"/login?next={quote(target, safe='/')}{language}", status_code=303)
     if who.role not in MAP_READERS:
         raise Forbidden(f"the {who.role} role may not see the risk map")
     check_day("from", first)

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import math
+import os
 from contextlib import contextmanager, suppress
 from datetime import datetime
 
@@ -421,3 +422,28 @@ def test_a_statement_past_its_timeout_is_timed_out_not_a_lost_database(db):
         statement_timeout(db, 0.05)
         db.execute(text("SELECT pg_sleep(2)"))
     assert db.execute(text("SELECT 1")).scalar_one() == 1  # the connection is fine
+
+
+def test_cli_export_into_a_missing_folder_says_what_to_do_in_one_line(tmp_path):
+    """No traceback: one line naming the folder and what to do, exit 1, and no folder made behind the user's back.
+    The check comes before any database work, so no database is needed here."""
+    import subprocess
+    import sys
+
+    missing = tmp_path / "no" / "such" / "folder"
+    for out, words in (
+        (missing / "harbours.geojson", f"--out: the folder {missing} does not exist: create it first (mkdir -p"),
+        (tmp_path, f"--out: {tmp_path} is a folder: give the name of the file to write in it"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "app", "export", "harbours", "--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PESISIR_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"},
+        )
+        assert done.returncode == 1, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: {words}"), done.stderr
+        assert done.stdout == ""
+    assert not missing.exists() and not (tmp_path / "data").exists()

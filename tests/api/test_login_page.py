@@ -1,0 +1,88 @@
+"""The login page: Bahasa Indonesia by default and English with ``?lang=en``, the same words in both, and a failed
+sign-in shows the page again with a readable message (never raw JSON), keeping ``next`` and ``lang``."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.api.auth import _WORDS
+from tests.conftest import PASSWORD
+
+
+def _visible(page: str) -> str:
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", page, flags=re.S))
+
+
+def test_both_languages_have_the_same_words():
+    assert set(_WORDS["id"]) == set(_WORDS["en"])
+    for key in _WORDS["id"]:
+        assert _WORDS["id"][key] and _WORDS["en"][key], key
+        if key != "title":
+            assert _WORDS["id"][key] != _WORDS["en"][key], key
+
+
+@pytest.mark.parametrize(("query", "lang"), [("", "id"), ("?lang=id", "id"), ("?lang=en", "en"), ("?lang=xx", "id")])
+def test_the_page_speaks_bahasa_indonesia_by_default_and_english_on_request(client, query, lang):
+    r = client.get(f"/login{query}")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    page = r.text
+    assert f'<html lang="{lang}">' in page and f'name="lang" value="{lang}"' in page
+    words = _WORDS[lang]
+    for key in ("title", "username", "password", "submit", "other"):
+        assert words[key] in page, key
+    other = _WORDS["en" if lang == "id" else "id"]
+    for key in ("username", "password", "submit"):
+        assert other[key] not in _visible(page), key
+    # The link to the other language keeps where to go after signing in.
+    assert f"next=%2Fmap&amp;lang={'en' if lang == 'id' else 'id'}" in page
+
+
+def test_a_wrong_password_shows_the_page_again_with_a_message_keeping_next_and_lang(client, users):
+    r = client.post(
+        "/auth/login",
+        data={"username": "t-planner", "password": "not the password", "next": "/map?season=west", "lang": "en"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 401 and r.headers["content-type"].startswith("text/html")
+    assert "detail" not in r.text and "{" not in _visible(r.text)
+    assert _WORDS["en"]["wrong"] in r.text and '<html lang="en">' in r.text
+    assert 'name="next" value="/map?season=west"' in r.text and 'name="lang" value="en"' in r.text
+    assert 'value="t-planner"' in r.text  # the username stays typed; the password never comes back
+    assert "not the password" not in r.text
+    assert "set-cookie" not in r.headers
+    # In Bahasa Indonesia when the page was.
+    r = client.post("/auth/login", data={"username": "t-planner", "password": "salah sekali", "lang": "id"})
+    assert r.status_code == 401 and _WORDS["id"]["wrong"] in r.text and '<html lang="id">' in r.text
+    # Then the right password goes where ``next`` said.
+    r = client.post(
+        "/auth/login",
+        data={"username": "t-planner", "password": PASSWORD, "next": "/map?season=west", "lang": "en"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/map?season=west"
+
+
+def test_too_many_attempts_show_the_page_with_when_to_try_again(client, users):
+    for _ in range(5):
+        client.post("/auth/login", data={"username": "t-admin", "password": "wrong password!"})
+    r = client.post("/auth/login", data={"username": "t-admin", "password": "wrong password!", "lang": "en"})
+    assert r.status_code == 429 and r.headers["content-type"].startswith("text/html")
+    retry = int(r.headers["retry-after"])
+    assert _WORDS["en"]["limited"].format(retry=retry) in r.text
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example"])
+def test_next_never_leaves_the_site(client, target):
+    page = client.get("/login", params={"next": target}).text
+    assert 'name="next" value="/map"' in page
+
+
+def test_the_map_sends_to_a_login_page_in_its_language_that_comes_back_to_it(client):
+    r = client.get("/map?lang=en&season=west", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/login?next=/map%3Flang%3Den%26season%3Dwest&lang=en"
+    page = client.get(r.headers["location"]).text
+    assert '<html lang="en">' in page and 'name="next" value="/map?lang=en&amp;season=west"' in page
+    assert client.get("/map", follow_redirects=False).headers["location"] == "/login?next=/map"
