@@ -13,7 +13,7 @@ from app.services import rescoring, risk
 def _stand_ins(monkeypatch, counts: list[int]) -> list[str]:
     runs: list[str] = []
     monkeypatch.setattr(scores, "count_needing_rescore", lambda _s: counts.pop(0))
-    monkeypatch.setattr(risk, "score", lambda _s: runs.append("scored") or [])
+    monkeypatch.setattr(risk, "score", lambda _s, **_kw: runs.append("scored") or [])
     return runs
 
 
