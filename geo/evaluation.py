@@ -231,40 +231,34 @@ def fit_kind(
         # regency-wide yearly cycle is not mistaken for an effect of the coast's orientation.
         exposure.append(np.full(len(segments), years * float(w[sel].sum() / w.sum())))
     panel_detection = None if log_detection is None else np.tile(np.asarray(log_detection), len(panels))
-    if prior is not None:
-        if prior.kind != kind:
-            raise ValueError(f"prior: is a {prior.kind} model, expected {kind}")
-        result = fit_toward_prior(
-            pd.concat(panels, ignore_index=True),
-            np.concatenate(counts),
-            lengths_m=np.tile(lengths, len(panels)),
-            years=np.concatenate(exposure),
-            prior=prior,
-            data_cutoff=t.to_pydatetime(),
-            synthetic=synthetic,
-            log_detection=panel_detection,
-            n_segments=len(segments),
-            method="Maximum a posteriori Poisson regression toward the expert prior (Gaussian prior on each "
-            "factor's weight, flat on the intercept) on a segment x season panel (west, east, calm months), offset "
-            "log(length_km * years in the season)"
-            + (" + log detection" if log_detection is not None else "")
-            + "; Laplace standard errors; 100 bootstrap refits (multinomial resampling of the events)",
-        )
-        # The provenance counts incidents, not their precision- and review-weighted sum.
-        fitted = {**result.config.fitted, "n_incidents": len(past)}
-        return dataclasses.replace(result, config=dataclasses.replace(result.config, fitted=fitted))
-    return fit(
-        pd.concat(panels, ignore_index=True),
-        np.concatenate(counts),
-        lengths_m=np.tile(lengths, len(panels)),
-        years=np.concatenate(exposure),
-        kind=kind,
-        data_cutoff=t.to_pydatetime(),
-        n_segments=len(segments),
-        method="Poisson GLM (statsmodels) on a segment x season panel (west, east, calm months), "
-        "offset log(length_km * years in the season)" + (" + log detection" if log_detection is not None else ""),
-        log_detection=panel_detection,
+    panel = pd.concat(panels, ignore_index=True)
+    common: dict[str, Any] = {
+        "lengths_m": np.tile(lengths, len(panels)),
+        "years": np.concatenate(exposure),
+        "data_cutoff": t.to_pydatetime(),
+        "n_segments": len(segments),
+        "log_detection": panel_detection,
+    }
+    design = "a segment x season panel (west, east, calm months), offset log(length_km * years in the season)" + (
+        " + log detection" if log_detection is not None else ""
     )
+    if prior is None:
+        return fit(panel, np.concatenate(counts), kind=kind, method=f"Poisson GLM (statsmodels) on {design}", **common)
+    if prior.kind != kind:
+        raise ValueError(f"prior: is a {prior.kind} model, expected {kind}")
+    result = fit_toward_prior(
+        panel,
+        np.concatenate(counts),
+        prior=prior,
+        synthetic=synthetic,
+        method="Maximum a posteriori Poisson regression toward the expert prior (Gaussian prior on each factor's "
+        f"weight, flat on the intercept) on {design}; Laplace standard errors; 100 bootstrap refits (multinomial "
+        "resampling of the events)",
+        **common,
+    )
+    # The provenance counts incidents, not their precision- and review-weighted sum.
+    fitted = {**result.config.fitted, "n_incidents": len(past)}
+    return dataclasses.replace(result, config=dataclasses.replace(result.config, fitted=fitted))
 
 
 def baseline_scores(

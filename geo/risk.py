@@ -388,6 +388,36 @@ class FitResult:
     n_segments: int
 
 
+def _counts_and_offset(
+    factors: pd.DataFrame,
+    counts: np.ndarray,
+    lengths_m: np.ndarray,
+    years: float | np.ndarray,
+    log_detection: np.ndarray | None,
+    *,
+    kind: str,
+    data_cutoff: datetime,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The checked event counts and the Poisson offset ``log(length_km * years) (+ log detection)`` of a fit."""
+    y = np.asarray(counts, dtype=np.float64)
+    if len(y) != len(factors) or len(np.asarray(lengths_m)) != len(factors):
+        raise ValueError("counts, lengths_m: must have one value per row of factors")
+    if not np.isfinite(y).all() or (y < 0).any():
+        raise ValueError("counts: must be finite and >= 0")
+    if not y.sum() > 0:
+        raise ValueError(f"counts: no {kind} incidents to fit before {pd.Timestamp(data_cutoff).date()}")
+    exposure_years = np.broadcast_to(np.asarray(years, dtype=np.float64), y.shape)
+    if not (exposure_years > 0).all():
+        raise ValueError(f"years: must be > 0, got {years!r}")
+    offset = np.log(np.asarray(lengths_m, dtype=np.float64) / 1000.0 * exposure_years)
+    if log_detection is not None:
+        log_p = np.asarray(log_detection, dtype=np.float64)
+        if log_p.shape != y.shape or not np.isfinite(log_p).all() or (log_p > 1e-12).any():
+            raise ValueError("log_detection: must be one finite value <= 0 per row of factors")
+        offset = offset + log_p
+    return y, offset
+
+
 def fit(
     factors: pd.DataFrame,
     counts: np.ndarray,
@@ -423,22 +453,9 @@ def fit(
 
     if kind not in RISK_KINDS:
         raise ValueError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
-    y = np.asarray(counts, dtype=np.float64)
-    if len(y) != len(factors) or len(np.asarray(lengths_m)) != len(factors):
-        raise ValueError("counts, lengths_m: must have one value per row of factors")
-    if not y.sum() > 0:
-        raise ValueError(f"counts: no {kind} incidents to fit before {pd.Timestamp(data_cutoff).date()}")
-    exposure_years = np.broadcast_to(np.asarray(years, dtype=np.float64), y.shape)
-    if not (exposure_years > 0).all():
-        raise ValueError(f"years: must be > 0, got {years!r}")
+    y, offset = _counts_and_offset(factors, counts, lengths_m, years, log_detection, kind=kind, data_cutoff=data_cutoff)
     usable = [f for f in FACTORS if f in factors.columns and float(factors[f].std()) > 1e-9]
     design = sm.add_constant(factors[usable].to_numpy(dtype=np.float64), has_constant="add")
-    offset = np.log(np.asarray(lengths_m, dtype=np.float64) / 1000.0 * exposure_years)
-    if log_detection is not None:
-        log_p = np.asarray(log_detection, dtype=np.float64)
-        if log_p.shape != y.shape or not np.isfinite(log_p).all() or (log_p > 1e-12).any():
-            raise ValueError("log_detection: must be one finite value <= 0 per row of factors")
-        offset = offset + log_p
     model = sm.GLM(y, design, family=sm.families.Poisson(), offset=offset)
     res = model.fit() if ridge == 0 else model.fit_regularized(alpha=ridge, L1_wt=0.0)
     params = np.asarray(res.params)
@@ -557,24 +574,9 @@ def fit_toward_prior(
         When there are no events to fit, or shapes disagree.
     """
     kind = prior.kind
-    y = np.asarray(counts, dtype=np.float64)
-    if len(y) != len(factors) or len(np.asarray(lengths_m)) != len(factors):
-        raise ValueError("counts, lengths_m: must have one value per row of factors")
-    if not np.isfinite(y).all() or (y < 0).any():
-        raise ValueError("counts: must be finite and >= 0")
-    if not y.sum() > 0:
-        raise ValueError(f"counts: no {kind} incidents to fit before {pd.Timestamp(data_cutoff).date()}")
-    exposure_years = np.broadcast_to(np.asarray(years, dtype=np.float64), y.shape)
-    if not (exposure_years > 0).all():
-        raise ValueError(f"years: must be > 0, got {years!r}")
     if n_boot < 0:
         raise ValueError(f"n_boot: must be >= 0, got {n_boot!r}")
-    offset = np.log(np.asarray(lengths_m, dtype=np.float64) / 1000.0 * exposure_years)
-    if log_detection is not None:
-        log_p = np.asarray(log_detection, dtype=np.float64)
-        if log_p.shape != y.shape or not np.isfinite(log_p).all() or (log_p > 1e-12).any():
-            raise ValueError("log_detection: must be one finite value <= 0 per row of factors")
-        offset = offset + log_p
+    y, offset = _counts_and_offset(factors, counts, lengths_m, years, log_detection, kind=kind, data_cutoff=data_cutoff)
     means = {f: (prior.prior[f].weight if f in prior.prior else float(prior.weights.get(f, 0.0))) for f in FACTORS}
     present = [f for f in FACTORS if f in factors.columns]
     usable = [f for f in present if float(factors[f].std()) > 1e-9]
