@@ -403,8 +403,12 @@ def _evaluate(settings: Settings) -> None:
         risk.evaluate(session, store=_models(settings))
         return {kind: risk.accuracy_note(session, kind=kind, lang="en") for kind in ("landing", "tppo")}
 
-    with step("Measuring the models' accuracy (rolling yearly origins) ..."):
-        notes = _in_transaction(settings, measure)
+    try:
+        with step("Measuring the models' accuracy (rolling yearly origins) ..."):
+            notes = _in_transaction(settings, measure)
+    except InvalidInput as exc:  # no reason not to serve: the map says the accuracy is not measured
+        out.print(f"[yellow]accuracy not measured:[/yellow] {exc}", highlight=False)
+        return
     for kind, note in notes.items():
         out.print(f"{kind}: {note}", highlight=False)
 

@@ -319,6 +319,14 @@ def reset(store: ModelStore) -> list[Path]:
     return store.reset()
 
 
+def _synthetic_only(session: Session) -> bool:
+    """Whether the incidents stored are synthetic demo ones only (none real, some synthetic): what evaluations
+    measure on by default."""
+    if any(risk_repo.count_incidents(session, synthetic=False).values()):
+        return False
+    return any(risk_repo.count_incidents(session, synthetic=True).values())
+
+
 def evaluate(session: Session, *, synthetic: bool | None = None, store: ModelStore = PRIOR_ONLY) -> dict[str, Any]:
     """Measure the served model of each kind (the one that colours the map) by rolling origins against the tuned
     baselines (``geo.evaluation.evaluate_served``); store and return the report.
@@ -327,7 +335,7 @@ def evaluate(session: Session, *, synthetic: bool | None = None, store: ModelSto
     the real ones when any is stored, else the synthetic ones. Too few incidents is a report too
     (``status: too_few``), not an error: the map then says so."""
     if synthetic is None:
-        synthetic = not any(risk_repo.count_incidents(session, synthetic=False).values())
+        synthetic = _synthetic_only(session)
     segments, inputs = _inputs(session, synthetic=synthetic)
     detect = _detection(session, segments)
     configs = store.served_all()
@@ -430,7 +438,7 @@ def accuracy(session: Session, *, kind: str) -> dict[str, Any]:
     ``geo.evaluation.MIN_TEST_INCIDENTS``: no number is better than a flattering one) or ``not_measured``."""
     scored = risk_repo.current_score_versions(session)
     version = scored[kind][0] if kind in scored else None
-    synthetic = not any(risk_repo.count_incidents(session, synthetic=False).values())
+    synthetic = _synthetic_only(session)
     real = risk_repo.count_incidents(session, synthetic=synthetic)
     n_stored = sum(n for k, n in real.items() if INCIDENT_RISK_KIND.get(k) == kind)
     base = {

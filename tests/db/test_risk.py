@@ -112,6 +112,9 @@ def test_too_few_incidents_to_measure(db, as_planner, scored):
     note = risk.accuracy_note(db, kind="landing", lang="en")
     assert "Too few incidents to measure accuracy" in note and "PAI" not in note
     assert as_planner.get("/api/v1/model").json()["models"]["landing"]["accuracy"]["status"] == "too_few"
+    db.execute(delete(Incident))  # a fresh deployment without demo data: nothing to measure, nothing raised
+    assert {ev["status"] for ev in risk.evaluate(db, store=store)["kinds"].values()} == {"too_few"}
+    assert "Too few incidents to measure accuracy: 0 real incidents" in risk.accuracy_note(db, kind="tppo", lang="en")
 
 
 def test_pesisir_run_measures_accuracy_and_says_so(db, scored, monkeypatch, capsys, tmp_path):
