@@ -161,3 +161,17 @@ def sumenep_corridors(sea_router: Any, sumenep_segments: gpd.GeoDataFrame) -> An
     from geo.corridors import build_corridors
 
     return build_corridors(sea_router, routedata.load_places(), routedata.load_flows(), segments=sumenep_segments)
+
+
+@pytest.fixture(scope="session")
+def sumenep() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The committed islands, the harbours (points) and the land boundaries, as the synthetic worlds take them."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    data = Path(__file__).resolve().parents[2] / "data"
+    isl = gpd.read_file(data / "sumenep_islands.geojson")
+    hb = pd.read_csv(data / "harbours.csv")
+    hb = gpd.GeoDataFrame(hb, geometry=gpd.points_from_xy(hb.lon, hb.lat), crs="EPSG:4326")
+    return isl, hb, gpd.read_file(data / "land_boundaries.geojson")

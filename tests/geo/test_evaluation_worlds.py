@@ -97,14 +97,6 @@ def test_log_detection_joins_the_offset_and_must_be_a_log_probability():
 
 
 @pytest.fixture(scope="module")
-def sumenep():
-    isl = gpd.read_file(DATA / "sumenep_islands.geojson")
-    hb = pd.read_csv(DATA / "harbours.csv")
-    hb = gpd.GeoDataFrame(hb, geometry=gpd.points_from_xy(hb.lon, hb.lat), crs="EPSG:4326")
-    return isl, hb, gpd.read_file(DATA / "land_boundaries.geojson")
-
-
-@pytest.fixture(scope="module")
 def figures(sumenep, sumenep_segments, sumenep_corridors):
     from geo import routedata
 

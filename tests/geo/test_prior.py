@@ -229,14 +229,6 @@ def test_class_stability_is_one_without_uncertainty_and_falls_with_a_wide_prior(
 # -- fit_kind and the served model's evaluation on the Sumenep coast --------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def sumenep():
-    isl = gpd.read_file(DATA / "sumenep_islands.geojson")
-    hb = pd.read_csv(DATA / "harbours.csv")
-    hb = gpd.GeoDataFrame(hb, geometry=gpd.points_from_xy(hb.lon, hb.lat), crs="EPSG:4326")
-    return isl, hb, gpd.read_file(DATA / "land_boundaries.geojson")
-
-
 def _inputs(sumenep, n_incidents: int, seed: int = 0) -> FactorInputs:
     isl, hb, borders = sumenep
     world = synthetic.generate_world("layered", isl, hb, seed=seed, n_incidents=n_incidents, land_boundaries=borders)

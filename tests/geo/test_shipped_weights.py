@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 import pytest
 
 from geo import synthetic
@@ -47,14 +46,6 @@ def test_the_provenance_file_names_the_method_and_the_sources():
     for author in ("Frontex", "Marchione", "Johnson", "BMKG", "BP2MI", "UNODC (2018)", "UNODC (2022)"):
         assert any(author in s for s in sources), author
         assert author in readme, author
-
-
-@pytest.fixture(scope="module")
-def sumenep():
-    isl = gpd.read_file(DATA / "sumenep_islands.geojson")
-    hb = pd.read_csv(DATA / "harbours.csv")
-    hb = gpd.GeoDataFrame(hb, geometry=gpd.points_from_xy(hb.lon, hb.lat), crs="EPSG:4326")
-    return isl, hb, gpd.read_file(DATA / "land_boundaries.geojson")
 
 
 @pytest.mark.parametrize("world", ["layered", "biased"])
