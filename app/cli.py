@@ -767,7 +767,7 @@ def _export(
     audience: str,
     season: str = "annual",
 ) -> None:
-    from app.api.params import parse_bbox, parse_datetime
+    from app import params
     from app.errors import InvalidParameter
     from app.services import export, layers
 
@@ -775,7 +775,13 @@ def _export(
         raise InvalidParameter(f"--format: must be one of {', '.join(export.MEDIA_TYPES)}, got '{fmt}'")
     if audience not in layers.AUDIENCES:
         raise InvalidParameter(f"--audience: must be one of {', '.join(layers.AUDIENCES)}, got '{audience}'")
-    box, interval = parse_bbox(bbox), parse_datetime(datetime_)
+    filters = layers.Filters(
+        bbox=params.bbox(bbox),
+        interval=params.interval(datetime_),
+        kind=kind,
+        risk_class=risk_class,
+        min_score=min_score,
+    )
     _check_out_file(out_file)
     partial = out_file.with_name(out_file.name + ".partial")
 
@@ -784,12 +790,8 @@ def _export(
             session,
             layer,
             cast(export.Format, fmt),
+            filters,
             audience=audience,
-            bbox=box,
-            interval=interval,
-            kind=kind,
-            risk_class=risk_class,
-            min_score=min_score,
             season=season,
         )
         size = 0

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -17,7 +18,15 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from sqlalchemy.orm import Session
 
 from app.db.session import describe
-from app.errors import DatabaseReadOnly, DatabaseUnavailable, Forbidden, InvalidInput, TimedOut, Unauthenticated
+from app.errors import (
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+    Forbidden,
+    InvalidInput,
+    SignInFirst,
+    TimedOut,
+    Unauthenticated,
+)
 from app.security import (
     ADMINS,
     ALL_ROLES,
@@ -216,13 +225,26 @@ def authorize(session: Session, claims: TokenClaims | None, roles: frozenset[str
     return _allowed(_signed_in(None if claims is None else users.principal(session, claims)), roles)
 
 
+async def get_map_viewer(
+    request: Request, principal: Annotated[Principal | None, Depends(get_optional_principal)]
+) -> Principal:
+    """``require(MAP_READERS)`` for the browser's map page: not signed in, a redirect (303) to the login page,
+    in the page's language, which comes back to this very page (its query included) afterwards; 403 for a role
+    that may not see the map."""
+    if principal is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        language = "&lang=en" if request.query_params.get("lang") == "en" else ""
+        raise SignInFirst("not signed in", f"/login?next={quote(target, safe='/')}{language}")
+    return _allowed(principal, MAP_READERS)
+
+
 async def get_login_limiter(request: Request) -> LoginLimiter:
     return request.state.login_limiter
 
 
-OptionalUser = Annotated[Principal | None, Depends(get_optional_principal)]
 AnyUser = Annotated[Principal, Depends(require(ALL_ROLES))]
 MapReader = Annotated[Principal, Depends(require(MAP_READERS))]
+MapViewer = Annotated[Principal, Depends(get_map_viewer)]
 LandingReporter = Annotated[Principal, Depends(require(LANDING_REPORTERS))]
 LandingReader = Annotated[Principal, Depends(require(LANDING_READERS))]
 Reviewer = Annotated[Principal, Depends(require(REVIEWERS))]

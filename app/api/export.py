@@ -16,7 +16,7 @@ from app.api.params import AudienceDep, BBoxDep, IntervalDep, SeasonQuery
 from app.deps import MapReader, SettingsDep, StreamingSessionDep
 from app.errors import TimedOut
 from app.security import Principal
-from app.services import audit, export
+from app.services import audit, export, layers
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["export"])
@@ -88,16 +88,13 @@ def export_layer(
 ) -> StreamingResponse:
     """A layer as GeoJSON (RFC 7946), CSV or GeoPackage, with generated_at, model_version and data_cutoff. One
     export at a time per user (429 otherwise), each stopped at PESISIR_EXPORT_TIMEOUT_S (default 600 s)."""
+    filters = layers.Filters(bbox=bbox, interval=interval, kind=kind, risk_class=risk_class, min_score=min_score)
     out = export.export_layer(
         session,
         layer,
         fmt,
+        filters,
         audience=audience,
-        bbox=bbox,
-        interval=interval,
-        kind=kind,
-        risk_class=risk_class,
-        min_score=min_score,
         season=season,
         timeout_s=settings.server.export_timeout_s,
         reader=audit.BulkRead(caller, request.url.path, dict(request.query_params)),

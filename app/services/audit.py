@@ -86,5 +86,8 @@ def listing(
         limit=limit + 1,
         offset=offset,
     )
-    items = [AuditOut.model_validate(r, from_attributes=True) for r in rows[:limit]]
-    return AuditPage(items=items, limit=limit, offset=offset, next_offset=offset + limit if len(rows) > limit else None)
+    return AuditPage.of(rows, _out, limit=limit, offset=offset)
+
+
+def _out(row: Any) -> AuditOut:
+    return AuditOut.model_validate(row, from_attributes=True)

@@ -98,21 +98,15 @@ def export_layer(
     session: Session,
     layer: str,
     fmt: Format,
+    filters: layers.Filters = layers.Filters(),
     *,
     audience: Audience,
-    bbox: tuple[float, float, float, float] | None = None,
-    interval: tuple[datetime | None, datetime | None] | None = None,
-    kind: str | None = None,
-    risk_class: str | None = None,
-    min_score: float | None = None,
     season: str = "annual",
     timeout_s: float | None = None,
     reader: audit.BulkRead | None = None,
 ) -> Export:
     """Validate the filters against the layer (400 naming the parameter), then export it."""
-    q = layers.query(
-        layer, bbox=bbox, interval=interval, kind=kind, risk_class=risk_class, min_score=min_score, season=season
-    )
+    q = layers.query(layer, filters, season=season)
     return export(session, q, fmt, audience=audience, timeout_s=timeout_s, reader=reader)
 
 
