@@ -40,7 +40,7 @@ from app.schemas import (
     Point,
     ReviewIn,
 )
-from app.security import HARBOURMASTER, Principal
+from app.security import HARBOUR_BOUND, Principal
 from app.services import audit
 
 REGENCY_REACH_M = 60_000
@@ -108,7 +108,7 @@ def _harbour_id(who: Principal, item: LandingIn, harbours: dict[str, HarbourRef]
     slug = item.harbour.lower() if item.harbour else None
     if slug is not None and slug not in harbours:
         raise InvalidInput(f"harbour: no harbour with slug {item.harbour!r}")
-    if who.role == HARBOURMASTER:
+    if who.role in HARBOUR_BOUND:
         if slug is not None and harbours[slug].id != who.harbour_id:
             raise Forbidden("harbour: a harbourmaster reports landings for their own harbour only")
         return who.harbour_id
@@ -325,12 +325,12 @@ def submit_batch(session: Session, who: Principal, raw_items: Sequence[dict[str,
 
 
 def _visible_harbour(who: Principal) -> int | None:
-    return who.harbour_id if who.role == HARBOURMASTER else None
+    return who.harbour_id if who.role in HARBOUR_BOUND else None
 
 
 def get(session: Session, who: Principal, landing_id: int) -> LandingOut:
     row = repo.landing(session, landing_id, harbour_id=_visible_harbour(who))
-    if row is None or (who.role == HARBOURMASTER and row.landing.harbour_id != who.harbour_id):
+    if row is None or (who.role in HARBOUR_BOUND and row.landing.harbour_id != who.harbour_id):
         raise NotFound(f"landing {landing_id} not found")
     return landing_out(row)
 

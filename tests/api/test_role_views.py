@@ -38,7 +38,8 @@ def test_the_map_and_the_published_layers_follow_the_view(role):
     )
     assert scope.harbour_id == (7 if seen.own_harbour_only else None)
     assert layers.audience_for(role) == ("full" if seen.narratives else "planner")
-    assert layers.visible("landings", layers.audience_for(role)) == seen.landings
+    if seen.routes:  # the published layers are for map readers; of those, who reads landings gets the layer
+        assert layers.visible("landings", layers.audience_for(role)) == seen.landings
 
 
 @pytest.mark.parametrize("role", sorted(ALL_ROLES))
