@@ -91,6 +91,9 @@ class Server:
             "PESISIR_SECRET_KEY": self.secret,
             "PESISIR_RESCORE_INTERVAL_S": "0",
             "PESISIR_WORKERS": str(self.workers),
+            # A throwaway server of the test's own cluster: as root it stays root (tests/system/test_runas.py covers
+            # the hand-over to the user pesisir).
+            "PESISIR_SERVE_AS_ROOT": "1",
         }
         env.pop("PESISIR_DATABASE_URL", None)
         env.pop("PESISIR_DATABASE_OWNER_URL", None)  # the private cluster: the service connects as pesisir_app
