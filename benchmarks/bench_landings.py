@@ -16,7 +16,11 @@ no authentication, validation, idempotency or audit, uvicorn with the largest co
    auto``) they are ``wrk`` (Debian's ``apt-get install wrk``: one C thread with an event loop, a Lua script making
    each report unique), which costs a few microseconds per request; without ``wrk`` (or with ``--client python``)
    they are asyncio tasks in this process (httpx), which cost about 3.7 ms of a core per request, more than half of
-   what a Pesisir worker spends, and so cap what a second worker can gain on two cores;
+   what a Pesisir worker spends, and so cap what a second worker can gain on two cores. By default each report
+   comes on a new connection (``--connections per-request``), as from a reverse proxy without upstream keep-alive:
+   uvicorn's workers share one listening socket, and the kernel hands a burst of new connections to whichever
+   worker wakes first, so 20 persistent connections opened at once land unevenly (20/0, 18/2 and 11/9 in three
+   tries here) and a persistent-connection run measures that draw more than the workers;
 2. batch upload (500 reports per request) in reports per second, on the one-worker Pesisir;
 3. the ceiling of a batch: a raw INSERT of the same rows through the database driver (psycopg ``executemany``,
    one transaction), with the ratios.
@@ -57,7 +61,9 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-def single_posts(base: str, auth: dict[str, str], clients: int, seconds: float) -> tuple[int, list[float]]:
+def single_posts(
+    base: str, auth: dict[str, str], clients: int, seconds: float, per_request: bool
+) -> tuple[int, list[float]]:
     """``clients`` concurrent closed loops for ``seconds``: (failures, latencies of the 201s).
 
     The clients are asyncio tasks on one connection pool (no think time). Threads would measure the benchmark's own
@@ -67,7 +73,7 @@ def single_posts(base: str, auth: dict[str, str], clients: int, seconds: float) 
 
     async def run() -> None:
         nonlocal failures
-        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=0 if per_request else clients)
         async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as c:
             stop_at = time.perf_counter() + seconds
 
@@ -98,7 +104,7 @@ function setup(thread)
   thread:set("tid", _tid)
 end
 function init(args)
-  prefix, observed_start, observed_end, auth = args[1], args[2], args[3], args[4]
+  prefix, observed_start, observed_end, auth, close = args[1], args[2], args[3], args[4], args[5] == "close"
   path = "/api/v1/landings"
 end
 function request()
@@ -111,6 +117,7 @@ function request()
     id, LON, LAT, observed_start, observed_end)
   local headers = {["Content-Type"] = "application/json", ["Idempotency-Key"] = id}
   if auth ~= "" then headers["Authorization"] = auth end
+  if close then headers["Connection"] = "close" end
   return wrk.format("POST", path, headers, body)
 end
 function done(summary, latency, requests)
@@ -124,7 +131,9 @@ end
 """
 
 
-def wrk_posts(base: str, auth: dict[str, str], clients: int, seconds: float, script: Path) -> tuple[int, int, list]:
+def wrk_posts(
+    base: str, auth: dict[str, str], clients: int, seconds: float, script: Path, per_request: bool
+) -> tuple[int, int, list]:
     """``clients`` connections of one ``wrk`` thread for ``seconds``: (created, failures, latency quantiles in s).
 
     The quantiles are the window's latency distribution at 1,000 evenly spaced levels (0.05 % .. 99.95 %): windows
@@ -135,6 +144,7 @@ def wrk_posts(base: str, auth: dict[str, str], clients: int, seconds: float, scr
         (now - timedelta(hours=2)).isoformat(),
         (now - timedelta(hours=1)).isoformat(),
         auth.get("Authorization", ""),
+        "close" if per_request else "keep-alive",
     ]
     cmd = ["wrk", "-t1", f"-c{clients}", f"-d{seconds:g}s", "--timeout", "30s", "-s", str(script), base, "--", *args]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
@@ -152,6 +162,7 @@ class Target:
     base: str
     auth: dict[str, str]
     wrk_script: Path | None = None  # None: the asyncio clients of this process
+    per_request: bool = True  # a new connection per request (see --connections)
     latencies: list[tuple[float, float]] = field(default_factory=list)  # (seconds, weight)
     created: int = 0
     failures: int = 0
@@ -160,10 +171,12 @@ class Target:
 
     def window(self, clients: int, seconds: float) -> float:
         if self.wrk_script is None:
-            failures, lat = single_posts(self.base, self.auth, clients, seconds)
+            failures, lat = single_posts(self.base, self.auth, clients, seconds, self.per_request)
             created, weighted = len(lat), [(x, 1.0) for x in lat]
         else:
-            created, failures, quantiles = wrk_posts(self.base, self.auth, clients, seconds, self.wrk_script)
+            created, failures, quantiles = wrk_posts(
+                self.base, self.auth, clients, seconds, self.wrk_script, self.per_request
+            )
             weighted = [(q, created / len(quantiles)) for q in quantiles]
         self.created += created
         self.failures += failures
@@ -289,7 +302,15 @@ def main() -> None:
         help="the load generator: wrk (apt-get install wrk), python (asyncio httpx, costs the servers CPU), or "
         "auto: wrk when installed",
     )
+    ap.add_argument(
+        "--connections",
+        choices=["per-request", "persistent"],
+        default="per-request",
+        help="per-request: each report on a new connection (Connection: close), as from a reverse proxy without "
+        "upstream keep-alive or a phone on a bad link; persistent: each client keeps its connection",
+    )
     args = ap.parse_args()
+    per_request = args.connections == "per-request"
     use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk") is not None)
     if use_wrk and shutil.which("wrk") is None:
         sys.exit("error: --client wrk needs wrk: apt-get install wrk (or use --client python)")
@@ -327,13 +348,14 @@ def main() -> None:
             server = Server(cluster, cluster.dbname, SECRET, workers=n)
             server.start(timeout_s=120)
             servers.append(server)
-            targets.append(Target(f"Pesisir, {n} worker{'s' if n > 1 else ''}", server.base, auth, script))
+            targets.append(Target(f"Pesisir, {n} worker{'s' if n > 1 else ''}", server.base, auth, script, per_request))
         bare, bare_base = start_bare(cluster, cluster.dbname, counts[-1], harbour_id)
         bare_name = f"bare endpoint, {counts[-1]} worker{'s' if counts[-1] > 1 else ''}"
-        targets.append(Target(bare_name, bare_base, {}, script))
+        targets.append(Target(bare_name, bare_base, {}, script, per_request))
         say(
             f"[3/4] warm-up (3 s each), then {args.windows} windows of {args.window:g} s per server, "
-            f"{args.clients} clients (closed loop, {'wrk' if use_wrk else 'asyncio in this process'}), the order "
+            f"{args.clients} clients (closed loop, {'wrk' if use_wrk else 'asyncio in this process'}, "
+            f"{args.connections} connections), the order "
             "rotating ..."
         )
         for t in targets:
@@ -364,7 +386,8 @@ def main() -> None:
     seconds = args.windows * args.window
     say(
         f"\nsingle POST /api/v1/landings, {args.clients} concurrent clients (closed loop, "
-        f"{'wrk' if use_wrk else 'asyncio httpx in the benchmark process'}), {seconds:g} s per server in "
+        f"{'wrk' if use_wrk else 'asyncio httpx in the benchmark process'}, {args.connections} connections), "
+        f"{seconds:g} s per server in "
         f"{args.windows} interleaved windows:"
     )
     for t in targets:

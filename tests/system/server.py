@@ -112,9 +112,9 @@ class Server:
             except httpx.TransportError:
                 pass
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}")
+                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.log_path.read_text()[-3000:]}")
             time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        raise RuntimeError(f"server did not start in {timeout_s:g} s: {self.log_path.read_text()[-3000:]}")
 
     def worker_pids(self) -> list[int]:
         """The worker processes of a server started with ``workers`` > 1 (children of the process started)."""
