@@ -42,6 +42,18 @@ def test_every_word_exists_in_both_languages_and_the_page_uses_only_those():
     assert used - set(tables["id"]) == set(), "words the page asks for without a translation"
 
 
+def test_the_form_offers_the_apis_vocabulary():
+    page = (STATIC / "report" / "index.html").read_text()
+    script = (STATIC / "report" / "report.js").read_text()
+    types = re.search(r'<select name="vessel_type">(.*?)</select>', page, re.S)
+    assert types is not None
+    assert re.findall(r'<option value="([a-z_]+)"', types.group(1)) == list(v.VESSEL_TYPES)
+    flags = re.search(r"const FLAGS = \[(.*?)\];", script, re.S)
+    assert flags is not None and re.findall(r'"([a-z_]+)"', flags.group(1)) == list(v.SUSPICION_FLAGS)
+    directions = re.search(r'<select name="direction">(.*?)</select>', page, re.S)
+    assert directions is not None and re.findall(r'value="([a-z]+)"', directions.group(1)) == list(v.DIRECTIONS)
+
+
 def test_a_harbourmaster_signing_in_lands_on_the_report_page(client, users):
     r = _sign_in(client, "t-harbourmaster")
     assert r.status_code == 303 and r.headers["location"] == "/report"

@@ -16,6 +16,16 @@
   const RETRY_MS = 60000;
 
   const form = document.getElementById("report-form");
+
+  function newUuid() {
+    // crypto.randomUUID exists in secure contexts only (HTTPS or localhost); the same version-4 UUID otherwise.
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
   const $ = (id) => document.getElementById(id);
 
   // -- language ---------------------------------------------------------------------------------------------
@@ -91,6 +101,7 @@
   let editing = null; // the client_uuid of the failed report being fixed
   let records = [];
   let recent = null;
+  const placeNames = {};
 
   function buildFlags() {
     const box = $("flags");
@@ -201,17 +212,17 @@
       const old = await outbox.get(editing);
       // Same client_uuid, so a report the server did store is never stored twice; a new one only when the
       // server said the client_uuid itself is the problem.
-      const uuid = /client_uuid/.test(old.reason || "") ? crypto.randomUUID() : old.client_uuid;
+      const uuid = /client_uuid/.test(old.reason || "") ? newUuid() : old.client_uuid;
       const body = toBody(uuid, values);
       // A changed body needs a new Idempotency-Key (the server refuses a key reused with another body).
       const sameBody = JSON.stringify(body) === JSON.stringify(old.body);
       record = { ...old, client_uuid: uuid, body, form: values, status: "queued", reason: null, updated: now,
-        key: sameBody && uuid === old.client_uuid ? old.key : crypto.randomUUID() };
+        key: sameBody && uuid === old.client_uuid ? old.key : newUuid() };
       if (uuid !== old.client_uuid) await outbox.remove(old.client_uuid);
       stopEditing();
     } else {
-      const uuid = crypto.randomUUID();
-      record = { client_uuid: uuid, key: crypto.randomUUID(), body: toBody(uuid, values), form: values,
+      const uuid = newUuid();
+      record = { client_uuid: uuid, key: newUuid(), body: toBody(uuid, values), form: values,
         status: "queued", reason: null, landing_id: null, created: now, updated: now };
     }
     await outbox.put(record);
@@ -327,8 +338,8 @@
       showSignIn(true);
       return null;
     }
-    if (!response.ok) return null;
-    const body = await response.json();
+    const body = response.ok ? await response.json().catch(() => null) : null;
+    if (!body || !body.access_token) return null; // not the service answering (a captive portal): wait
     showSignIn(false);
     token = { value: body.access_token, until: Date.now() + (body.expires_in - 30) * 1000 };
     await meta.put("who", { username: body.username, role: body.role, harbour: body.harbour });
@@ -362,7 +373,14 @@
     const fresh = await outbox.get(record.client_uuid);
     if (!fresh || fresh.key !== record.key) return "changed"; // fixed while it was on its way
     if (response.status === 200 || response.status === 201) {
-      Object.assign(fresh, { status: "sent", reason: null, landing_id: body && body.id, sent: Date.now() });
+      // Only the expected JSON (this report's landing) means "sent": a captive portal's 200 page does not
+      // (docs/RELIABILITY.md DL-13).
+      if (!body || body.client_uuid !== fresh.client_uuid || !Number.isInteger(body.id)) {
+        fresh.reason = t("err_unexpected", { status: response.status });
+        await outbox.put(fresh);
+        return "busy";
+      }
+      Object.assign(fresh, { status: "sent", reason: null, landing_id: body.id, sent: Date.now() });
     } else if ([429, 502, 503, 504].includes(response.status) || (response.status === 409 && /processed/.test(
       detailText(body, response.status)))) {
       // The service is busy or out of reach for now: it stays queued and goes again with the same key.
@@ -501,7 +519,7 @@
     const record = await outbox.get(uuid);
     if (!record) return;
     // The same body under the same key, unless the server refused the key itself.
-    if (/Idempotency-Key/.test(record.reason || "")) record.key = crypto.randomUUID();
+    if (/Idempotency-Key/.test(record.reason || "")) record.key = newUuid();
     Object.assign(record, { status: "queued", reason: null, updated: Date.now() });
     await outbox.put(record);
     await loadOutbox();
@@ -546,7 +564,7 @@
       const parts = [l.vessel_name || t("no_vessel")];
       if (l.vessel_type) parts.push(t("vt_" + l.vessel_type));
       if (l.persons_aboard !== null) parts.push(t("persons_short", { n: l.persons_aboard }));
-      if (l.origin_place) parts.push(l.origin_place);
+      if (l.origin_place) parts.push(placeNames[l.origin_place] || l.origin_place);
       parts.push(t("rs_" + l.review_state));
       li.append(when, " " + parts.join(" · "));
       if (l.suspicious) li.classList.add("suspicious");
@@ -562,6 +580,8 @@
       return;
     }
     const chosen = select.value;
+    for (const f of places.features) placeNames[f.properties.slug] = f.properties.name;
+    renderRecent();
     const options = places.features
       .map((f) => f.properties)
       .sort((a, b) => a.name.localeCompare(b.name))

@@ -93,7 +93,8 @@ window.PESISIR_REPORT_STRINGS = /* BEGIN */ {
     "err_count": "{field}: bilangan bulat 0 atau lebih.",
     "err_precision": "Ketelitian: angka lebih dari 0 (meter).",
     "err_server": "server menjawab {status}",
-    "err_network": "tidak ada sambungan"
+    "err_network": "tidak ada sambungan",
+    "err_unexpected": "jawaban {status} bukan dari Pesisir (jaringan meminta masuk?): tetap antre"
   },
   "en": {
     "title": "Harbour report",
@@ -187,6 +188,7 @@ window.PESISIR_REPORT_STRINGS = /* BEGIN */ {
     "err_count": "{field}: a whole number, 0 or more.",
     "err_precision": "Accuracy: a number above 0 (metres).",
     "err_server": "the server answered {status}",
-    "err_network": "no connection"
+    "err_network": "no connection",
+    "err_unexpected": "an answer {status} not from Pesisir (a network asking to sign in?): still queued"
   }
 } /* END */;
