@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.browser.conftest import ARTIFACTS
-from tests.conftest import LIVE_HARBOURMASTER, PASSWORD
+from tests.conftest import LIVE_HARBOURMASTER, LIVE_USER, PASSWORD
 
 N = 50
 PHONE = {"width": 360, "height": 740}
@@ -207,3 +207,67 @@ def test_offline_reports_survive_reloads_and_arrive_once_each(live_url, browser,
     assert crashes == []
     assert external == []
     context.close()
+
+
+def _sign_in(page, live_url, username, query=""):
+    page.goto(f"{live_url}/login{query}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+
+
+def test_position_from_the_gps_or_picked_on_the_map_with_no_connection(live_url, browser):
+    kalianget = {"latitude": -7.0558, "longitude": 113.9439, "accuracy": 12}
+    context = browser.new_context(viewport=PHONE, geolocation=kalianget, permissions=["geolocation"])
+    page = context.new_page()
+    crashes: list[str] = []
+    page.on("pageerror", lambda e: crashes.append(str(e)))
+    _sign_in(page, live_url, LIVE_HARBOURMASTER, "?lang=en")
+    assert page.url == f"{live_url}/report?lang=en"
+    _open(page)
+    page.evaluate("() => window.pesisirReport.ready")
+    assert page.locator("#save").inner_text() == "Save"
+
+    page.click("#gps")
+    page.wait_for_function("() => document.querySelector('input[name=lat]').value !== ''")
+    assert float(page.locator("input[name=lat]").input_value()) == pytest.approx(-7.0558)
+    assert float(page.locator("input[name=lon]").input_value()) == pytest.approx(113.9439)
+    assert page.locator("input[name=precision]").input_value() == "12"
+    assert "12 m" in page.locator("#gps-status").inner_text()
+
+    # With no connection the page opens from the phone, and the map pick draws the islands kept on it.
+    context.set_offline(True)
+    page.reload()
+    _open(page)
+    page.click("#pick")
+    page.wait_for_selector("#pick-map svg path")
+    page.locator("#pick-map").scroll_into_view_if_needed()
+    box = page.locator("#pick-map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25)
+    lat = float(page.locator("input[name=lat]").input_value())
+    lon = float(page.locator("input[name=lon]").input_value())
+    assert -7.0558 < lat < -6.5 and 113.9439 < lon < 114.8  # north-east of Kalianget, where the map was tapped
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "report-map-pick.png"))
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # The switch turns the page to Bahasa Indonesia and the phone remembers it.
+    page.click("#lang-switch")
+    assert page.locator("#save").inner_text() == "Simpan" and "lang=id" in page.url
+    page.goto(f"{live_url}/report")
+    _open(page)
+    assert page.locator("html").get_attribute("lang") == "id"
+    assert crashes == []
+    context.close()
+
+
+def test_another_role_reads_a_page_saying_the_report_page_is_not_theirs(live_url, browser):
+    page = browser.new_page()
+    _sign_in(page, live_url, LIVE_USER)
+    assert page.url == f"{live_url}/map"  # intelligence still lands on the map
+    response = page.goto(f"{live_url}/report")
+    assert response is not None and response.status == 403
+    assert "hanya untuk syahbandar" in page.locator("body").inner_text()
+    page.close()

@@ -11,7 +11,9 @@
   const FLAGS = ["off_harbour", "night", "no_manifest", "undocumented_foreigners", "transshipment", "ais_off",
     "evasive", "overcrowded"];
   const COUNTS = ["persons_aboard", "crew", "foreign_nationals"];
-  const KEEP_SENT_MS = 7 * 24 * 3600 * 1000;
+  const DAY_MS = 24 * 3600 * 1000;
+  const WEEK_MS = 7 * DAY_MS;
+  const KEEP_SENT_MS = WEEK_MS;
   const SEND_TIMEOUT_MS = 20000;
   const RETRY_MS = 60000;
 
@@ -285,9 +287,9 @@
     const lon = number(form.elements.lon.value);
     const here = Number.isFinite(lat) && Number.isFinite(lon) && !looksSwapped(lat, lon) ? [lat, lon] : KALIANGET;
     pickMap = L.map(box, { attributionControl: false }).setView(here, 10);
-    const islands = await cachedJson("/api/v1/islands", "islands");
+    const islands = await cachedJson("/api/v1/islands", "islands", WEEK_MS);
     if (islands) {
-      L.geoJSON(islands, { style: { color: "#6b7f5a", weight: 1, fillColor: "#dfe8d0", fillOpacity: 1 } })
+      L.geoJSON(islands, { interactive: false, style: { color: "#6b7f5a", weight: 1, fillColor: "#dfe8d0", fillOpacity: 1 } })
         .addTo(pickMap);
     }
     pickMarker = L.marker(here).addTo(pickMap);
@@ -309,8 +311,11 @@
     return t("err_server", { status });
   }
 
-  async function cachedJson(url, key) {
-    // Read with the session cookie (reads only); kept in IndexedDB for when there is no connection.
+  async function cachedJson(url, key, maxAgeMs) {
+    // Read with the session cookie (reads only); kept in IndexedDB for when there is no connection, and not
+    // asked again while the kept copy is younger than maxAgeMs (a weak signal is better spent on reports).
+    const young = await meta.get(key);
+    if (young && maxAgeMs && Date.now() - young.at < maxAgeMs) return young.body;
     try {
       const response = await fetch(url, { cache: "no-store" });
       if (response.ok) {
@@ -573,7 +578,7 @@
   }
 
   async function loadPlaces() {
-    const places = await cachedJson("/api/v1/places", "places");
+    const places = await cachedJson("/api/v1/places", "places", DAY_MS);
     const select = form.elements.origin_place;
     if (!places) {
       $("gps-status").textContent = t("places_unavailable");
@@ -653,7 +658,9 @@
   const opened = (async () => {
     await loadOutbox();
     await showWho();
-    await Promise.all([loadPlaces(), loadRecent(), getToken(false)]);
+    // The islands too, for the map pick with no connection.
+    const islands = cachedJson("/api/v1/islands", "islands", WEEK_MS);
+    await Promise.all([loadPlaces(), loadRecent(), getToken(false), islands]);
     await flush();
   })();
   api.opened = opened;
