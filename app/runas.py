@@ -193,7 +193,8 @@ def install(install_dir: Path) -> tuple[Path, bool]:
     if not stamp.is_file() or stamp.read_text() != digest.hexdigest():
         env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")}
         env["UV_PYTHON_DOWNLOADS"] = "never"
-        sync = [_uv(), "sync", "--frozen", "--no-default-groups", "--compile-bytecode", "--python", str(python), "--quiet"]
+        sync = [_uv(), "sync", "--frozen", "--no-default-groups", "--compile-bytecode", "--quiet"]
+        sync += ["--python", str(python)]
         proc = subprocess.run(sync, cwd=install_dir, env=env, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise SetupError(f"installing the service in {install_dir} failed: {proc.stderr.strip()[-500:]}")
