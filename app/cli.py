@@ -942,8 +942,15 @@ def _serve(settings: Settings) -> None:
 
 @cli.command("serve")
 def serve() -> None:
-    """Serve the web service on PESISIR_HOST:PESISIR_PORT (default 127.0.0.1:8000)."""
-    _serve(_settings())
+    """Serve the web service on PESISIR_HOST:PESISIR_PORT (default 127.0.0.1:8000). Started by root, it serves
+    as the unprivileged user 'pesisir' (installed in PESISIR_INSTALL_DIR), as 'pesisir run' does."""
+    settings = _settings()
+    _check_port(settings.server.host, settings.server.port)
+    if settings.server.serve_as_root:
+        err.print("[yellow]warning:[/yellow] PESISIR_SERVE_AS_ROOT is set: serving as root if started by root")
+    else:
+        _serve_unprivileged_if_root(settings)
+    _serve(settings)
 
 
 @cli.command("run")

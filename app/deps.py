@@ -31,7 +31,7 @@ from app.security import (
     read_token,
     refreshed_session_token,
 )
-from app.services import users
+from app.services import audit, users
 from app.services.login_limiter import LoginLimiter
 from app.settings import Settings
 
@@ -94,11 +94,18 @@ def request_transaction(session: Session) -> Iterator[Session]:
 
 
 def _finish(session: Session, failure: BaseException | None) -> None:
-    """Commit (or, after a failure, roll back) and close, mapping database errors as ``request_transaction``."""
+    """Commit (or, after a failure, roll back) and close, mapping database errors as ``request_transaction``.
+    After a rollback, the audit rows of a partly streamed read are written in a transaction of their own
+    (``audit.write_kept``)."""
     try:
-        with request_transaction(session):
-            if failure is not None:
-                raise failure
+        try:
+            with request_transaction(session):
+                if failure is not None:
+                    raise failure
+        except BaseException:
+            audit.write_kept(session)
+            raise
+        audit.forget_kept(session)
     finally:
         session.close()
 

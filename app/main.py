@@ -22,7 +22,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
-from app.api import admin, auth, export, features, health, incidents, landings, mapview, ogc, risk, routes, tiles
+from app.api import (
+    admin,
+    auth,
+    export,
+    features,
+    health,
+    incidents,
+    landings,
+    mapview,
+    ogc,
+    report,
+    risk,
+    routes,
+    tiles,
+)
 from app.db.session import make_engine, make_sessionmaker, unit_of_work
 from app.errors import register_error_handlers
 from app.hardening import Hardening, with_nonce
@@ -135,7 +149,21 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if docs:
         _add_docs(application)
-    for module in (health, auth, features, risk, routes, mapview, ogc, export, tiles, landings, incidents, admin):
+    for module in (
+        health,
+        auth,
+        features,
+        risk,
+        routes,
+        mapview,
+        report,
+        ogc,
+        export,
+        tiles,
+        landings,
+        incidents,
+        admin,
+    ):
         application.include_router(module.router)
 
     @application.get("/favicon.ico", include_in_schema=False)

@@ -1,4 +1,4 @@
-"""``pesisir run`` started by root serves as the unprivileged user ``pesisir`` (docs/RELIABILITY-STATUS.md R2-13):
+"""``pesisir run`` and ``pesisir serve`` started by root serve as the unprivileged user ``pesisir`` (docs/RELIABILITY-STATUS.md R2-13):
 the served process has no root uid, reaches the private cluster through peer authentication as ``pesisir_app``
 only, and the socket directory is closed to everyone else. CI runs as root, so this runs there."""
 
@@ -39,7 +39,7 @@ def _connect_as(os_user: str, python: Path, cluster: LocalCluster, role: str) ->
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd="/")
 
 
-def test_run_as_root_serves_as_pesisir_through_peer_authentication(cluster: LocalCluster) -> None:
+def test_run_and_serve_as_root_serve_as_pesisir_through_peer_authentication(cluster: LocalCluster) -> None:
     auth = prepare_database(cluster, "pesisir_runas", SECRET)
     install_dir = Path(tempfile.mkdtemp(prefix="pesisir-install-", dir="/tmp"))
     install_dir.chmod(0o755)
@@ -56,10 +56,11 @@ def test_run_as_root_serves_as_pesisir_through_peer_authentication(cluster: Loca
     env.pop("PESISIR_DATABASE_URL", None)
     env.pop("PESISIR_DATABASE_OWNER_URL", None)
     log = cluster.data_dir / f"runas-{port}.log"
-    # What 'pesisir run' does after its root-only steps: install for pesisir, then exec 'pesisir serve' as it.
-    code = "from app.cli import _serve_unprivileged_if_root, _settings; _serve_unprivileged_if_root(_settings())"
+    env.pop("PESISIR_SERVE_AS_ROOT", None)
+    # 'pesisir serve' started by root, and what 'pesisir run' does after its root-only steps: install for pesisir,
+    # then exec 'pesisir serve' as it.
     proc = subprocess.Popen(
-        [sys.executable, "-c", code], env=env, cwd=ROOT, stdout=log.open("ab"), stderr=log.open("ab")
+        [sys.executable, "-m", "app", "serve"], env=env, cwd=ROOT, stdout=log.open("ab"), stderr=log.open("ab")
     )
     base = f"http://127.0.0.1:{port}"
     try:
