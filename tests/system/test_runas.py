@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
+from app import runas
 from app.db.cluster import SERVICE_USER, SUPERUSER, LocalCluster
 from tests.system.server import ROOT, free_port, prepare_database
 
@@ -111,4 +112,26 @@ def test_run_and_serve_as_root_serve_as_pesisir_through_peer_authentication(clus
     assert nobody.returncode != 0 and "Permission denied" in nobody.stderr, nobody.stderr
     # Root's code copy is root's: pesisir may read it, not change it.
     assert install_dir.stat().st_uid == 0 and (install_dir / "app" / "main.py").stat().st_mode & 0o022 == 0
+    # The next start finds the copy current and makes none; a copy that differs from the checkout is made again.
+    assert runas.install(install_dir) == (python, False)
+    (install_dir / "app" / "main.py").write_text("# changed by hand\n")
+    (install_dir / ".pesisir-installed").write_text("another checkout")
+    assert runas.install(install_dir) == (python, True)
+    assert (install_dir / "app" / "main.py").read_bytes() == (ROOT / "app" / "main.py").read_bytes()
     shutil.rmtree(install_dir, ignore_errors=True)
+
+
+def test_the_digest_of_the_shipped_files_follows_what_install_copies(tmp_path: Path) -> None:
+    for name in runas.SHIPPED:
+        if name in ("app", "geo", "data"):
+            (tmp_path / name).mkdir()
+            (tmp_path / name / "x.py").write_text("x = 1\n")
+        else:
+            (tmp_path / name).write_text(name)
+    first = runas.shipped_digest(tmp_path)
+    (tmp_path / "app" / "__pycache__").mkdir()
+    (tmp_path / "app" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"compiled")
+    (tmp_path / "data" / ".hidden").write_text("not copied")
+    assert runas.shipped_digest(tmp_path) == first  # what install leaves out does not count
+    (tmp_path / "geo" / "x.py").write_text("x = 2\n")
+    assert runas.shipped_digest(tmp_path) != first
