@@ -40,10 +40,12 @@ the OpenStreetMap tile layer's, so Leaflet shows it once when the tiles are on t
 HARBOUR_COLOURS = {
     "official_port": "#1f4e79",
     "ferry_terminal": "#2e75b6",
-    "special_terminal": "#7030a0",
+    "special_terminal": "#4d6b73",
     "fishing_port": "#548235",
-    "informal_landing": "#c55a11",
+    "informal_landing": "#8c6d31",
 }
+"""Harbours are squares (landings circles, incidents diamonds), in colours away from the risk classes' reds and
+ambers."""
 
 ISLAND_FILLS = {"inhabited": "#f2efe6", "uninhabited": "#e3dccb"}
 ISLAND_OUTLINE = "#8c7b5a"
@@ -219,7 +221,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "clusters": "Kelompok",
         "cluster_text": "angka: laporan yang berdekatan; perbesar peta untuk melihatnya",
         "island_kinds": {"inhabited": "pulau berpenghuni", "uninhabited": "pulau tak berpenghuni"},
-        "harbour_monitored": "lingkaran besar: dipantau",
+        "harbour_monitored": "kotak besar penuh: dipantau",
         "views": {
             "title": "Lihat",
             "main": "Madura & pulau sekitar",
@@ -378,7 +380,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "clusters": "Groups",
         "cluster_text": "number: reports close together; zoom in to see them",
         "island_kinds": {"inhabited": "inhabited island", "uninhabited": "uninhabited island"},
-        "harbour_monitored": "larger circle: monitored",
+        "harbour_monitored": "larger solid square: monitored",
         "views": {
             "title": "Go to",
             "main": "Madura & nearby islands",
@@ -509,13 +511,15 @@ def base_map(
             watched = f", {words['monitored']}" if row.monitored else ""
             kind_word = words["harbour_kinds"].get(str(row.kind), str(row.kind))
             label = f"{html.escape(str(row.name))} ({html.escape(kind_word)}{watched})"
-            folium.CircleMarker(
+            size = 12 if row.monitored else 9
+            folium.Marker(
                 location=(row.geometry.y, row.geometry.x),
-                radius=7 if row.monitored else 5,
-                color=HARBOUR_COLOURS.get(str(row.kind), "#333333"),
-                fill=True,
-                fill_opacity=0.9 if row.monitored else 0.5,
-                weight=2,
+                icon=folium.DivIcon(
+                    html=_harbour_symbol(str(row.kind), bool(row.monitored)),
+                    icon_size=(size, size),
+                    icon_anchor=(size // 2, size // 2),
+                    class_name="pesisir-harbour",
+                ),
                 tooltip=label,
             ).add_to(layer)
         layer.add_to(m)
@@ -668,7 +672,7 @@ class _Legend(MacroElement):
     (:meth:`section`, in the order of :attr:`ORDER`). Folded to its title on a narrow screen (a phone) and whenever
     the reader folds it; its height stays within what the controls above it leave free (it scrolls)."""
 
-    ORDER = ("risk", "corridors", "incidents", "landings", "clusters", "harbours", "islands")
+    ORDER = ("risk", "corridors", "route", "incidents", "landings", "clusters", "harbours", "islands")
 
     _template = Template(
         """{% macro script(this, kwargs) %}
@@ -842,14 +846,19 @@ def _incident_key(words: dict[str, Any], kinds: list[str] | None = None, *, stat
     return _section(_bold(words["incidents_layer"]), rows, element_id="legend-incidents")
 
 
-def _harbours_key(words: dict[str, Any], kinds: list[str]) -> str:
-    rows = "".join(
-        _key(
-            _dot(HARBOUR_COLOURS[k], size=10, border=2, fill=HARBOUR_COLOURS[k], opacity=0.7), words["harbour_kinds"][k]
-        )
-        for k in HARBOUR_COLOURS
-        if k in kinds
+def _harbour_symbol(kind: str, monitored: bool) -> str:
+    """A harbour's square: its kind's colour, larger and solid when monitored."""
+    colour = HARBOUR_COLOURS.get(kind, "#333333")
+    size = 12 if monitored else 9
+    fill = colour if monitored else colour + "80"
+    return (
+        f'<span style="display:block;width:{size}px;height:{size}px;box-sizing:border-box;'
+        f'border:2px solid {colour};background:{fill}"></span>'
     )
+
+
+def _harbours_key(words: dict[str, Any], kinds: list[str]) -> str:
+    rows = "".join(_key(_harbour_symbol(k, False), words["harbour_kinds"][k]) for k in HARBOUR_COLOURS if k in kinds)
     rows += f'<div class="note">{html.escape(words["harbour_monitored"])}</div>'
     return _section(_bold(words["harbours"]), rows, element_id="legend-harbours")
 
@@ -1199,7 +1208,7 @@ _EVENT_CSS = (
 .pesisir-cluster-key { display: inline-block; width: 22px; height: 22px; border-radius: 11px; }
 .pesisir-cluster-key span { display: flex; width: 16px; height: 16px; margin: 3px; border-radius: 8px; color: white;
   font: 9px sans-serif; align-items: center; justify-content: center; }
-.pesisir-incident-marker { background: none; border: none; }
+.pesisir-incident-marker, .pesisir-harbour { background: none; border: none; }
 @media (max-width: 600px) {
   .pesisir-slider { width: 160px; padding: 4px 8px; }
 }
@@ -1433,6 +1442,12 @@ def add_route_tool(
     root = m.get_root()
     m.default_js = [*m.default_js, ("pesisirroutes", script_url)]
     root.header.add_child(Element(_ROUTE_CSS))  # type: ignore[attr-defined]
+    # The route the tool draws: a black line on a white casing (app/static/pesisir-routes.js).
+    route_line = '<span class="pesisir-line" style="background:#111;height:4px;outline:2px solid #fff"></span>'
+    _legend(m).section(
+        "route",
+        _section(_bold(words["route"]["title"]), _key(route_line, words["route"]["layer"]), element_id="legend-route"),
+    )
     config = {
         "labels": words["route"],
         "boats": [[b, words["boats"][b]] for b in BOAT_CLASSES],

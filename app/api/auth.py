@@ -25,6 +25,8 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 USERNAME_MAX = 64
+NEXT_MAX = 1000
+"""Where to go after signing in or out: a map address with every query parameter fits."""
 PASSWORD_MAX = 1024
 Username = Annotated[str, Form(min_length=1, max_length=USERNAME_MAX)]
 Password = Annotated[str, Form(min_length=1, max_length=PASSWORD_MAX)]
@@ -168,7 +170,7 @@ def login_form(
     session: SessionDep,
     settings: SettingsDep,
     limiter: LimiterDep,
-    next: Annotated[str, Form(max_length=200)] = "/map",
+    next: Annotated[str, Form(max_length=NEXT_MAX)] = "/map",
     lang: Annotated[str, Form(max_length=8)] = "id",
 ) -> Response:
     """The browser sign-in: sets an HttpOnly session cookie holding the token (renewed while used, up to
@@ -205,7 +207,7 @@ def logout(
     request: Request,
     session: SessionDep,
     bearer: BearerDep,
-    next: Annotated[str | None, Form(max_length=200)] = None,
+    next: Annotated[str | None, Form(max_length=NEXT_MAX)] = None,
     lang: Annotated[str | None, Form(max_length=8)] = None,
 ) -> RedirectResponse:
     """Sign out: every token of the caller stops working now (bearer or the map's cookie; docs/RELIABILITY.md

@@ -135,6 +135,8 @@ def render_map(
         add_risk_tiles(m, url, kind=risk_kind, season=season, note=note, lang=lang, assets_url=assets_url)
     else:
         scored = risk.scored_segments(session, kind=risk_kind, season=season)
+        if "weights_source" in scored.columns:  # the popups' "weights" in the map's language, as the legend's
+            scored["weights_source"] = [risk.provenance_words(v, lang) if v else v for v in scored["weights_source"]]
         if not scored.empty:
             add_risk_layer(m, scored, kind=risk_kind, season=season, note=note, lang=lang)
     # One row more than drawn: whether the layer was cut, which the map then says.
