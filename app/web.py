@@ -39,7 +39,9 @@ GZIP_LEVEL = 6
 
 @cache
 def static_version() -> str:
-    """A hash of every file under ``app/static`` (names and contents): the version in :func:`static_url`."""
+    """A hash of every file under ``app/static`` (names and contents): the version in :func:`static_url`. Computed
+    once per process: after editing a static file, restart the service (``make run`` does), or the browser keeps
+    the old file under the old version's URL."""
     digest = hashlib.sha256()
     for path in sorted(p for p in STATIC_DIR.rglob("*") if p.is_file()):
         digest.update(path.relative_to(STATIC_DIR).as_posix().encode())

@@ -582,6 +582,7 @@ _LEGEND_CSS = (
 .pesisir-signout button { border: none; background: white; padding: 4px 10px; cursor: pointer;
   font: bold 12px sans-serif; }
 .leaflet-control-scale-line { background: rgba(255, 255, 255, 0.8); }
+.leaflet-control-layers-list { font: 13px sans-serif; }
 @media (max-width: 600px) {
   .pesisir-legend { max-width: calc(100vw - 200px); }
   .pesisir-views button { padding: 3px 6px; font-size: 11px; }
