@@ -8,7 +8,6 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from pathlib import Path
 from typing import TypedDict
 
 from fastapi import FastAPI, Request
@@ -16,7 +15,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -45,10 +43,9 @@ from app.services import rescoring
 from app.services.login_limiter import LoginLimiter
 from app.services.risk import ModelStore
 from app.settings import Settings
+from app.web import STATIC_DIR, PageCompression, StaticAssets
 
 log = logging.getLogger(__name__)
-
-STATIC_DIR = Path(__file__).parent / "static"
 
 
 class State(TypedDict):
@@ -139,6 +136,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             allow_methods=["GET", "POST", "PATCH"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
         )
+    # Inside the guard rails: gzip for the pages and static files only (app.web), never for streamed exports.
+    application.add_middleware(PageCompression)
     application.add_middleware(
         Hardening, max_body_bytes=settings.server.max_body_bytes, allowed_hosts=settings.server.hosts
     )
@@ -146,7 +145,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # Outermost: the client address (login limits) and scheme come from X-Forwarded-For / -Proto only when
         # the connection comes from a configured proxy. uvicorn's own handling is off (``pesisir serve``).
         application.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.server.trusted_proxies)
-    application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    application.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
     if docs:
         _add_docs(application)
     for module in (

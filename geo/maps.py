@@ -22,26 +22,55 @@ from folium.template import Template
 
 from geo.vocabulary import BOAT_CLASSES, ROUTE_SEASONS
 
-SUMENEP_CENTRE = (-6.6, 114.9)  # lat, lon: between Madura and Sakala, Masalembu in view
+VIEWS: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
+    "main": ((-7.30, 113.55), (-6.85, 114.75)),
+    "kangean": ((-7.25, 115.15), (-6.85, 116.30)),
+    "masalembu": ((-5.62, 114.33), (-5.02, 114.70)),
+}
+"""Where the map's view buttons go, as ``((south, west), (north, east))``: the Sumenep part of Madura with the
+islands near it (Poteran, Giligenting, Giliraja, Giliyang, Sapudi, Ra'as; the first view), the Kangean and
+Sapeken islands to the east, and Masalembu, Masakambing and Karamian 150 km out in the Java Sea to the north. A
+first view of the whole regency would be mostly empty sea because of the northern islands; a fourth button
+("all") fits every island."""
+
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+"""The islands are OpenStreetMap land polygons (ODbL, ``data/README.md``): every map credits them. The same text as
+the OpenStreetMap tile layer's, so Leaflet shows it once when the tiles are on too."""
 
 HARBOUR_COLOURS = {
     "official_port": "#1f4e79",
     "ferry_terminal": "#2e75b6",
-    "special_terminal": "#7030a0",
+    "special_terminal": "#4d6b73",
     "fishing_port": "#548235",
-    "informal_landing": "#c55a11",
+    "informal_landing": "#8c6d31",
 }
+"""Harbours are squares (landings circles, incidents diamonds), in colours away from the risk classes' reds and
+ambers."""
+
+ISLAND_FILLS = {"inhabited": "#f2efe6", "uninhabited": "#e3dccb"}
+ISLAND_OUTLINE = "#8c7b5a"
 
 INCIDENT_COLOURS = {
-    "tppo": "#c00000",
-    "people_smuggling": "#e46c0a",
-    "pmi_nonprocedural": "#d4a017",
-    "illegal_landing": "#7f3f98",
-    "drug_smuggling": "#3a3a3a",
-    "illegal_fishing": "#1b7a8c",
-    "foreign_vessel": "#00509e",
-    "other": "#808080",
+    "tppo": "#e7298a",
+    "people_smuggling": "#1b9e77",
+    "pmi_nonprocedural": "#66a61e",
+    "illegal_landing": "#a6761d",
+    "drug_smuggling": "#222222",
+    "illegal_fishing": "#00838f",
+    "foreign_vessel": "#607d8b",
+    "other": "#9e9e9e",
 }
+"""Incidents are diamonds, one colour per kind (after ColorBrewer's Dark2), chosen away from the risk classes' dark
+red, orange, amber and light blue and from the landings' blue and purple: a diamond is never read as a risk class
+or a landing. Filled when verified, hollow when only reported, faded when rejected."""
+
+LANDING_COLOURS = {"normal": "#3f51b5", "suspicious": "#7b1fa2"}
+"""Landings are circles in a blue/purple family (the risk scale is red to amber, plus a light blue for "low"): an
+ordinary landing a small indigo dot, a suspicious one a larger purple ring."""
+
+CLUSTER_COLOURS = {"incidents": "#5a5a5a", "landings": "#3f51b5"}
+"""Groups of nearby reports are neutral bubbles (grey for incidents, indigo for landings) whose number is the
+count: Leaflet.markercluster's own green-yellow-orange bubbles read like a risk scale."""
 
 LANGUAGES = ("id", "en")
 
@@ -149,6 +178,60 @@ LABELS: dict[str, dict[str, Any]] = {
             "foreign_vessel": "kapal asing",
             "other": "lainnya",
         },
+        "harbour_kinds": {
+            "official_port": "pelabuhan resmi",
+            "fishing_port": "pelabuhan perikanan",
+            "ferry_terminal": "terminal feri",
+            "special_terminal": "terminal khusus",
+            "informal_landing": "tempat pendaratan tak resmi",
+        },
+        "review_states": {
+            "reported": "dilaporkan, belum diverifikasi",
+            "verified": "terverifikasi",
+            "rejected": "ditolak",
+        },
+        "flag_words": {
+            "off_harbour": "jauh dari pelabuhan",
+            "night": "malam hari",
+            "no_manifest": "tanpa manifes",
+            "undocumented_foreigners": "orang asing tanpa dokumen",
+            "transshipment": "pindah muatan di laut",
+            "ais_off": "AIS (transponder) mati",
+            "evasive": "menghindari pemeriksaan",
+            "overcrowded": "kelebihan muatan",
+        },
+        "factors": {
+            "remoteness": "jauh dari pelabuhan yang dipantau",
+            "shipping_exposure": "dekat jalur pelayaran",
+            "ferry_exposure": "dekat lintasan feri",
+            "corridor_exposure": "lalu lintas koridor laut",
+            "staging": "dekat pulau kosong (tempat transit)",
+            "inhabited": "pulau berpenghuni",
+            "monsoon_shelter": "terlindung dari angin musim",
+            "incident_density": "kejadian di sekitar",
+            "suspicious_landings": "pendaratan mencurigakan di sekitar",
+            "patrol_remoteness": "jauh dari pangkalan patroli",
+        },
+        "legend": "Legenda",
+        "legend_hide": "Sembunyikan legenda",
+        "legend_show": "Tampilkan legenda",
+        "risk_lines": "garis pantai menurut kelas risiko",
+        "incident_status": "Isi menurut status tinjauan",
+        "landing_normal": "pendaratan biasa",
+        "clusters": "Kelompok",
+        "cluster_text": "angka: laporan yang berdekatan; perbesar peta untuk melihatnya",
+        "island_kinds": {"inhabited": "pulau berpenghuni", "uninhabited": "pulau tak berpenghuni"},
+        "harbour_monitored": "kotak besar penuh: dipantau",
+        "views": {
+            "title": "Lihat",
+            "main": "Madura & pulau sekitar",
+            "kangean": "Kangean & Sapeken",
+            "masalembu": "Masalembu & Karamian",
+            "all": "Seluruh kabupaten",
+        },
+        "sign_out": "Keluar",
+        "capped": "Hanya {limit} {what} terbaru yang ditampilkan: persempit tanggal (from/to) untuk yang lebih lama.",
+        "capped_what": {"incidents": "kejadian", "landings": "pendaratan"},
     },
     "en": {
         "islands": "Islands",
@@ -258,6 +341,56 @@ LABELS: dict[str, dict[str, Any]] = {
             "foreign_vessel": "foreign vessel",
             "other": "other",
         },
+        "harbour_kinds": {
+            "official_port": "official port",
+            "fishing_port": "fishing port",
+            "ferry_terminal": "ferry terminal",
+            "special_terminal": "special terminal",
+            "informal_landing": "informal landing place",
+        },
+        "review_states": {"reported": "reported, not yet verified", "verified": "verified", "rejected": "rejected"},
+        "flag_words": {
+            "off_harbour": "away from any harbour",
+            "night": "at night",
+            "no_manifest": "no manifest shown",
+            "undocumented_foreigners": "foreigners without documents",
+            "transshipment": "transfer between vessels at sea",
+            "ais_off": "transponder (AIS) off",
+            "evasive": "avoided inspection",
+            "overcrowded": "overcrowded",
+        },
+        "factors": {
+            "remoteness": "far from monitored harbours",
+            "shipping_exposure": "near shipping lanes",
+            "ferry_exposure": "near ferry links",
+            "corridor_exposure": "sea-corridor traffic",
+            "staging": "near an empty island (staging point)",
+            "inhabited": "inhabited island",
+            "monsoon_shelter": "sheltered from the monsoon",
+            "incident_density": "incidents nearby",
+            "suspicious_landings": "suspicious landings nearby",
+            "patrol_remoteness": "far from patrol bases",
+        },
+        "legend": "Legend",
+        "legend_hide": "Hide the legend",
+        "legend_show": "Show the legend",
+        "risk_lines": "coastline by risk class",
+        "incident_status": "Fill by review state",
+        "landing_normal": "ordinary landing",
+        "clusters": "Groups",
+        "cluster_text": "number: reports close together; zoom in to see them",
+        "island_kinds": {"inhabited": "inhabited island", "uninhabited": "uninhabited island"},
+        "harbour_monitored": "larger solid square: monitored",
+        "views": {
+            "title": "Go to",
+            "main": "Madura & nearby islands",
+            "kangean": "Kangean & Sapeken",
+            "masalembu": "Masalembu & Karamian",
+            "all": "Whole regency",
+        },
+        "sign_out": "Sign out",
+        "capped": "Only the newest {limit} {what} are shown: narrow the dates (from/to) to see older ones.",
+        "capped_what": {"incidents": "incidents", "landings": "landings"},
     },
 }
 """Every word the map shows, in Bahasa Indonesia (the default) and English."""
@@ -297,7 +430,7 @@ def base_map(
     incidents: gpd.GeoDataFrame | None = None,
     *,
     web_tiles: bool = True,
-    zoom_start: int = 8,
+    zoom_start: int = 9,
     assets_url: str | None = None,
     lang: str = "id",
 ) -> folium.Map:
@@ -337,11 +470,19 @@ def base_map(
         if col not in islands.columns:
             raise ValueError(f"islands: missing column '{col}'")
 
-    m = folium.Map(location=SUMENEP_CENTRE, zoom_start=zoom_start, tiles=None, control_scale=True, prefer_canvas=True)
+    # Centred on the main islands; once the page has loaded, the view buttons' script fits them in what the
+    # controls leave free (a fit here would still be animating then, and Leaflet drops a fit during a zoom).
+    (south, west), (north, east) = VIEWS["main"]
+    centre = ((south + north) / 2, (west + east) / 2)
+    m = folium.Map(location=centre, zoom_start=zoom_start, tiles=None, prefer_canvas=True)
     # With no base tile layer the map has no maxZoom, and the cluster plugin refuses such a map.
     m.options["max_zoom"] = 18
     _local(m, LEAFLET_JS, LEAFLET_CSS, assets_url)
     m.get_root().header.add_child(Element(_SEA_CSS))  # type: ignore[attr-defined]
+    m.get_root().header.add_child(Element(_LEGEND_CSS))  # type: ignore[attr-defined]
+    _MapFrame(osm_attribution=OSM_ATTRIBUTION).add_to(m)  # metric scale, OSM credit
+    legend = _Legend(words)
+    legend.add_to(m)
     if web_tiles:
         folium.TileLayer("OpenStreetMap", name=words["web_tiles"], overlay=True, show=False).add_to(m)
 
@@ -353,8 +494,8 @@ def base_map(
         isl.to_json(),
         name=words["islands"],
         style_function=lambda f: {
-            "fillColor": "#f2efe6" if f["properties"]["inhabited"] else "#e3dccb",
-            "color": "#8c7b5a",
+            "fillColor": ISLAND_FILLS["inhabited" if f["properties"]["inhabited"] else "uninhabited"],
+            "color": ISLAND_OUTLINE,
             "weight": 1,
             "fillOpacity": 1.0,
         },
@@ -368,17 +509,21 @@ def base_map(
         layer = folium.FeatureGroup(name=words["harbours"])
         for row in harbours.itertuples(index=False):
             watched = f", {words['monitored']}" if row.monitored else ""
-            label = f"{html.escape(str(row.name))} ({html.escape(str(row.kind))}{watched})"
-            folium.CircleMarker(
+            kind_word = words["harbour_kinds"].get(str(row.kind), str(row.kind))
+            label = f"{html.escape(str(row.name))} ({html.escape(kind_word)}{watched})"
+            size = 12 if row.monitored else 9
+            folium.Marker(
                 location=(row.geometry.y, row.geometry.x),
-                radius=7 if row.monitored else 5,
-                color=HARBOUR_COLOURS.get(str(row.kind), "#333333"),
-                fill=True,
-                fill_opacity=0.9 if row.monitored else 0.5,
-                weight=2,
+                icon=folium.DivIcon(
+                    html=_harbour_symbol(str(row.kind), bool(row.monitored)),
+                    icon_size=(size, size),
+                    icon_anchor=(size // 2, size // 2),
+                    class_name="pesisir-harbour",
+                ),
                 tooltip=label,
             ).add_to(layer)
         layer.add_to(m)
+        legend.section("harbours", _harbours_key(words, sorted(set(harbours["kind"].astype(str)))))
 
     if incidents is not None and not incidents.empty:
         cluster = MarkerCluster(name=words["incidents_layer"], show=True)
@@ -395,11 +540,336 @@ def base_map(
                 tooltip=f"{html.escape(words['kinds'].get(str(row.kind), str(row.kind)))} {when}",
             ).add_to(cluster)
         cluster.add_to(m)
+        legend.section("incidents", _incident_key(words, sorted(set(incidents["kind"].astype(str))), statuses=False))
+    legend.section("islands", _islands_key(words))
 
-    folium.LayerControl(collapsed=False).add_to(m)
+    control = folium.LayerControl(collapsed=False)
+    control.add_to(m)
     bounds = islands.total_bounds
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    views = {**VIEWS, "all": ((float(bounds[1]), float(bounds[0])), (float(bounds[3]), float(bounds[2])))}
+    _ViewButtons(words["views"], views, layers=control.get_name()).add_to(m)
     return m
+
+
+# --- the map's frame: scale, credits, view buttons, legend, sign-out -------------------------------------------
+
+_LEGEND_CSS = (
+    """<style>
+.pesisir-legend { background: white; padding: 4px 8px; font: 12px sans-serif; max-width: 270px; }
+.pesisir-legend-head { display: flex; justify-content: space-between; align-items: center; gap: 8px; }
+.pesisir-legend-head button { border: none; background: none; cursor: pointer; font: bold 12px sans-serif;
+  padding: 2px 0; }
+.pesisir-legend.collapsed .pesisir-legend-body { display: none; }
+.pesisir-legend-body { overflow-y: auto; }
+.pesisir-legend section { margin-top: 6px; }
+.pesisir-legend section > .title { margin-bottom: 1px; }
+.pesisir-legend .key { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
+.pesisir-legend .key > span:first-child { flex: 0 0 22px; display: flex; justify-content: center; }
+.pesisir-legend .note { color: #444; margin-top: 2px; }
+.pesisir-line { display: inline-block; width: 22px; }
+.pesisir-dot { display: inline-block; border-radius: 50%; box-sizing: border-box; }
+.pesisir-fill { display: inline-block; width: 16px; height: 12px; border: 1px solid #8c7b5a; }
+.pesisir-incident span { display: block; width: 10px; height: 10px; margin: 1px; box-sizing: border-box;
+  transform: rotate(45deg); border: 2px solid var(--c); background: var(--c); }
+.pesisir-incident.pesisir-status-reported span { background: white; }
+.pesisir-incident.pesisir-status-rejected span { background: white; opacity: 0.45; border-style: dotted; }
+.pesisir-views { background: white; font: 12px sans-serif; }
+.pesisir-views button { display: block; width: 100%; border: none; border-bottom: 1px solid #ccc; background: white;
+  padding: 4px 8px; text-align: left; cursor: pointer; font: 12px sans-serif; }
+.pesisir-views button:last-child { border-bottom: none; }
+.pesisir-views button:hover { background: #f4f4f4; }
+.pesisir-signout { background: white; }
+.pesisir-signout button { border: none; background: white; padding: 4px 10px; cursor: pointer;
+  font: bold 12px sans-serif; }
+.leaflet-control-scale-line { background: rgba(255, 255, 255, 0.8); }
+.leaflet-control-layers-list { font: 13px sans-serif; }
+@media (max-width: 600px) {
+  .pesisir-legend { max-width: calc(100vw - 200px); }
+  .pesisir-views button { padding: 3px 6px; font-size: 11px; }
+}
+"""
+    + "".join(f".pesisir-kind-{k} {{ --c: {c}; }}\n" for k, c in INCIDENT_COLOURS.items())
+    + "</style>"
+)
+
+
+class _MapFrame(MacroElement):
+    """A metric scale only (bottom left) and the OpenStreetMap credit for the islands in the attribution line."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false, maxWidth: 120}).addTo({{ this._parent.get_name() }});
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.osm_attribution|tojson }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, *, osm_attribution: str) -> None:
+        super().__init__()
+        self._name = "MapFrame"
+        self.osm_attribution = osm_attribution
+
+
+class _ViewButtons(MacroElement):
+    """Buttons (top left, under the zoom) that fit the map on one group of islands (:data:`VIEWS`); and on a narrow
+    screen the layer control starts folded to its button (a tap opens it, a tap on the map folds it)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (map) {
+          var views = {{ this.views|tojson }};
+          var words = {{ this.words|tojson }};
+          // Fit the part of the map the controls leave free (on a wide screen; on a phone they are folded).
+          function fit(bounds, options) {
+            var c = map.getContainer();
+            var opts = Object.assign({}, options || {});
+            if (c.clientWidth > 600) {
+              var left = c.querySelector(".leaflet-top.leaflet-left");
+              var right = c.querySelector(".leaflet-bottom.leaflet-right");
+              opts.paddingTopLeft = [left ? left.offsetWidth : 0, 0];
+              opts.paddingBottomRight = [right ? right.offsetWidth : 0, 0];
+            }
+            map.fitBounds(bounds, opts);
+          }
+          var control = L.control({position: "topleft"});
+          control.onAdd = function () {
+            var box = L.DomUtil.create("div", "pesisir-views leaflet-bar");
+            box.id = "map-views";
+            box.setAttribute("role", "group");
+            box.setAttribute("aria-label", words.title);
+            views.forEach(function (view) {
+              var button = L.DomUtil.create("button", "", box);
+              button.type = "button";
+              button.id = "view-" + view[0];
+              button.textContent = words[view[0]];
+              button.addEventListener("click", function () { fit(view[1]); });
+            });
+            L.DomEvent.disableClickPropagation(box);
+            return box;
+          };
+          control.addTo(map);
+          document.addEventListener("DOMContentLoaded", function () {
+            if (!window.matchMedia("(max-width: 600px)").matches) return;
+            var layers = {{ this.layers }};
+            layers.collapse();
+            map.on("click", function () { layers.collapse(); });
+          });
+          // Once every control is on the map: the first view, clear of them.
+          window.addEventListener("load", function () { fit(views[0][1], {animate: false}); });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, words: dict[str, str], views: dict[str, Any], *, layers: str) -> None:
+        super().__init__()
+        self._name = "ViewButtons"
+        self.words = words
+        self.views = [[k, [list(v[0]), list(v[1])]] for k, v in views.items()]  # in this order
+        self.layers = layers
+
+
+class _Legend(MacroElement):
+    """The map's one legend: a Leaflet control (bottom right, stacked with the attribution, so it never covers the
+    scale, the time slider or another control) with a key for every symbol the map draws, one section per layer
+    (:meth:`section`, in the order of :attr:`ORDER`). Folded to its title on a narrow screen (a phone) and whenever
+    the reader folds it; its height stays within what the controls above it leave free (it scrolls)."""
+
+    ORDER = ("risk", "corridors", "route", "incidents", "landings", "clusters", "harbours", "islands")
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (map) {
+          var words = {{ this.words|tojson }};
+          var control = L.control({position: "bottomright"});
+          control.onAdd = function () {
+            var box = L.DomUtil.create("div", "pesisir-legend leaflet-bar");
+            box.id = "map-legend";
+            box.innerHTML = {{ this.body|tojson }};
+            var button = box.querySelector(".pesisir-legend-toggle");
+            var body = box.querySelector(".pesisir-legend-body");
+            function fit() {
+              var corner = box.parentNode, container = map.getContainer();
+              if (!corner) return;
+              var others = 0;
+              Array.prototype.forEach.call(corner.children, function (c) {
+                if (c !== box) others += c.offsetHeight + 10;
+              });
+              var top = container.querySelector(".leaflet-top.leaflet-right");
+              var free = container.clientHeight - (top ? top.offsetHeight : 0) - others
+                - (box.offsetHeight - body.offsetHeight) - 30;
+              body.style.maxHeight = Math.max(80, free) + "px";
+            }
+            function show(open) {
+              if (open) L.DomUtil.removeClass(box, "collapsed"); else L.DomUtil.addClass(box, "collapsed");
+              button.setAttribute("aria-expanded", String(open));
+              button.textContent = (open ? "\u25be " : "\u25b8 ") + words.legend;
+              button.title = open ? words.legend_hide : words.legend_show;
+              fit();
+            }
+            button.addEventListener("click", function () { show(L.DomUtil.hasClass(box, "collapsed")); });
+            show(!window.matchMedia("(max-width: 600px)").matches);
+            map.on("resize", fit);
+            window.addEventListener("load", fit);
+            L.DomEvent.disableClickPropagation(box);
+            L.DomEvent.disableScrollPropagation(box);
+            return box;
+          };
+          control.addTo(map);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, words: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.words = {k: words[k] for k in ("legend", "legend_hide", "legend_show")}
+        self.sections: dict[str, str] = {}
+
+    def section(self, key: str, body: str) -> None:
+        """Set the section ``key`` (one of :attr:`ORDER`) to ``body``: HTML whose every text the caller escaped."""
+        if key not in self.ORDER:
+            raise ValueError(f"key: must be one of {', '.join(self.ORDER)}, got {key!r}")
+        self.sections[key] = body
+
+    @property
+    def body(self) -> str:
+        parts = "".join(self.sections[k] for k in self.ORDER if k in self.sections)
+        return (
+            '<div class="pesisir-legend-head"><button type="button" class="pesisir-legend-toggle" '
+            f'id="legend-toggle" aria-controls="legend-body"></button></div>'
+            f'<div class="pesisir-legend-body" id="legend-body">{parts}</div>'
+        )
+
+
+class _SignOut(MacroElement):
+    """A sign-out button (top right, over the layer control): a form that POSTs to ``action`` with the page's
+    language and address, so that the login page it ends on speaks the same language and leads back here."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (map) {
+          var control = L.control({position: "topright"});
+          control.onAdd = function () {
+            var form = L.DomUtil.create("form", "pesisir-signout leaflet-bar");
+            form.id = "sign-out";
+            form.method = "post";
+            form.action = {{ this.action|tojson }};
+            [["lang", {{ this.lang|tojson }}], ["next", window.location.pathname + window.location.search]]
+              .forEach(function (field) {
+                var input = L.DomUtil.create("input", "", form);
+                input.type = "hidden";
+                input.name = field[0];
+                input.value = field[1];
+              });
+            var button = L.DomUtil.create("button", "", form);
+            button.type = "submit";
+            button.id = "sign-out-button";
+            button.textContent = {{ this.text|tojson }};
+            L.DomEvent.disableClickPropagation(form);
+            return form;
+          };
+          control.addTo(map);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, *, action: str, lang: str, text: str) -> None:
+        super().__init__()
+        self._name = "SignOut"
+        self.action = action
+        self.lang = lang
+        self.text = text
+
+
+def add_sign_out(m: folium.Map, *, action: str, lang: str = "id") -> folium.Map:
+    """A sign-out button on ``m`` that POSTs to ``action`` (form fields ``lang`` and ``next``, the page's path and
+    query).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> isl = gpd.GeoDataFrame({"code": ["X"], "name": ["Pulau"], "inhabited": [True]},
+    ...                        geometry=[shapely.box(114, -7, 114.1, -6.9)], crs="EPSG:4326")
+    >>> page = add_sign_out(base_map(isl, lang="en"), action="/auth/logout", lang="en").get_root().render()
+    >>> '"/auth/logout"' in page, '"Sign out"' in page
+    (True, True)
+    """
+    _SignOut(action=action, lang=lang, text=labels(lang)["sign_out"]).add_to(m)
+    _control_last(m)
+    return m
+
+
+def _legend(m: folium.Map) -> _Legend:
+    """The legend :func:`base_map` put on ``m``."""
+    for child in m._children.values():
+        if isinstance(child, _Legend):
+            return child
+    raise ValueError("m: has no legend (use a map made by base_map)")
+
+
+def _key(symbol: str, text: str) -> str:
+    """One row of the legend: a symbol (HTML) and its meaning (plain text, escaped here)."""
+    return f'<div class="key"><span>{symbol}</span><span>{html.escape(text)}</span></div>'
+
+
+def _section(title_html: str, rows: str, *, element_id: str) -> str:
+    """A section of the legend: a title (HTML, escaped by the caller) over its rows."""
+    return f'<section id="{element_id}"><div class="title">{title_html}</div>{rows}</section>'
+
+
+def _bold(text: str) -> str:
+    return f"<b>{html.escape(text)}</b>"
+
+
+def _line(colour: str, width: float = 4) -> str:
+    return f'<span class="pesisir-line" style="background:{colour};height:{width}px"></span>'
+
+
+def _dot(colour: str, *, size: int, border: int, fill: str, opacity: float = 1.0) -> str:
+    return (
+        f'<span class="pesisir-dot" style="width:{size}px;height:{size}px;border:{border}px solid {colour};'
+        f'background:{fill};opacity:{opacity}"></span>'
+    )
+
+
+def _incident_symbol(kind: str, status: str = "verified") -> str:
+    """An incident's diamond as ``app/static/pesisir-map.js`` draws it: its kind's colour, filled by review state."""
+    return f'<span class="pesisir-incident pesisir-kind-{kind} pesisir-status-{status}"><span></span></span>'
+
+
+def _incident_key(words: dict[str, Any], kinds: list[str] | None = None, *, statuses: bool = True) -> str:
+    """Incidents: one diamond per kind, then (``statuses``) how the fill tells the review state."""
+    shown = [k for k in INCIDENT_COLOURS if kinds is None or k in kinds]
+    rows = "".join(_key(_incident_symbol(k), words["kinds"][k]) for k in shown)
+    if statuses:
+        rows += f'<div class="note">{html.escape(words["incident_status"])}</div>' + "".join(
+            _key(_incident_symbol("other", s), words["review_states"][s]) for s in ("verified", "reported", "rejected")
+        )
+    return _section(_bold(words["incidents_layer"]), rows, element_id="legend-incidents")
+
+
+def _harbour_symbol(kind: str, monitored: bool) -> str:
+    """A harbour's square: its kind's colour, larger and solid when monitored."""
+    colour = HARBOUR_COLOURS.get(kind, "#333333")
+    size = 12 if monitored else 9
+    fill = colour if monitored else colour + "80"
+    return (
+        f'<span style="display:block;width:{size}px;height:{size}px;box-sizing:border-box;'
+        f'border:2px solid {colour};background:{fill}"></span>'
+    )
+
+
+def _harbours_key(words: dict[str, Any], kinds: list[str]) -> str:
+    rows = "".join(_key(_harbour_symbol(k, False), words["harbour_kinds"][k]) for k in HARBOUR_COLOURS if k in kinds)
+    rows += f'<div class="note">{html.escape(words["harbour_monitored"])}</div>'
+    return _section(_bold(words["harbours"]), rows, element_id="legend-harbours")
+
+
+def _islands_key(words: dict[str, Any]) -> str:
+    rows = "".join(
+        _key(f'<span class="pesisir-fill" style="background:{ISLAND_FILLS[k]}"></span>', words["island_kinds"][k])
+        for k in ("inhabited", "uninhabited")
+    )
+    return _section(_bold(words["islands"]), rows, element_id="legend-islands")
 
 
 RISK_COLOURS = {"critical": "#b10026", "high": "#fc4e2a", "medium": "#feb24c", "low": "#9ecae1"}
@@ -428,11 +898,14 @@ def add_risk_layer(
     >>> import geopandas as gpd, shapely
     >>> isl = gpd.GeoDataFrame({"code": ["X"], "name": ["Pulau"], "inhabited": [True]},
     ...                        geometry=[shapely.box(114, -7, 114.1, -6.9)], crs="EPSG:4326")
-    >>> seg = gpd.GeoDataFrame({"id": ["X-0001"], "score": [0.8], "risk_class": ["critical"],
-    ...     "contributions": [{"remoteness": 0.5, "staging": 0.3}], "model_version": ["landing-abc"]},
-    ...     geometry=[shapely.LineString([(114, -7), (114.1, -7)])], crs="EPSG:4326")
-    >>> "remoteness" in add_risk_layer(base_map(isl), seg, kind="landing").get_root().render()
-    True
+    >>> seg = gpd.GeoDataFrame({"id": ["X-0001", "X-0002"], "score": [0.8, 0.2], "risk_class": ["critical", "low"],
+    ...     "contributions": [{"remoteness": 0.5, "staging": 0.3}, {"remoteness": 0.1, "staging": 0.1}],
+    ...     "model_version": ["landing-abc"] * 2},
+    ...     geometry=[shapely.LineString([(114, -7), (114.1, -7)]), shapely.LineString([(114, -6.9), (114.1, -6.9)])],
+    ...     crs="EPSG:4326")
+    >>> page = add_risk_layer(base_map(isl), seg, kind="landing", lang="en").get_root().render()
+    >>> "far from monitored harbours: 0.500" in page, "remoteness" in page  # the factor in words, not its code
+    (True, False)
     """
     if segments.crs is None or segments.crs.to_epsg() != 4326:
         raise ValueError(f"segments: must be in EPSG:4326 (got {segments.crs})")
@@ -445,7 +918,7 @@ def add_risk_layer(
     varying = _varying_factors(segments["contributions"])
     frame["reasons"] = [
         "<br>".join(
-            f"{html.escape(str(k))}: {float(v):.3f}"
+            f"{html.escape(words['factors'].get(str(k), str(k)))}: {float(v):.3f}"
             for k, v in sorted(((k, v) for k, v in (c or {}).items() if k in varying), key=lambda kv: -float(kv[1]))[
                 :top
             ]
@@ -521,30 +994,31 @@ def add_synthetic_banner(m: folium.Map, *, incidents: int, landings: int, lang: 
     True
     """
     text = labels(lang)["synthetic_banner"].format(incidents=incidents, landings=landings)
-    banner = (
-        '<div id="synthetic-banner" role="alert" style="position:fixed;top:0;left:50%;transform:translateX(-50%);'
-        "z-index:10000;background:#fff3cd;color:#5c4300;border:1px solid #c9a227;padding:4px 12px;"
-        f'font:bold 13px sans-serif;max-width:70%;text-align:center">{html.escape(text)}</div>'
-    )
+    banner = f'<div id="synthetic-banner" role="alert">{html.escape(text)}</div>'
+    m.get_root().header.add_child(Element(_BANNER_CSS))  # type: ignore[attr-defined]
     m.get_root().html.add_child(Element(banner))  # type: ignore[attr-defined]
     return m
 
 
+_BANNER_CSS = """<style>
+/* A strip above the map, not over it: the page is a column, the banner first, the map the rest of the height. */
+body { display: flex; flex-direction: column; }
+body > .folium-map { flex: 1 1 auto; height: auto !important; min-height: 0; }
+#synthetic-banner { order: -1; flex: none; background: #fff3cd; color: #5c4300; border-bottom: 1px solid #c9a227;
+  padding: 4px 12px; font: bold 13px sans-serif; text-align: center; }
+@media (max-width: 600px) { #synthetic-banner { font-size: 11px; padding: 3px 6px; } }
+</style>"""
+
+
 def _risk_legend(m: folium.Map, words: dict[str, Any], kind_word: str, season_word: str, note: str | None) -> None:
-    items = "".join(
-        f'<div><span style="background:{c};display:inline-block;width:14px;height:4px"></span> '
-        f"{html.escape(words['classes'][k])}</div>"
-        for k, c in RISK_COLOURS.items()
+    """The risk section of the map's legend: each class's colour on the coastline, then ``note`` (the accuracy)."""
+    rows = f'<div class="note">{html.escape(words["risk_lines"])}</div>' + "".join(
+        _key(_line(c), words["classes"][k]) for k, c in RISK_COLOURS.items()
     )
-    legend = (
-        '<div id="risk-legend" style="position:fixed;bottom:20px;left:20px;z-index:9999;background:white;'
-        f'padding:6px 10px;border:1px solid #999;font:12px sans-serif"><b>{html.escape(words["risk"])} '
-        f"{html.escape(kind_word)}</b> ({html.escape(season_word)}){items}"
-        + (f'<div id="risk-accuracy" style="max-width:260px">{html.escape(note)}</div>' if note else "")
-        + "</div>"
-    )
-    m.get_root().html.add_child(Element(legend))  # type: ignore[attr-defined]
-    _control_last(m)
+    if note:
+        rows += f'<div id="risk-accuracy" class="note">{html.escape(note)}</div>'
+    title = f"{_bold(words['risk'] + ' ' + kind_word)} ({html.escape(season_word)})"
+    _legend(m).section("risk", _section(title, rows, element_id="risk-legend"))
 
 
 VECTORGRID_JS = [("vectorgrid", "leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js")]
@@ -626,14 +1100,16 @@ def add_event_layers(
     assets_url: str,
     script_url: str,
     lang: str = "id",
+    capped: dict[str, int] | None = None,
 ) -> folium.Map:
     """Incidents and landings as clustered layers with a time slider (the script at ``script_url``, Pesisir's
-    ``app/static/pesisir-map.js``; Leaflet's cluster plugin from ``assets_url``).
+    ``app/static/pesisir-map.js``; Leaflet's cluster plugin from ``assets_url``), and their keys in the legend.
 
     ``incidents``: rows ``[lon, lat, "YYYY-MM-DD", kind, people, review_state(, narrative)]``; ``landings``:
     rows ``[lon, lat, "YYYY-MM-DD", direction, suspicious, vessel_name, origin, persons_aboard, flags,
     review_state]``. ``None`` leaves a layer out (the viewer may not see it). The rows travel as JSON data,
-    not script, and the script writes every text with ``textContent``: nothing a user typed can run.
+    not script, and the script writes every text with ``textContent``: nothing a user typed can run. ``capped``
+    (``{"landings": 10000}``) names the layers cut at that many rows (the newest): the time slider says so.
 
     Examples
     --------
@@ -654,14 +1130,58 @@ def add_event_layers(
     m.default_js = [*m.default_js, *[(n, f"{base}/{p}") for n, p in CLUSTER_JS], ("pesisirmap", script_url)]
     m.default_css = [*m.default_css, *[(n, f"{base}/{p}") for n, p in CLUSTER_CSS]]
     root.header.add_child(Element(_EVENT_CSS))  # type: ignore[attr-defined]
+    for layer in capped or {}:
+        if layer not in ("incidents", "landings"):
+            raise ValueError(f"capped: must name incidents or landings, got {layer!r}")
+    notes = [
+        words["capped"].format(limit=f"{n:,}".replace(",", "." if lang == "id" else ","), what=words["capped_what"][k])
+        for k, n in (capped or {}).items()
+    ]
     data = {
         "labels": words,
         "incident_colours": INCIDENT_COLOURS,
+        "landing_colours": LANDING_COLOURS,
+        "notes": notes,
         "incidents": incidents,
         "landings": landings,
     }
+    legend = _legend(m)
+    if incidents is not None:
+        legend.section("incidents", _incident_key(words))
+    if landings is not None:
+        legend.section("landings", _landings_key(words))
+    if incidents is not None or landings is not None:
+        legend.section("clusters", _clusters_key(words, incidents is not None, landings is not None))
     _embed_and_init(m, root, data, element_id=f"pesisir-data-{m.get_name()}", module="PesisirMap")
     return m
+
+
+def _landing_symbol(suspicious: bool) -> str:
+    """A landing's circle as ``app/static/pesisir-map.js`` draws it (radius 4 or 7, outline 1 or 3 px)."""
+    colour = LANDING_COLOURS["suspicious" if suspicious else "normal"]
+    if suspicious:
+        return _dot(colour, size=16, border=3, fill=colour + "e6")
+    return _dot(colour, size=9, border=1, fill=colour + "99")
+
+
+def _landings_key(words: dict[str, Any]) -> str:
+    rows = _key(_landing_symbol(False), words["landing_normal"]) + _key(
+        _landing_symbol(True), words["suspicious_landing"]
+    )
+    return _section(_bold(words["landings_layer"]), rows, element_id="legend-landings")
+
+
+def _clusters_key(words: dict[str, Any], incidents: bool, landings: bool) -> str:
+    shown = [k for k, on in (("incidents", incidents), ("landings", landings)) if on]
+    rows = "".join(
+        _key(
+            f'<span class="pesisir-cluster-key pesisir-cluster-{k}"><span>12</span></span>',
+            words[f"{k}_layer"],
+        )
+        for k in shown
+    )
+    rows += f'<div class="note">{html.escape(words["cluster_text"])}</div>'
+    return _section(_bold(words["clusters"]), rows, element_id="legend-clusters")
 
 
 def _embed_and_init(m: folium.Map, root: Any, data: Any, *, element_id: str, module: str) -> None:
@@ -679,14 +1199,29 @@ def _embed_and_init(m: folium.Map, root: Any, data: Any, *, element_id: str, mod
     root.script.add_child(Element(init))
 
 
-_EVENT_CSS = """<style>
+_EVENT_CSS = (
+    """<style>
 .pesisir-popup table { border-collapse: collapse; font: 12px sans-serif; }
 .pesisir-popup th { text-align: left; padding-right: 6px; color: #555; font-weight: normal; }
-.pesisir-slider { background: white; padding: 6px 10px; font: 12px sans-serif; min-width: 180px; }
+.pesisir-slider { background: white; padding: 6px 10px; font: 12px sans-serif; width: 190px; box-sizing: border-box; }
 .pesisir-slider input { width: 100%; }
-.pesisir-incidents div { background-color: rgba(192, 0, 0, 0.55); }
-.pesisir-landings div { background-color: rgba(44, 123, 182, 0.55); }
-</style>"""
+.pesisir-slider .pesisir-capped { margin-top: 4px; color: #5c4300; background: #fff3cd; padding: 2px 4px; }
+.pesisir-cluster-key { display: inline-block; width: 22px; height: 22px; border-radius: 11px; }
+.pesisir-cluster-key span { display: flex; width: 16px; height: 16px; margin: 3px; border-radius: 8px; color: white;
+  font: 9px sans-serif; align-items: center; justify-content: center; }
+.pesisir-incident-marker, .pesisir-harbour { background: none; border: none; }
+@media (max-width: 600px) {
+  .pesisir-slider { width: 160px; padding: 4px 8px; }
+}
+"""
+    + "".join(
+        # The cluster bubbles on the map and their key in the legend (over Leaflet.markercluster's green-to-orange).
+        f".marker-cluster.pesisir-{k}, .pesisir-cluster-{k} {{ background-color: {c}4d; }}\n"
+        f".marker-cluster.pesisir-{k} div, .pesisir-cluster-{k} span {{ background-color: {c}d9; color: white; }}\n"
+        for k, c in CLUSTER_COLOURS.items()
+    )
+    + "</style>"
+)
 
 
 # --- sea routes: corridors and the route tool ------------------------------------------------------------------
@@ -859,54 +1394,19 @@ def add_corridors(
 
 
 def _corridor_legend(m: folium.Map, words: dict[str, Any], kind_word: str, season: str, shown: list[str]) -> None:
-    """The corridors' legend as a Leaflet control (bottom right, stacked with the time slider rather than over
-    it): each season's colour, then each traffic class as a line of its width."""
-    title = (
-        f"<b>{html.escape(words['corridors'])} {html.escape(kind_word)}</b> ({html.escape(words['seasons'][season])})"
-    )
+    """The corridors' section of the map's legend: each season's colour, then each traffic class as a line of its
+    width."""
+    title = f"{_bold(words['corridors'] + ' ' + kind_word)} ({html.escape(words['seasons'][season])})"
     if not shown:
-        body = f"<div>{html.escape(words['corridor_none'])}</div>"
+        body = f'<div class="note">{html.escape(words["corridor_none"])}</div>'
     else:
-        colours = "".join(
-            f'<div><span style="background:{CORRIDOR_COLOURS[s]};display:inline-block;width:22px;height:4px;'
-            f'vertical-align:middle"></span> {html.escape(words["seasons"][s])}</div>'
-            for s in shown
-        )
+        colours = "".join(_key(_line(CORRIDOR_COLOURS[s], 4), words["seasons"][s]) for s in shown)
         widths = "".join(
-            f'<div><span style="background:#555;display:inline-block;width:22px;height:{w}px;'
-            f'vertical-align:middle"></span> {html.escape(words["traffic_classes"][c])}</div>'
+            _key(_line("#555", w), words["traffic_classes"][c])
             for c, w in zip(TRAFFIC_CLASSES, TRAFFIC_WIDTHS, strict=True)
         )
-        body = f'{colours}<div style="margin-top:4px">{html.escape(words["corridor_widths"])}</div>{widths}'
-    legend = _LegendControl(f"{title}{body}", element_id="corridor-legend", position="bottomright")
-    legend.add_to(m)
-    _control_last(m)
-
-
-class _LegendControl(MacroElement):
-    """A Leaflet control holding fixed HTML (``body``, escaped by the caller): unlike a ``position: fixed`` box
-    it stacks with the other controls of its corner instead of covering them."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
-        {{ this.get_name() }}.onAdd = function () {
-            var box = L.DomUtil.create("div", "pesisir-legend leaflet-bar");
-            box.id = {{ this.element_id|tojson }};
-            box.innerHTML = {{ this.body|tojson }};
-            L.DomEvent.disableClickPropagation(box);
-            return box;
-        };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {% endmacro %}"""
-    )
-
-    def __init__(self, body: str, *, element_id: str, position: str) -> None:
-        super().__init__()
-        self._name = "LegendControl"
-        self.body = body
-        self.element_id = element_id
-        self.position = position
+        body = f'{colours}<div class="note">{html.escape(words["corridor_widths"])}</div>{widths}'
+    _legend(m).section("corridors", _section(title, body, element_id="corridor-legend"))
 
 
 def add_route_tool(
@@ -943,6 +1443,12 @@ def add_route_tool(
     root = m.get_root()
     m.default_js = [*m.default_js, ("pesisirroutes", script_url)]
     root.header.add_child(Element(_ROUTE_CSS))  # type: ignore[attr-defined]
+    # The route the tool draws: a black line on a white casing (app/static/pesisir-routes.js).
+    route_line = '<span class="pesisir-line" style="background:#111;height:4px;outline:2px solid #fff"></span>'
+    _legend(m).section(
+        "route",
+        _section(_bold(words["route"]["title"]), _key(route_line, words["route"]["layer"]), element_id="legend-route"),
+    )
     config = {
         "labels": words["route"],
         "boats": [[b, words["boats"][b]] for b in BOAT_CLASSES],
@@ -957,8 +1463,8 @@ def add_route_tool(
 
 
 _ROUTE_CSS = """<style>
-.pesisir-legend { background: white; padding: 6px 10px; font: 12px sans-serif; max-width: 260px; }
 .pesisir-route { background: white; padding: 6px 10px; font: 12px sans-serif; width: 230px; }
+.pesisir-route.collapsed { width: auto; }
 .pesisir-route-head { display: flex; justify-content: space-between; align-items: center; }
 .pesisir-route-head button { border: none; background: none; cursor: pointer; font: bold 14px sans-serif; }
 .pesisir-route.collapsed form { display: none; }

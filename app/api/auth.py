@@ -6,7 +6,7 @@ import html
 import time
 from contextlib import suppress
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -25,6 +25,8 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 USERNAME_MAX = 64
+NEXT_MAX = 1000
+"""Where to go after signing in or out: a map address with every query parameter fits."""
 PASSWORD_MAX = 1024
 Username = Annotated[str, Form(min_length=1, max_length=USERNAME_MAX)]
 Password = Annotated[str, Form(min_length=1, max_length=PASSWORD_MAX)]
@@ -112,7 +114,19 @@ value="{username_value}"></label>
 
 
 def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/map"
+    """``target`` when it is a path on this site (``/map?lang=en``, its query kept), else ``/map``: never another
+    site (``//host``, ``https://host``), and nothing a browser could read as one (a backslash, which browsers treat
+    as a slash, or a control character such as a tab, which they drop: ``/\t/host`` would become ``//host``)."""
+    parts = urlsplit(target)
+    same_site = (
+        target.startswith("/")
+        and not target.startswith("//")
+        and not parts.scheme
+        and not parts.netloc
+        and "\\" not in target
+        and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in target)
+    )
+    return target if same_site else "/map"
 
 
 def _landing_page(who: Principal, target: str, lang: LoginLang) -> str:
@@ -164,7 +178,7 @@ def login_form(
     session: SessionDep,
     settings: SettingsDep,
     limiter: LimiterDep,
-    next: Annotated[str, Form(max_length=200)] = "/map",
+    next: Annotated[str, Form(max_length=NEXT_MAX)] = "/map",
     lang: Annotated[str, Form(max_length=8)] = "id",
 ) -> Response:
     """The browser sign-in: sets an HttpOnly session cookie holding the token (renewed while used, up to
@@ -197,14 +211,23 @@ def login_form(
 
 
 @router.post("/auth/logout", include_in_schema=False)
-def logout(request: Request, session: SessionDep, bearer: BearerDep) -> RedirectResponse:
+def logout(
+    request: Request,
+    session: SessionDep,
+    bearer: BearerDep,
+    next: Annotated[str | None, Form(max_length=NEXT_MAX)] = None,
+    lang: Annotated[str | None, Form(max_length=8)] = None,
+) -> RedirectResponse:
     """Sign out: every token of the caller stops working now (bearer or the map's cookie; docs/RELIABILITY.md
-    R2-08), and the cookie is removed. Without a valid token it only removes the cookie."""
+    R2-08), and the cookie is removed. Without a valid token it only removes the cookie. Then to the login page,
+    in the language ``lang`` and leading back to ``next`` (a path on this site) when the form gives them (the
+    map's sign-out button does)."""
     token = bearer or request.cookies.get(COOKIE)
     if token:
         # Already signed out, expired or not ours: nothing to revoke.
         with suppress(Unauthenticated):
             users.sign_out(session, read_token(token, request.state.signing_key))
-    response = RedirectResponse("/login", status_code=303)
+    query = {k: v for k, v in (("next", next and _safe_next(next)), ("lang", lang and _lang(lang))) if v}
+    response = RedirectResponse(f"/login?{urlencode(query)}" if query else "/login", status_code=303)
     response.delete_cookie(COOKIE)
     return response

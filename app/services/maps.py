@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
@@ -12,20 +12,20 @@ from app.db import repositories as repo
 from app.db.repositories import maps as map_repo
 from app.security import view
 from app.services import audit, risk, routes
+from app.web import static_url
 from geo.maps import (
     add_corridors,
     add_event_layers,
     add_risk_layer,
     add_risk_tiles,
     add_route_tool,
+    add_sign_out,
     add_synthetic_banner,
     base_map,
 )
 from geo.vocabulary import ROUTE_SEASONS
 
-ASSETS_URL = "/static/vendor"
-SCRIPT_URL = "/static/pesisir-map.js"
-ROUTES_SCRIPT_URL = "/static/pesisir-routes.js"
+SIGN_OUT_URL = "/auth/logout"
 PLACES_URL = "/api/v1/places"
 ROUTES_URL = "/api/v1/routes"
 
@@ -45,7 +45,20 @@ most seas to small boats) on the annual map."""
 
 EVENT_LIMIT: Final = 10_000
 """Most incidents, and most landings, drawn on one map (the newest); with the demo data the page stays well
-under 3 MB. Narrow the time window (``?from=&to=``) to see older ones."""
+under 3 MB. Narrow the time window (``?from=&to=``) to see older ones: the map says when it cut a layer."""
+
+
+def _assets() -> tuple[str, str, str]:
+    """Where the map's scripts are: the vendored plugins, the events script and the route tool, under URLs that
+    name this release's static files (``app.web.static_url``), so the browser may keep them for good."""
+    return static_url("vendor"), static_url("pesisir-map.js"), static_url("pesisir-routes.js")
+
+
+def _newest(rows: list[list[Any]] | None, limit: int) -> tuple[list[list[Any]] | None, bool]:
+    """The first ``limit`` of ``rows`` (asked with one more than ``limit``), and whether there were more."""
+    if rows is None or len(rows) <= limit:
+        return rows, False
+    return rows[:limit], True
 
 
 @dataclass(frozen=True)
@@ -89,14 +102,16 @@ def render_map(
     reader: audit.BulkRead | None = None,
 ) -> str:
     """The map as one HTML document, its layers limited to ``scope``; with narratives, audited as ``reader``."""
+    assets_url, script_url, routes_script_url = _assets()
     m = base_map(
         repo.islands_frame(session),
         repo.harbours_frame(session),
         None,
         web_tiles=web_tiles,
-        assets_url=ASSETS_URL,
+        assets_url=assets_url,
         lang=lang,
     )
+    add_sign_out(m, action=SIGN_OUT_URL, lang=lang)
     if scope.routes:
         # Before the risk layer: the coast's risk colours are drawn over the corridors that reach it.
         corridors = corridor_collection(session, kind=risk_kind, season=season)
@@ -107,30 +122,44 @@ def render_map(
         add_synthetic_banner(m, incidents=synthetic["incidents"], landings=synthetic["landings"], lang=lang)
     if risk.count_segments(session) > SEGMENT_GEOJSON_LIMIT:
         url = TILE_URL.format(kind=risk_kind, season=season)
-        add_risk_tiles(m, url, kind=risk_kind, season=season, note=note, lang=lang, assets_url=ASSETS_URL)
+        add_risk_tiles(m, url, kind=risk_kind, season=season, note=note, lang=lang, assets_url=assets_url)
     else:
         scored = risk.scored_segments(session, kind=risk_kind, season=season)
+        if "weights_source" in scored.columns:  # the popups' "weights" in the map's language, as the legend's
+            scored["weights_source"] = [risk.provenance_words(v, lang) if v else v for v in scored["weights_source"]]
         if not scored.empty:
             add_risk_layer(m, scored, kind=risk_kind, season=season, note=note, lang=lang)
-    incidents = (
-        map_repo.incident_rows(session, start=start, end=end, narratives=scope.narratives, limit=EVENT_LIMIT)
+    # One row more than drawn: whether the layer was cut, which the map then says.
+    incidents, incidents_cut = _newest(
+        map_repo.incident_rows(session, start=start, end=end, narratives=scope.narratives, limit=EVENT_LIMIT + 1)
         if scope.incidents
-        else None
+        else None,
+        EVENT_LIMIT,
     )
     if scope.narratives and incidents:
         audit.bulk_read(session, reader, len(incidents))
-    landings = (
-        map_repo.landing_rows(session, start=start, end=end, harbour_id=scope.harbour_id, limit=EVENT_LIMIT)
+    landings, landings_cut = _newest(
+        map_repo.landing_rows(session, start=start, end=end, harbour_id=scope.harbour_id, limit=EVENT_LIMIT + 1)
         if scope.landings
-        else None
+        else None,
+        EVENT_LIMIT,
     )
-    add_event_layers(m, incidents=incidents, landings=landings, assets_url=ASSETS_URL, script_url=SCRIPT_URL, lang=lang)
+    capped = {name: EVENT_LIMIT for name, cut in (("incidents", incidents_cut), ("landings", landings_cut)) if cut}
+    add_event_layers(
+        m,
+        incidents=incidents,
+        landings=landings,
+        assets_url=assets_url,
+        script_url=script_url,
+        lang=lang,
+        capped=capped,
+    )
     if scope.routes:
         add_route_tool(
             m,
             places_url=PLACES_URL,
             routes_url=ROUTES_URL,
-            script_url=ROUTES_SCRIPT_URL,
+            script_url=routes_script_url,
             season=ROUTE_TOOL_SEASON[season],
             lang=lang,
         )

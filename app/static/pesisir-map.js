@@ -47,32 +47,48 @@
     return out;
   }
 
+  function word(table, code) {
+    return (table && table[code]) || code;
+  }
+
   function incidentMarker(item, labels, colours) {
     // item: [lon, lat, date, kind, people, review_state, narrative?]
-    var marker = L.circleMarker([item[1], item[0]], {
-      radius: 6, color: colours[item[3]] || "#808080", weight: 1, fill: true, fillOpacity: 0.85,
+    // A diamond (landings are circles) in its kind's colour, filled when verified, hollow when only reported,
+    // faded when rejected: the classes are those of the legend's key (geo.maps).
+    var kind = colours[item[3]] ? item[3] : "other";
+    var state = labels.review_states[item[5]] ? item[5] : "reported";
+    var marker = L.marker([item[1], item[0]], {
+      icon: L.divIcon({
+        className: "pesisir-incident-marker pesisir-incident pesisir-kind-" + kind + " pesisir-status-" + state,
+        html: "<span></span>",  // a fixed shape, no data
+        iconSize: [14, 14],
+      }),
+      keyboard: false,
     });
-    var rows = [[labels.date, item[2]], [labels.kind, labels.kinds[item[3]] || item[3]],
-      [labels.people, item[4]], [labels.review, item[5]]];
+    var rows = [[labels.date, item[2]], [labels.kind, word(labels.kinds, item[3])],
+      [labels.people, item[4]], [labels.review, word(labels.review_states, item[5])]];
     if (item.length > 6) rows.push([labels.narrative, item[6]]);
-    marker.bindTooltip(el("span", (labels.kinds[item[3]] || item[3]) + " " + item[2]));
+    marker.bindTooltip(el("span", word(labels.kinds, item[3]) + " " + item[2]));
     marker.bindPopup(function () { return popupTable(labels.incident, rows); });
     return marker;
   }
 
-  function landingMarker(item, labels) {
+  function landingMarker(item, labels, colours) {
     // item: [lon, lat, date, direction, suspicious, vessel_name, origin, persons_aboard, flags, review_state]
+    // Blue and purple, never the risk scale's reds: an ordinary landing a small dot, a suspicious one a ring.
     var suspicious = item[4];
+    var colour = suspicious ? colours.suspicious : colours.normal;
     var marker = L.circleMarker([item[1], item[0]], {
-      radius: suspicious ? 7 : 4, color: suspicious ? "#d7191c" : "#2c7bb6", weight: suspicious ? 3 : 1,
-      fill: true, fillOpacity: suspicious ? 0.9 : 0.6,
+      radius: suspicious ? 7 : 4, color: colour, weight: suspicious ? 3 : 1,
+      fill: true, fillColor: colour, fillOpacity: suspicious ? 0.9 : 0.6,
     });
     var title = suspicious ? labels.suspicious_landing : labels.landing;
     marker.bindTooltip(el("span", title + " " + item[2]));
     marker.bindPopup(function () {
-      return popupTable(title, [[labels.date, item[2]], [labels.direction, labels.directions[item[3]] || item[3]],
+      return popupTable(title, [[labels.date, item[2]], [labels.direction, word(labels.directions, item[3])],
         [labels.vessel, item[5]], [labels.origin, item[6]], [labels.persons, item[7]],
-        [labels.flags, (item[8] || []).join(", ")], [labels.review, item[9]]]);
+        [labels.flags, (item[8] || []).map(function (f) { return word(labels.flag_words, f); }).join(", ")],
+        [labels.review, word(labels.review_states, item[9])]]);
     });
     return marker;
   }
@@ -98,8 +114,9 @@
     return { group: group, entries: entries };
   }
 
-  function sliderControl(map, allMonths, labels, onChange) {
-    var control = L.control({ position: "bottomright" });
+  function sliderControl(map, allMonths, labels, notes, onChange) {
+    // Bottom left, over the scale: the legend has the bottom right corner, so neither covers the other.
+    var control = L.control({ position: "bottomleft" });
     control.onAdd = function () {
       var box = el("div", null, "pesisir-slider leaflet-bar");
       box.id = "time-slider";
@@ -129,6 +146,11 @@
       box.appendChild(el("div", labels.to));
       box.appendChild(to);
       box.appendChild(shown);
+      notes.forEach(function (note) {
+        var n = el("div", note, "pesisir-capped");
+        n.setAttribute("role", "status");
+        box.appendChild(n);
+      });
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
       shown.textContent = allMonths[0] + " \u2013 " + allMonths[allMonths.length - 1];
@@ -151,8 +173,9 @@
       layers.push(inc);
     }
     if (data.landings) {
-      var land = buildLayer(data.landings, function (item) { return landingMarker(item, labels); },
-        "pesisir-landings");
+      var land = buildLayer(data.landings, function (item) {
+        return landingMarker(item, labels, data.landing_colours);
+      }, "pesisir-landings");
       land.group.addTo(map);
       layerControl.addOverlay(land.group, labels.landings_layer);
       layers.push(land);
@@ -162,7 +185,7 @@
     if (all.length === 0) return;
     all.sort();
     var allMonths = months(all[0], all[all.length - 1]);
-    sliderControl(map, allMonths, labels, function (first, last) {
+    sliderControl(map, allMonths, labels, data.notes || [], function (first, last) {
       layers.forEach(function (layer) {
         layer.group.clearLayers();
         layer.group.addLayers(layer.entries.filter(function (e) {
@@ -178,10 +201,10 @@
     tiles.on("click", function (e) {
       var p = e.layer.properties || {};
       L.popup().setLatLng(e.latlng).setContent(popupTable(labels.segment + " " + (p.id || ""), [
-        [labels.island, p.island_name], [labels["class"], labels.classes[p.risk_class] || p.risk_class],
+        [labels.island, p.island_name], [labels["class"], word(labels.classes, p.risk_class)],
         [labels.score, p.score],
         [labels.stability, p.class_stability == null ? "" : labels.stability_text
-          .replace("{cls}", labels.classes[p.risk_class] || p.risk_class)
+          .replace("{cls}", word(labels.classes, p.risk_class))
           .replace("{share:.0%}", Math.round(100 * p.class_stability) + "%")],
         [labels.model, p.model_version], [labels.weights, p.weights_source], [labels.data_cutoff, p.data_cutoff],
       ])).openOn(tiles._map);

@@ -202,22 +202,22 @@
       return box;
     };
 
-    // The title, and a button that folds the form away (it covers part of the map).
+    // The title, and a button that folds the form away (it covers part of the map); folded at first on a narrow
+    // screen (a phone), where it would cover most of the map.
     function header(box) {
       var head = el("div", null, "pesisir-route-head");
       head.appendChild(el("b", labels.title));
-      var fold = el("button", "\u2212");
+      var fold = el("button");
       fold.type = "button";
       fold.id = "route-fold";
-      fold.title = labels.hide;
-      fold.setAttribute("aria-expanded", "true");
-      fold.addEventListener("click", function () {
-        var collapsed = !L.DomUtil.hasClass(box, "collapsed");
+      function setFolded(collapsed) {
         if (collapsed) L.DomUtil.addClass(box, "collapsed"); else L.DomUtil.removeClass(box, "collapsed");
         fold.textContent = collapsed ? "+" : "\u2212";
         fold.title = collapsed ? labels.show : labels.hide;
         fold.setAttribute("aria-expanded", String(!collapsed));
-      });
+      }
+      fold.addEventListener("click", function () { setFolded(!L.DomUtil.hasClass(box, "collapsed")); });
+      setFolded(window.matchMedia("(max-width: 600px)").matches);
       head.appendChild(fold);
       return head;
     }

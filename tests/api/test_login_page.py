@@ -73,10 +73,25 @@ def test_too_many_attempts_show_the_page_with_when_to_try_again(client, users):
     assert _WORDS["en"]["limited"].format(retry=retry) in r.text
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example"])
-def test_next_never_leaves_the_site(client, target):
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/\t/evil.example",  # browsers drop tabs and line breaks from a URL: this would become //evil.example
+        "/\n/evil.example",
+        "javascript:alert(1)",
+        "map",
+    ],
+)
+def test_next_never_leaves_the_site(client, users, target):
     page = client.get("/login", params={"next": target}).text
     assert 'name="next" value="/map"' in page
+    r = client.post(
+        "/auth/login", data={"username": "t-planner", "password": PASSWORD, "next": target}, follow_redirects=False
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/map"
 
 
 def test_the_map_sends_to_a_login_page_in_its_language_that_comes_back_to_it(client):
@@ -86,3 +101,18 @@ def test_the_map_sends_to_a_login_page_in_its_language_that_comes_back_to_it(cli
     page = client.get(r.headers["location"]).text
     assert '<html lang="en">' in page and 'name="next" value="/map?lang=en&amp;season=west"' in page
     assert client.get("/map", follow_redirects=False).headers["location"] == "/login?next=/map"
+
+
+def test_signing_out_of_the_map_leads_to_the_login_in_its_language_and_back_to_it(client, users):
+    client.post("/auth/login", data={"username": "t-planner", "password": PASSWORD})
+    r = client.post("/auth/logout", data={"next": "/map?lang=en&risk=tppo", "lang": "en"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/login?next=%2Fmap%3Flang%3Den%26risk%3Dtppo&lang=en"
+    assert 'pesisir_token=""' in r.headers["set-cookie"]  # the cookie goes
+    page = client.get(r.headers["location"]).text
+    assert '<html lang="en">' in page and 'name="next" value="/map?lang=en&amp;risk=tppo"' in page
+    assert client.get("/map", follow_redirects=False).status_code == 303  # signed out: to the login page
+    # Only a path on this site, and a known language.
+    r = client.post("/auth/logout", data={"next": "//evil.example", "lang": "xx"}, follow_redirects=False)
+    assert r.headers["location"] == "/login?next=%2Fmap&lang=id"
+    assert client.post("/auth/logout", follow_redirects=False).headers["location"] == "/login"  # API clients

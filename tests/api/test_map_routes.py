@@ -39,7 +39,7 @@ def test_map_readers_get_corridors_and_the_route_tool(client, headers, db):
         for season in ("musim barat", "musim timur", "musim peralihan"):
             assert f'"Koridor pendaratan ({season})"' in html, (role, season)
         assert "Koridor TPPO" not in html and "114.0, -7.3" in html and "115.0, -7.3" not in html
-        assert 'box.id = "corridor-legend"' in html and "PesisirRoutes.init" in html
+        assert 'id=\\"corridor-legend\\"' in html and "PesisirRoutes.init" in html
         assert '"places_url":"/api/v1/places"' in html and '"routes_url":"/api/v1/routes"' in html
         assert "kalianget\\u003ekangean" not in html and "kalianget>kangean" not in html  # flows stay out
     assert client.get("/map", headers=headers["harbourmaster"]).status_code == 403

@@ -57,7 +57,8 @@ def test_map_colours_segments_by_class_with_provenance_and_stability(as_planner,
 
 def test_the_map_says_the_accuracy_is_not_measured_until_it_is(as_planner, scored):
     html = as_planner.get("/map", params={"tiles": "false"}).text
-    assert "Akurasi model ini belum diukur: jalankan &#x27;pesisir model evaluate&#x27;" in html
+    # In the legend's HTML, carried as a JSON string: the quotes escaped for HTML, then '&' for JSON.
+    assert "Akurasi model ini belum diukur: jalankan \\u0026#x27;pesisir model evaluate\\u0026#x27;" in html
     english = as_planner.get("/map", params={"tiles": "false", "lang": "en"}).text
     assert "Accuracy of this model not measured yet" in english and "PAI" not in english
 
