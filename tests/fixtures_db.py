@@ -1,5 +1,10 @@
-"""Shared fixtures: a throwaway PostGIS cluster per test run, migrations applied, base data loaded once, and
-one rolled-back transaction per test. A database test never skips: if the cluster cannot start, it errors."""
+"""Fixtures of the tests that need the database or the service (tests/db, tests/api, tests/browser, tests/system):
+a throwaway PostGIS cluster per test run, migrations applied, base data loaded once, one rolled-back transaction
+per test, and the service on it. A database test never skips: if the cluster cannot start, it errors.
+
+A pytest plugin, not the top-level conftest: the conftest of each of those folders registers it, so that
+``pytest tests/geo`` imports neither the web stack nor the database driver (geo/ is a pure library, and its tests
+run without them: tests/test_geo_alone.py checks)."""
 
 from __future__ import annotations
 
