@@ -428,11 +428,17 @@ def add_risk_layer(
     >>> import geopandas as gpd, shapely
     >>> isl = gpd.GeoDataFrame({"code": ["X"], "name": ["Pulau"], "inhabited": [True]},
     ...                        geometry=[shapely.box(114, -7, 114.1, -6.9)], crs="EPSG:4326")
-    >>> seg = gpd.GeoDataFrame({"id": ["X-0001"], "score": [0.8], "risk_class": ["critical"],
-    ...     "contributions": [{"remoteness": 0.5, "staging": 0.3}], "model_version": ["landing-abc"]},
-    ...     geometry=[shapely.LineString([(114, -7), (114.1, -7)])], crs="EPSG:4326")
-    >>> "remoteness" in add_risk_layer(base_map(isl), seg, kind="landing").get_root().render()
-    True
+    >>> seg = gpd.GeoDataFrame({"id": ["X-0001", "X-0002"], "score": [0.8, 0.2], "risk_class": ["critical", "low"],
+    ...     "contributions": [{"remoteness": 0.5, "staging": 0.3}, {"remoteness": 0.1, "staging": 0.3}],
+    ...     "model_version": ["landing-abc"] * 2},
+    ...     geometry=[shapely.LineString([(114, -7), (114.1, -7)]), shapely.LineString([(114.1, -7), (114.1, -6.9)])],
+    ...     crs="EPSG:4326")
+    >>> page = add_risk_layer(base_map(isl), seg, kind="landing").get_root().render()
+
+    A segment's reasons are the factors that vary between segments (remoteness here; staging is the same on both):
+
+    >>> "remoteness: 0.500" in page, "staging: 0.300" in page
+    (True, False)
     """
     if segments.crs is None or segments.crs.to_epsg() != 4326:
         raise ValueError(f"segments: must be in EPSG:4326 (got {segments.crs})")
