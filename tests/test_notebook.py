@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01_risk_model.ipynb"
@@ -16,6 +17,7 @@ def test_notebook_outputs_are_stripped():
     assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code")
 
 
+@pytest.mark.slow
 def test_risk_model_notebook_executes(monkeypatch, tmp_path):
     monkeypatch.setenv("PESISIR_NB_SEED", "11")
     monkeypatch.setenv("PESISIR_NB_INCIDENTS", "300")

@@ -294,6 +294,7 @@ def flows():
     return routedata.load_flows()
 
 
+@pytest.mark.slow
 def test_no_corridor_line_touches_land(sumenep_corridors, land_index):
     lines = sumenep_corridors.lines
     assert len(lines) > 100 and set(lines.risk_kind) == {"landing", "tppo"}
@@ -304,6 +305,7 @@ def test_no_corridor_line_touches_land(sumenep_corridors, land_index):
     assert _crossing_land(across, land_index, ends_m=300.0) == [0]
 
 
+@pytest.mark.slow
 def test_real_exposure_columns_index_and_coast_flows(sumenep_corridors, sumenep_segments, flows):
     c = sumenep_corridors
     assert list(c.exposure.columns) == list(EXPOSURE_COLUMNS)
@@ -326,6 +328,7 @@ def test_real_exposure_columns_index_and_coast_flows(sumenep_corridors, sumenep_
             assert col.quantile(0.9) > 3 * col.quantile(0.1)
 
 
+@pytest.mark.slow
 def test_real_traffic_adds_up_for_a_place_to_place_flow(sumenep_corridors, sea_router, flows):
     from geo import routedata
 
@@ -342,6 +345,7 @@ def test_real_traffic_adds_up_for_a_place_to_place_flow(sumenep_corridors, sea_r
             assert _incident_traffic(c, graph, node, i, season) == pytest.approx(served, rel=1e-9)
 
 
+@pytest.mark.slow
 def test_real_seasons_matter(sumenep_corridors):
     # Some small boats do not sail some seas in some seasons: the builder reports them, and the west monsoon
     # (rough Java Sea) carries less landing traffic than the transition months.
