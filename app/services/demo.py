@@ -17,6 +17,7 @@ from app.errors import InvalidInput
 from app.services.base_data import DEFAULT_LAND_BOUNDARIES
 from geo import synthetic
 from geo.io import read_layer
+from geo.validation import GeoInputError
 from geo.vocabulary import RISK_KINDS
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def load_demo(
             n_landings=n_landings,
             land_boundaries=boundaries,
         )
-    except ValueError as exc:
+    except GeoInputError as exc:
         raise InvalidInput(f"demo data: {exc}") from None
 
     incidents = _rows(data.incidents)

@@ -3,7 +3,6 @@ be worked out, and on the real sea graph of Sumenep's waters."""
 
 from __future__ import annotations
 
-import doctest
 from datetime import UTC, datetime
 
 import geopandas as gpd
@@ -13,7 +12,6 @@ import pytest
 import shapely
 
 import geo.corridors as corridors
-import geo.factors as factors
 from geo.corridors import EXPOSURE_COLUMNS, CorridorParams, build_corridors, ferry_routes
 from geo.factors import FACTORS, FactorInputs, compute_factors, corridor_exposure, lanes_frame
 from geo.segmentation import segment_coast
@@ -258,12 +256,6 @@ def test_lanes_frame_takes_the_real_ferry_routes(toy_world, toy_router):
     lanes = lanes_frame(ferries=ferries)
     assert (lanes.kind == "ferry").sum() == 1 and (lanes.kind == "shipping").sum() == 2
     assert lanes[lanes.kind == "ferry"].geometry.iloc[0].equals(ferries.geometry.iloc[0])
-
-
-def test_doctests():
-    for module in (corridors, factors):
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert result.failed == 0, module.__name__
 
 
 # ------------------------------------------------------------------------------------------- the real sea graph
