@@ -62,7 +62,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from geo import validation
-from geo.crs import METRIC
+from geo.crs import METRIC, METRIC_BOUNDS
 from geo.segmentation import ISLET_AREA_KM2
 from geo.validation import GeoInputError
 from geo.vocabulary import (
@@ -127,11 +127,16 @@ class FactorParams:
 
 def _check_segments(segments: object, columns: Sequence[str] = ()) -> gpd.GeoDataFrame:
     """Segments as :func:`geo.segmentation.segment_coast` makes them: a CRS, non-empty lines, ``columns``."""
-    return validation.frame(segments, "segments", columns=columns, geom_types=LINES)
+    return validation.frame(segments, "segments", columns=columns, geom_types=LINES, within=METRIC_BOUNDS, key="id")
 
 
 def _check_layer(frame: object, name: str, columns: Sequence[str] = ()) -> gpd.GeoDataFrame:
     return validation.frame(frame, name, columns=columns)
+
+
+def _check_points(frame: object, name: str, columns: Sequence[str] = ()) -> gpd.GeoDataFrame:
+    """A layer of places or events: each row one non-empty, finite Point (a distance is measured from each)."""
+    return validation.frame(frame, name, columns=columns, geom_types=("Point",))
 
 
 def midpoints(segments: gpd.GeoDataFrame) -> FloatArray:
@@ -222,10 +227,10 @@ def remoteness(
     >>> round(float(remoteness(seg, hb, scale_km=20, outside_ports=port).iloc[0]), 3)
     0.095
     """
-    hb = _check_layer(harbours, "harbours", ("monitored",))
+    hb = _check_points(harbours, "harbours", ("monitored",))
     monitored = _xy(hb[hb["monitored"].astype(bool)])
     if outside_ports is not None and len(outside_ports):
-        monitored = np.vstack([monitored, _xy(_check_layer(outside_ports, "outside_ports"))])
+        monitored = np.vstack([monitored, _xy(_check_points(outside_ports, "outside_ports"))])
     d = _nearest_point_km(midpoints(segments), monitored)
     return _series(segments, 1.0 - np.exp(-d / scale_km), "remoteness")
 
@@ -243,7 +248,7 @@ def lane_exposure(
     >>> round(float(lane_exposure(seg, lanes, scale_km=8).iloc[0]), 3)
     0.368
     """
-    ln = _check_layer(lanes, "lanes")
+    ln = validation.frame(lanes, "lanes", geom_types=LINES)
     geoms = ln.to_crs(METRIC).geometry.array if len(ln) else np.array([], dtype=object)
     d = _nearest_km(midpoints(segments), np.asarray(geoms))
     return _series(segments, np.exp(-d / scale_km), name)
@@ -276,7 +281,8 @@ def staging(
     >>> round(float(staging(seg, pd.concat([isl, rock])).iloc[0]), 3)
     0.368
     """
-    isl = _check_layer(islands, "islands", ("inhabited",))
+    polygons = ("Polygon", "MultiPolygon")
+    isl = validation.frame(islands, "islands", columns=("inhabited",), geom_types=polygons, valid=True, key="code")
     empty = isl[~isl["inhabited"].astype(bool)]
     parts = shapely.get_parts(empty.to_crs(METRIC).geometry.array) if len(empty) else np.array([], dtype=object)
     parts = parts[shapely.area(parts) >= min_area_km2 * 1e6] if len(parts) else parts
@@ -441,7 +447,7 @@ def incident_density(
     """
     if kind not in RISK_KINDS:
         raise GeoInputError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
-    inc = _check_layer(incidents, "incidents", ("kind", "occurred_start"))
+    inc = _check_points(incidents, "incidents", ("kind", "occurred_start"))
     p = params or FactorParams()
     sel = inc[inc["kind"].astype(str).map(INCIDENT_RISK_KIND) == kind]
     w = point_weights(
@@ -476,7 +482,7 @@ def suspicious_landings(
     """
     if direction not in ("arrival", "departure"):
         raise GeoInputError(f"direction: must be arrival or departure, got {direction!r}")
-    ld = _check_layer(landings, "landings", ("direction", "suspicion_flags", "observed_start"))
+    ld = _check_points(landings, "landings", ("direction", "suspicion_flags", "observed_start"))
     p = params or FactorParams()
     flagged = ld["suspicion_flags"].map(lambda f: f is not None and len(f) > 0).to_numpy(dtype=bool)
     sel = ld[flagged & (ld["direction"].astype(str) == direction).to_numpy()]
@@ -499,7 +505,7 @@ def patrol_remoteness(
     seg = _check_segments(segments)
     if patrol_bases is None or len(patrol_bases) == 0:
         return _series(seg, np.zeros(len(seg)), "patrol_remoteness")
-    pb = _check_layer(patrol_bases, "patrol_bases")
+    pb = _check_points(patrol_bases, "patrol_bases")
     d = _nearest_point_km(midpoints(seg), _xy(pb))
     return _series(seg, 1.0 - np.exp(-d / scale_km), "patrol_remoteness")
 

@@ -46,7 +46,7 @@ import numpy.typing as npt
 import shapely
 
 from geo import validation
-from geo.crs import METRIC, WGS84
+from geo.crs import METRIC, METRIC_BOUNDS, WGS84
 from geo.validation import GeoInputError
 
 DEFAULT_LENGTH_M: Final = 500.0
@@ -161,25 +161,22 @@ def segment_coast(
     >>> len(segment_coast(cay, length_m=500)), round(float(segment_coast(cay).length_m.iloc[0]))
     (1, 800)
     """
-    validation.frame(islands, "islands", geom_types=("Polygon", "MultiPolygon"))
+    polygons = ("Polygon", "MultiPolygon")
+    validation.frame(islands, "islands", geom_types=polygons, valid=True, within=METRIC_BOUNDS, key="code")
     if islands.empty:
         raise GeoInputError("islands: must not be empty (no outlines to segment)")
     if "code" not in islands.columns:
         raise GeoInputError("islands: missing required column code")
     if islands["code"].isna().any() or islands["code"].duplicated().any():
         raise GeoInputError("islands.code: must be set and unique on every row")
-    invalid = ~shapely.is_valid(islands.geometry.array)
-    if invalid.any():
-        bad = islands["code"].astype(str)[invalid].iloc[0]
-        reason = shapely.is_valid_reason(islands.geometry.array[invalid][0])
-        raise GeoInputError(f"islands: every polygon must be valid; island {bad!r} is not ({reason})")
     if isinstance(length_m, bool) or not isinstance(length_m, int | float) or not 10.0 <= length_m <= 100_000.0:
         raise GeoInputError(f"length_m: must be a number within 10-100000 metres, got {length_m!r}")
     if not boundary_tolerance_m > 0:
         raise GeoInputError(f"boundary_tolerance_m: must be > 0, got {boundary_tolerance_m!r}")
     boundary = None
     if land_boundaries is not None:
-        validation.frame(land_boundaries, "land_boundaries", geom_types=("LineString", "MultiLineString"))
+        lines = ("LineString", "MultiLineString")
+        validation.frame(land_boundaries, "land_boundaries", geom_types=lines, within=METRIC_BOUNDS)
         if len(land_boundaries):
             lines = shapely.union_all(land_boundaries.to_crs(METRIC).geometry.array)
             boundary = shapely.buffer(lines, boundary_tolerance_m)
