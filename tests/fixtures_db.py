@@ -286,10 +286,16 @@ def places(db: Session) -> Session:
 
 
 @pytest.fixture(scope="session")
-def sea_graph(settings: Settings) -> Path:
-    """The sea graph of the committed data, built once per test run (tens of seconds) into the test settings'
-    routes directory, which the ``client`` fixture's service reads. Returns that directory."""
+def sea_graph(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sea graph of the committed data, built once per test run (tens of seconds) into the run's temporary
+    folder ``seagraph`` (where the geo tests' ``sea_graph`` builds or finds it: one build for both) and copied to
+    the test settings' routes directory, which the ``client`` fixture's service reads. Returns that directory."""
     from app.services import routes
+    from geo import seagraph
 
+    shared = tmp_path_factory.getbasetemp() / "seagraph"
+    graph = seagraph.load_or_build(shared)
+    settings.routes_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(shared / f"seagraph-{graph.version}.npz", settings.routes_dir)
     routes.ensure_graph(settings.routes_dir)
     return settings.routes_dir

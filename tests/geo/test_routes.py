@@ -15,8 +15,9 @@ from geo.vocabulary import BOAT_CLASSES, ROUTE_SEASONS
 
 
 @pytest.fixture(scope="module")
-def graph(tmp_path_factory) -> seagraph.SeaGraph:
-    return seagraph.load_or_build(tmp_path_factory.mktemp("seagraph"))
+def graph(sea_graph) -> seagraph.SeaGraph:
+    """The session's sea graph (tests/geo/conftest.py), built once for these tests and the corridors'."""
+    return sea_graph
 
 
 @pytest.fixture(scope="module")
