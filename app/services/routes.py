@@ -176,7 +176,9 @@ def route(
             a.lonlat, b.lonlat, boat=boat, season=season, avoid=watched, origin_name=a.name, destination_name=b.name
         )
     except GeoInputError as exc:  # the router names the parameter: a point on land, outside the graph, ...
-        raise InvalidInput(str(exc)) from None
+        if str(exc).startswith(("origin:", "destination:", "boat:", "season:")):
+            raise InvalidInput(str(exc)) from None
+        raise  # a bad table under data/routes (sea_states: ...) is no fault of the query
 
 
 def route_feature(session: Session, routes_dir: Path, **query: Any) -> dict[str, Any]:
