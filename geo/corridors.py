@@ -100,6 +100,7 @@ from scipy.spatial import cKDTree
 
 from geo.crs import METRIC, WGS84
 from geo.factors import kernel_density
+from geo.validation import GeoInputError
 from geo.vocabulary import BOAT_CLASSES, RISK_KINDS, ROUTE_SEASONS, SUMENEP_COAST
 
 FloatArray = npt.NDArray[np.float64]
@@ -157,15 +158,15 @@ class CorridorParams:
         for name in ("draws", "noise_features"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"params.{name}: must be an int >= 1, got {value!r}")
+                raise GeoInputError(f"params.{name}: must be an int >= 1, got {value!r}")
         for name in ("noise_length_km", "choice_tau_h", "reach_m", "landing_max_m"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"params.{name}: must be > 0, got {getattr(self, name)!r}")
+                raise GeoInputError(f"params.{name}: must be > 0, got {getattr(self, name)!r}")
         if not 0.0 <= self.passing_share <= 1.0:
-            raise ValueError(f"params.passing_share: must be within 0-1, got {self.passing_share!r}")
+            raise GeoInputError(f"params.passing_share: must be within 0-1, got {self.passing_share!r}")
         for name in ("noise_sd", "choice_tau_share", "min_choice", "min_line_share"):
             if not getattr(self, name) >= 0:
-                raise ValueError(f"params.{name}: must be >= 0, got {getattr(self, name)!r}")
+                raise GeoInputError(f"params.{name}: must be >= 0, got {getattr(self, name)!r}")
 
 
 @dataclass(frozen=True)
@@ -225,36 +226,36 @@ def _split(value: object, allowed: Sequence[str], what: str, row: int, *, all_ok
     elif isinstance(value, Sequence | np.ndarray):
         items = tuple(str(v) for v in value)
     else:
-        raise ValueError(f"flows: row {row} ({what}): must be a '|'-separated list, got {value!r}")
+        raise GeoInputError(f"flows: row {row} ({what}): must be a '|'-separated list, got {value!r}")
     if all_ok and items == ("all",):
         return tuple(allowed)
     bad = [v for v in items if v not in allowed]
     if not items or bad:
-        raise ValueError(f"flows: row {row} ({what}): must be among {', '.join(allowed)}, got {value!r}")
+        raise GeoInputError(f"flows: row {row} ({what}): must be among {', '.join(allowed)}, got {value!r}")
     return tuple(dict.fromkeys(items))
 
 
 def _check_flows(flows: object, slugs: set[str]) -> list[_Flow]:
     if not isinstance(flows, pd.DataFrame):
-        raise ValueError(f"flows: must be a DataFrame, got {type(flows).__name__}")
+        raise TypeError(f"flows: must be a DataFrame, got {type(flows).__name__}")
     missing = [c for c in ("origin", "destination", "kind", "boats", "seasons", "weight") if c not in flows.columns]
     if missing:
-        raise ValueError(f"flows: missing required column(s) {', '.join(missing)}")
+        raise GeoInputError(f"flows: missing required column(s) {', '.join(missing)}")
     out = []
     for i, r in enumerate(flows.itertuples(index=False), start=1):
         ends = []
         for what in ("origin", "destination"):
             v = str(getattr(r, what))
             if v != SUMENEP_COAST and v not in slugs:
-                raise ValueError(f"flows: row {i} ({what}): unknown place {v!r}")
+                raise GeoInputError(f"flows: row {i} ({what}): unknown place {v!r}")
             ends.append(v)
         if ends[0] == ends[1]:
-            raise ValueError(f"flows: row {i} (destination): must differ from origin ({ends[0]!r})")
+            raise GeoInputError(f"flows: row {i} (destination): must differ from origin ({ends[0]!r})")
         if str(r.kind) not in RISK_KINDS:
-            raise ValueError(f"flows: row {i} (kind): must be one of {', '.join(RISK_KINDS)}, got {r.kind!r}")
+            raise GeoInputError(f"flows: row {i} (kind): must be one of {', '.join(RISK_KINDS)}, got {r.kind!r}")
         w = float(r.weight)  # type: ignore[arg-type]
         if not (math.isfinite(w) and w > 0):
-            raise ValueError(f"flows: row {i} (weight): must be > 0, got {r.weight!r}")
+            raise GeoInputError(f"flows: row {i} (weight): must be > 0, got {r.weight!r}")
         out.append(
             _Flow(
                 number=i,
@@ -271,35 +272,35 @@ def _check_flows(flows: object, slugs: set[str]) -> list[_Flow]:
 
 def _check_places(places: object) -> gpd.GeoDataFrame:
     if not isinstance(places, gpd.GeoDataFrame):
-        raise ValueError(f"places: must be a GeoDataFrame, got {type(places).__name__}")
+        raise TypeError(f"places: must be a GeoDataFrame, got {type(places).__name__}")
     if places.crs is None:
-        raise ValueError("places: CRS is not set")
+        raise GeoInputError("places: CRS is not set")
     if "slug" not in places.columns:
-        raise ValueError("places: missing required column slug")
+        raise GeoInputError("places: missing required column slug")
     if len(places) and not bool((shapely.get_type_id(places.geometry.array) == shapely.GeometryType.POINT).all()):
-        raise ValueError("places: geometries must be Points")
+        raise GeoInputError("places: geometries must be Points")
     if places["slug"].duplicated().any():
-        raise ValueError("places: slug must be unique")
+        raise GeoInputError("places: slug must be unique")
     return places.to_crs(WGS84)
 
 
 def _check_segments(segments: object) -> gpd.GeoDataFrame:
     if not isinstance(segments, gpd.GeoDataFrame):
-        raise ValueError(f"segments: must be a GeoDataFrame, got {type(segments).__name__}")
+        raise TypeError(f"segments: must be a GeoDataFrame, got {type(segments).__name__}")
     if segments.crs is None:
-        raise ValueError("segments: CRS is not set")
+        raise GeoInputError("segments: CRS is not set")
     missing = [c for c in ("id", "length_m") if c not in segments.columns]
     if missing:
-        raise ValueError(f"segments: missing required column(s) {', '.join(missing)}")
+        raise GeoInputError(f"segments: missing required column(s) {', '.join(missing)}")
     if segments["id"].duplicated().any():
-        raise ValueError("segments: id must be unique")
+        raise GeoInputError("segments: id must be unique")
     return segments
 
 
 def _check_router(router: object) -> None:
     for attr in ("graph", "hours", "snap"):
         if not hasattr(router, attr):
-            raise ValueError(f"router: must be a geo.seagraph.Router (has no {attr!r})")
+            raise GeoInputError(f"router: must be a geo.seagraph.Router (has no {attr!r})")
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -334,7 +335,7 @@ class _EdgeIndex:
         key = np.minimum(u, v).astype(np.int64) * self.n + np.maximum(u, v)
         pos = np.searchsorted(self.keys, key)
         if len(key) and not bool((self.keys[np.minimum(pos, len(self.keys) - 1)] == key).all()):
-            raise ValueError("router: a least-time tree uses a node pair that is not an edge of router.graph")
+            raise GeoInputError("router: a least-time tree uses a node pair that is not an edge of router.graph")
         return np.asarray(self.order[pos], dtype=np.int64)
 
 
@@ -433,7 +434,7 @@ def ferry_routes(router: RouterLike, places: gpd.GeoDataFrame, ferries: pd.DataF
 
     Raises
     ------
-    ValueError
+    GeoInputError
         ``ferries``: a missing column or an unknown place slug (naming the row); ``router`` errors (a place on
         land) are passed on.
 
@@ -449,16 +450,16 @@ def ferry_routes(router: RouterLike, places: gpd.GeoDataFrame, ferries: pd.DataF
     _check_router(router)
     pl = _check_places(places)
     if not isinstance(ferries, pd.DataFrame):
-        raise ValueError(f"ferries: must be a DataFrame, got {type(ferries).__name__}")
+        raise TypeError(f"ferries: must be a DataFrame, got {type(ferries).__name__}")
     missing = [c for c in ("route", "from", "to") if c not in ferries.columns]
     if missing:
-        raise ValueError(f"ferries: missing required column(s) {', '.join(missing)}")
+        raise GeoInputError(f"ferries: missing required column(s) {', '.join(missing)}")
     where = {str(s): (float(g.x), float(g.y)) for s, g in zip(pl["slug"], pl.geometry, strict=True)}
     rows = []
     for i, r in enumerate(ferries.to_dict("records"), start=1):
         for end in ("from", "to"):
             if str(r[end]) not in where:
-                raise ValueError(f"ferries: row {i} ({end}): unknown place {r[end]!r}")
+                raise GeoInputError(f"ferries: row {i} ({end}): unknown place {r[end]!r}")
         rt = router.route(
             origin=where[str(r["from"])], destination=where[str(r["to"])], boat=FERRY_BOAT, season=FERRY_SEASON
         )
@@ -529,7 +530,7 @@ def build_corridors(
 
     Raises
     ------
-    ValueError
+    GeoInputError
         Naming the argument: a flow with an unknown place, kind, boat class or season, a non-positive weight, an
         origin equal to its destination or both ``sumenep-coast``; segments without ``id`` or ``length_m``.
 
@@ -542,14 +543,14 @@ def build_corridors(
     """
     p = params if params is not None else CorridorParams()
     if not isinstance(p, CorridorParams):
-        raise ValueError(f"params: must be a CorridorParams or None, got {type(p).__name__}")
+        raise TypeError(f"params: must be a CorridorParams or None, got {type(p).__name__}")
     _check_router(router)
     pl = _check_places(places)
     seg = _check_segments(segments)
     flow_list = _check_flows(flows, set(pl["slug"].astype(str)))
     for f in flow_list:
         if f.origin == SUMENEP_COAST and f.destination == SUMENEP_COAST:
-            raise ValueError(f"flows: row {f.number} (destination): origin and destination cannot both be the coast")
+            raise GeoInputError(f"flows: row {f.number} (destination): origin and destination cannot both be the coast")
     graph = router.graph
     xy = np.asarray(graph.xy, dtype=np.float64)
     edges = np.asarray(graph.edges, dtype=np.int64)
@@ -604,7 +605,7 @@ def build_corridors(
         tasks = batches[(season, boat)]
         hours = np.asarray(router.hours(boat, season, avoid=avoid), dtype=np.float64)
         if hours.shape != (m,):
-            raise ValueError(f"router: hours({boat!r}, {season!r}) must give one value per edge")
+            raise GeoInputError(f"router: hours({boat!r}, {season!r}) must give one value per edge")
         open_ = np.flatnonzero(np.isfinite(hours))
         # The matrix's structure is built once per (season, boat); each draw only rewrites its weights. Edge ids
         # ride in the data (+1, so that no stored value is an explicit zero) to map stored entries back to edges.

@@ -23,3 +23,8 @@ METRIC_SRID: Final = 23837
 
 REGENCY_BOUNDS: Final = (113.5, -7.45, 116.35, -5.0)
 """Kabupaten Sumenep's extent (min lon, min lat, max lon, max lat), islands and sea included."""
+
+METRIC_BOUNDS: Final = (110.0, -15.0, 121.0, 0.0)
+"""Where :data:`METRIC` still measures well (min lon, min lat, max lon, max lat): within 5.5 degrees of its
+central meridian its scale error stays under 0.5 %. Geometry beyond it (a layer in the wrong CRS, a point on the
+other side of the world) is refused rather than measured wrongly."""

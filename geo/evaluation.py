@@ -69,6 +69,7 @@ from geo.risk import (
     model_for,
     risk_classes,
 )
+from geo.validation import GeoInputError
 from geo.vocabulary import INCIDENT_RISK_KIND, RISK_KINDS
 
 SHARES: Final = (0.05, 0.10, 0.20)
@@ -160,7 +161,7 @@ def _kind_incidents(incidents: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
 
 def _utc(value: datetime, name: str) -> pd.Timestamp:
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise ValueError(f"{name}: must be a timezone-aware datetime, got {value!r}")
+        raise GeoInputError(f"{name}: must be a timezone-aware datetime, got {value!r}")
     return pd.Timestamp(value).tz_convert("UTC")
 
 
@@ -205,7 +206,7 @@ def fit_kind(
     start = pd.to_datetime(inc["occurred_start"], utc=True)
     past = inc[(start < t).to_numpy()]
     if past.empty:
-        raise ValueError(f"until: no {kind} incidents before {t.date()}; choose a later date")
+        raise GeoInputError(f"until: no {kind} incidents before {t.date()}; choose a later date")
     p = params or FactorParams()
     factors = compute_factors(segments, inputs, kind=kind, cutoff=t, params=p, exclude_own_segment=True)
     if log_detection is not None:
@@ -245,7 +246,7 @@ def fit_kind(
     if prior is None:
         return fit(panel, np.concatenate(counts), kind=kind, method=f"Poisson GLM (statsmodels) on {design}", **common)
     if prior.kind != kind:
-        raise ValueError(f"prior: is a {prior.kind} model, expected {kind}")
+        raise GeoInputError(f"prior: is a {prior.kind} model, expected {kind}")
     result = fit_toward_prior(
         panel,
         np.concatenate(counts),
@@ -307,11 +308,11 @@ def evaluate_kind(
 
     Raises
     ------
-    ValueError
+    GeoInputError
         ``split``: when no incident of the kind lies before it, or none at or after it (up to ``end``).
     """
     if kind not in RISK_KINDS:
-        raise ValueError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
+        raise GeoInputError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
     t = _utc(split, "split")
     inc = _kind_incidents(inputs.incidents, kind)
     start = pd.to_datetime(inc["occurred_start"], utc=True)
@@ -320,9 +321,9 @@ def evaluate_kind(
     if end is not None:
         after &= (start < _utc(end, "end")).to_numpy()
     if not before.any():
-        raise ValueError(f"split: no {kind} incidents before {t.date()}; choose a later date")
+        raise GeoInputError(f"split: no {kind} incidents before {t.date()}; choose a later date")
     if not after.any():
-        raise ValueError(f"split: no {kind} incidents on or after {t.date()}; choose an earlier date")
+        raise GeoInputError(f"split: no {kind} incidents on or after {t.date()}; choose an earlier date")
     train, test = inc[before], inc[after]
     if config is None:
         config = fit_kind(segments, inputs, kind=kind, until=t.to_pydatetime(), params=params).config
@@ -362,7 +363,7 @@ class DetectionParams:
 
     def __post_init__(self) -> None:
         if not 0.0 < self.floor <= 1.0 or not self.scale_km > 0:
-            raise ValueError("detection: floor must be within (0, 1] and scale_km > 0")
+            raise GeoInputError("detection: floor must be within (0, 1] and scale_km > 0")
 
 
 def log_detection(
@@ -533,9 +534,9 @@ def default_origins(
     ['2023-07-02', '2024-07-01']
     """
     if kind not in RISK_KINDS:
-        raise ValueError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
+        raise GeoInputError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
     if n < 1 or not window_days > 0:
-        raise ValueError(f"n, window_days: must be >= 1 and > 0, got {n!r}, {window_days!r}")
+        raise GeoInputError(f"n, window_days: must be >= 1 and > 0, got {n!r}, {window_days!r}")
     inc = _kind_incidents(incidents, kind)
     if inc.empty:
         return []
@@ -586,7 +587,7 @@ def _rolling(
         train = inc[(start < t).to_numpy()]
         test = inc[((start >= t) & (start < t_end)).to_numpy()]
         if train.empty or test.empty:
-            raise ValueError(f"origins: {t.date()} has {len(train)} training and {len(test)} test {kind} incidents")
+            raise GeoInputError(f"origins: {t.date()} has {len(train)} training and {len(test)} test {kind} incidents")
         factors = compute_factors(segments, inputs, kind=kind, cutoff=t.to_pydatetime(), params=params)
         if log_detection is not None:
             factors["patrol_remoteness"] = 0.0  # detection, not risk: it is in the offset
@@ -697,13 +698,13 @@ def rolling_evaluation(
 
     Raises
     ------
-    ValueError
+    GeoInputError
         When an origin has no training or no test incident of the kind.
     """
     if kind not in RISK_KINDS:
-        raise ValueError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
+        raise GeoInputError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
     if len(origins) < 1:
-        raise ValueError("origins: at least one")
+        raise GeoInputError("origins: at least one")
 
     def refit(t: pd.Timestamp, factors: pd.DataFrame) -> tuple[FloatArray, ModelConfig]:
         result = fit_kind(
@@ -778,11 +779,11 @@ def evaluate_served(
     without metrics (no error).
     """
     if kind not in RISK_KINDS:
-        raise ValueError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
+        raise GeoInputError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
     if config.kind != kind:
-        raise ValueError(f"config.kind: {config.kind!r} is not the kind evaluated ({kind!r})")
+        raise GeoInputError(f"config.kind: {config.kind!r} is not the kind evaluated ({kind!r})")
     if not window_days > 0:
-        raise ValueError(f"window_days: must be > 0, got {window_days!r}")
+        raise GeoInputError(f"window_days: must be > 0, got {window_days!r}")
     if origins is None:
         origins = default_origins(inputs.incidents, kind=kind, window_days=window_days)
     inc = _kind_incidents(inputs.incidents, kind)

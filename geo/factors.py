@@ -61,8 +61,10 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from geo.crs import METRIC
+from geo import validation
+from geo.crs import METRIC, METRIC_BOUNDS
 from geo.segmentation import ISLET_AREA_KM2
+from geo.validation import GeoInputError
 from geo.vocabulary import (
     EAST_MONSOON_FROM_DEG,
     EAST_MONSOON_MONTHS,
@@ -91,6 +93,8 @@ FACTORS: Final = (
 )
 """Every factor, in the order models list them."""
 
+LINES: Final = ("LineString", "LinearRing", "MultiLineString")
+"""The geometry types a segment may have (a point along it is its midpoint)."""
 STAGING_STEP_M: Final = 20.0
 REVIEW_WEIGHT: Final = {"verified": 1.0, "reported": 0.7, "rejected": 0.0}
 """How much an incident or report counts by review state: a rejected one not at all."""
@@ -118,26 +122,21 @@ class FactorParams:
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():
             if isinstance(value, float) and not value > 0 and "deg" not in name:
-                raise ValueError(f"params.{name}: must be > 0, got {value!r}")
+                raise GeoInputError(f"params.{name}: must be > 0, got {value!r}")
 
 
-def _check_segments(segments: object) -> gpd.GeoDataFrame:
-    if not isinstance(segments, gpd.GeoDataFrame):
-        raise ValueError(f"segments: must be a GeoDataFrame, got {type(segments).__name__}")
-    if segments.crs is None:
-        raise ValueError("segments: CRS is not set")
-    return segments
+def _check_segments(segments: object, columns: Sequence[str] = ()) -> gpd.GeoDataFrame:
+    """Segments as :func:`geo.segmentation.segment_coast` makes them: a CRS, non-empty lines, ``columns``."""
+    return validation.frame(segments, "segments", columns=columns, geom_types=LINES, within=METRIC_BOUNDS, key="id")
 
 
 def _check_layer(frame: object, name: str, columns: Sequence[str] = ()) -> gpd.GeoDataFrame:
-    if not isinstance(frame, gpd.GeoDataFrame):
-        raise ValueError(f"{name}: must be a GeoDataFrame, got {type(frame).__name__}")
-    if frame.crs is None and len(frame):
-        raise ValueError(f"{name}: CRS is not set")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{name}: missing required column(s) {', '.join(missing)}")
-    return frame
+    return validation.frame(frame, name, columns=columns)
+
+
+def _check_points(frame: object, name: str, columns: Sequence[str] = ()) -> gpd.GeoDataFrame:
+    """A layer of places or events: each row one non-empty, finite Point (a distance is measured from each)."""
+    return validation.frame(frame, name, columns=columns, geom_types=("Point",))
 
 
 def midpoints(segments: gpd.GeoDataFrame) -> FloatArray:
@@ -228,10 +227,10 @@ def remoteness(
     >>> round(float(remoteness(seg, hb, scale_km=20, outside_ports=port).iloc[0]), 3)
     0.095
     """
-    hb = _check_layer(harbours, "harbours", ("monitored",))
+    hb = _check_points(harbours, "harbours", ("monitored",))
     monitored = _xy(hb[hb["monitored"].astype(bool)])
     if outside_ports is not None and len(outside_ports):
-        monitored = np.vstack([monitored, _xy(_check_layer(outside_ports, "outside_ports"))])
+        monitored = np.vstack([monitored, _xy(_check_points(outside_ports, "outside_ports"))])
     d = _nearest_point_km(midpoints(segments), monitored)
     return _series(segments, 1.0 - np.exp(-d / scale_km), "remoteness")
 
@@ -249,7 +248,7 @@ def lane_exposure(
     >>> round(float(lane_exposure(seg, lanes, scale_km=8).iloc[0]), 3)
     0.368
     """
-    ln = _check_layer(lanes, "lanes")
+    ln = validation.frame(lanes, "lanes", geom_types=LINES)
     geoms = ln.to_crs(METRIC).geometry.array if len(ln) else np.array([], dtype=object)
     d = _nearest_km(midpoints(segments), np.asarray(geoms))
     return _series(segments, np.exp(-d / scale_km), name)
@@ -282,7 +281,8 @@ def staging(
     >>> round(float(staging(seg, pd.concat([isl, rock])).iloc[0]), 3)
     0.368
     """
-    isl = _check_layer(islands, "islands", ("inhabited",))
+    polygons = ("Polygon", "MultiPolygon")
+    isl = validation.frame(islands, "islands", columns=("inhabited",), geom_types=polygons, valid=True, key="code")
     empty = isl[~isl["inhabited"].astype(bool)]
     parts = shapely.get_parts(empty.to_crs(METRIC).geometry.array) if len(empty) else np.array([], dtype=object)
     parts = parts[shapely.area(parts) >= min_area_km2 * 1e6] if len(parts) else parts
@@ -310,7 +310,7 @@ def inhabited(segments: gpd.GeoDataFrame, islands: gpd.GeoDataFrame) -> pd.Serie
     """
     seg = _check_segments(segments)
     if "island_code" not in seg.columns:
-        raise ValueError("segments: missing required column island_code")
+        raise GeoInputError("segments: missing required column island_code")
     isl = _check_layer(islands, "islands", ("code", "inhabited"))
     lookup = dict(zip(isl["code"].astype(str), isl["inhabited"].astype(bool), strict=True))
     values = seg["island_code"].astype(str).map(lookup).fillna(False).to_numpy(dtype=np.float64)
@@ -335,9 +335,9 @@ def monsoon_shelter(
     """
     seg = _check_segments(segments)
     if season not in SEASONS:
-        raise ValueError(f"season: must be one of {', '.join(SEASONS)}, got {season!r}")
+        raise GeoInputError(f"season: must be one of {', '.join(SEASONS)}, got {season!r}")
     if "seaward_bearing" not in seg.columns:
-        raise ValueError("segments: missing required column seaward_bearing")
+        raise GeoInputError("segments: missing required column seaward_bearing")
     p = params or FactorParams()
     b = seg["seaward_bearing"].to_numpy(dtype=np.float64)
     s_w = -np.cos(np.radians(b - p.west_monsoon_from_deg))
@@ -446,8 +446,8 @@ def incident_density(
     (True, 0.0)
     """
     if kind not in RISK_KINDS:
-        raise ValueError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
-    inc = _check_layer(incidents, "incidents", ("kind", "occurred_start"))
+        raise GeoInputError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
+    inc = _check_points(incidents, "incidents", ("kind", "occurred_start"))
     p = params or FactorParams()
     sel = inc[inc["kind"].astype(str).map(INCIDENT_RISK_KIND) == kind]
     w = point_weights(
@@ -481,8 +481,8 @@ def suspicious_landings(
     (:func:`point_weights`, bandwidth and half-life from ``params``) and scaled like :func:`incident_density`.
     """
     if direction not in ("arrival", "departure"):
-        raise ValueError(f"direction: must be arrival or departure, got {direction!r}")
-    ld = _check_layer(landings, "landings", ("direction", "suspicion_flags", "observed_start"))
+        raise GeoInputError(f"direction: must be arrival or departure, got {direction!r}")
+    ld = _check_points(landings, "landings", ("direction", "suspicion_flags", "observed_start"))
     p = params or FactorParams()
     flagged = ld["suspicion_flags"].map(lambda f: f is not None and len(f) > 0).to_numpy(dtype=bool)
     sel = ld[flagged & (ld["direction"].astype(str) == direction).to_numpy()]
@@ -505,7 +505,7 @@ def patrol_remoteness(
     seg = _check_segments(segments)
     if patrol_bases is None or len(patrol_bases) == 0:
         return _series(seg, np.zeros(len(seg)), "patrol_remoteness")
-    pb = _check_layer(patrol_bases, "patrol_bases")
+    pb = _check_points(patrol_bases, "patrol_bases")
     d = _nearest_point_km(midpoints(seg), _xy(pb))
     return _series(seg, 1.0 - np.exp(-d / scale_km), "patrol_remoteness")
 
@@ -542,24 +542,24 @@ def corridor_exposure(
     """
     seg = _check_segments(segments)
     if kind not in RISK_KINDS:
-        raise ValueError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
+        raise GeoInputError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
     if season not in SEASONS:
-        raise ValueError(f"season: must be one of {', '.join(SEASONS)}, got {season!r}")
+        raise GeoInputError(f"season: must be one of {', '.join(SEASONS)}, got {season!r}")
     if exposure is None:
         return _series(seg, np.zeros(len(seg)), "corridor_exposure")
     if not isinstance(exposure, pd.DataFrame):
-        raise ValueError(f"corridors: must be a DataFrame or None, got {type(exposure).__name__}")
+        raise TypeError(f"corridors: must be a DataFrame or None, got {type(exposure).__name__}")
     columns = [f"{kind}:{s}" for s in ROUTE_SEASONS]
     missing = [c for c in columns if c not in exposure.columns]
     if missing:
-        raise ValueError(f"corridors: missing column(s) {', '.join(missing)}")
+        raise GeoInputError(f"corridors: missing column(s) {', '.join(missing)}")
     if "id" not in seg.columns:
-        raise ValueError("segments: missing required column id (corridor exposure is indexed by segment id)")
+        raise GeoInputError("segments: missing required column id (corridor exposure is indexed by segment id)")
     ids = seg["id"].astype(str)
     frame = exposure.set_axis(exposure.index.astype(str))
     absent = ~ids.isin(frame.index)
     if absent.any():
-        raise ValueError(
+        raise GeoInputError(
             f"corridors: no exposure for {int(absent.sum())} segment(s), e.g. {ids[absent].iloc[0]!r}; "
             "rebuild the corridors for these segments"
         )
@@ -659,11 +659,11 @@ def compute_factors(
     """
     p = params or FactorParams()
     if kind not in RISK_KINDS:
-        raise ValueError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
+        raise GeoInputError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
     if shared is None:
         shared = shared_factors(segments, inputs, params=p)
     elif len(shared) != len(segments) or set(shared.columns) != set(SHARED_FACTORS):
-        raise ValueError("shared: must be shared_factors() of the same segments")
+        raise GeoInputError("shared: must be shared_factors() of the same segments")
     direction = "arrival" if kind == "landing" else "departure"
     cols = {
         **{c: shared[c].to_numpy() for c in SHARED_FACTORS},

@@ -16,10 +16,11 @@ import pyogrio
 import shapely
 
 from geo.crs import METRIC, REGENCY_BOUNDS, WGS84
+from geo.validation import GeoInputError
 from geo.vocabulary import HARBOUR_KINDS
 
 
-class LayerError(ValueError):
+class LayerError(GeoInputError):
     """A layer that cannot be used: the message names the file, the feature or column, and the rule."""
 
 

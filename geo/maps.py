@@ -20,6 +20,7 @@ from branca.element import Element, MacroElement
 from folium.plugins import MarkerCluster
 from folium.template import Template
 
+from geo.validation import GeoInputError
 from geo.vocabulary import BOAT_CLASSES, ROUTE_SEASONS
 
 VIEWS: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
@@ -398,7 +399,7 @@ LABELS: dict[str, dict[str, Any]] = {
 
 def labels(lang: str) -> dict[str, Any]:
     if lang not in LABELS:
-        raise ValueError(f"lang: must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+        raise GeoInputError(f"lang: must be one of {', '.join(LANGUAGES)}, got {lang!r}")
     return LABELS[lang]
 
 
@@ -465,10 +466,10 @@ def base_map(
     words = labels(lang)
     for name, frame in (("islands", islands), ("harbours", harbours), ("incidents", incidents)):
         if frame is not None and (frame.crs is None or frame.crs.to_epsg() != 4326):
-            raise ValueError(f"{name}: must be in EPSG:4326 (got {frame.crs})")
+            raise GeoInputError(f"{name}: must be in EPSG:4326 (got {frame.crs})")
     for col in ("code", "name", "inhabited"):
         if col not in islands.columns:
-            raise ValueError(f"islands: missing column '{col}'")
+            raise GeoInputError(f"islands: missing column '{col}'")
 
     # Centred on the main islands; once the page has loaded, the view buttons' script fits them in what the
     # controls leave free (a fit here would still be animating then, and Leaflet drops a fit during a zoom).
@@ -908,7 +909,7 @@ def add_risk_layer(
     (True, False)
     """
     if segments.crs is None or segments.crs.to_epsg() != 4326:
-        raise ValueError(f"segments: must be in EPSG:4326 (got {segments.crs})")
+        raise GeoInputError(f"segments: must be in EPSG:4326 (got {segments.crs})")
     words = labels(lang)
     frame = segments[["id", "score", "risk_class", "model_version", "geometry"]].copy()
     frame["island"] = [
@@ -1191,7 +1192,7 @@ def _embed_and_init(m: folium.Map, root: Any, data: Any, *, element_id: str, mod
     root.html.add_child(Element(f'<script type="application/json" id="{element_id}">{_safe_json(data)}</script>'))
     control = _control_last(m)
     if control is None:
-        raise ValueError("m: needs a LayerControl (base_map adds one)")
+        raise GeoInputError("m: needs a LayerControl (base_map adds one)")
     init = (
         'document.addEventListener("DOMContentLoaded", function () { '
         f'{module}.init({m.get_name()}, {control.get_name()}, "{element_id}"); }});'
@@ -1289,7 +1290,7 @@ def traffic_classes(traffic: Any, length: Any = None) -> Any:
 def _features(corridors: str | dict[str, Any]) -> list[dict[str, Any]]:
     doc = json.loads(corridors) if isinstance(corridors, str) else corridors
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise ValueError("corridors: must be a GeoJSON FeatureCollection")
+        raise GeoInputError("corridors: must be a GeoJSON FeatureCollection")
     return list(doc.get("features") or [])
 
 
@@ -1337,9 +1338,11 @@ def add_corridors(
     for i, f in enumerate(features):
         props = f.get("properties") or {}
         if props.get("risk_kind") != kind:
-            raise ValueError(f"corridors: feature {i} has risk_kind {props.get('risk_kind')!r}, the map shows {kind!r}")
+            raise GeoInputError(
+                f"corridors: feature {i} has risk_kind {props.get('risk_kind')!r}, the map shows {kind!r}"
+            )
         if props.get("season") not in CORRIDOR_COLOURS:
-            raise ValueError(f"corridors: feature {i} has season {props.get('season')!r}, not a route season")
+            raise GeoInputError(f"corridors: feature {i} has season {props.get('season')!r}, not a route season")
     seasons_shown: list[str] = []
     if features:
         frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
@@ -1438,7 +1441,7 @@ def add_route_tool(
     (True, True, True)
     """
     if season not in ROUTE_SEASONS:
-        raise ValueError(f"season: must be one of {', '.join(ROUTE_SEASONS)}, got {season!r}")
+        raise GeoInputError(f"season: must be one of {', '.join(ROUTE_SEASONS)}, got {season!r}")
     words = labels(lang)
     root = m.get_root()
     m.default_js = [*m.default_js, ("pesisirroutes", script_url)]

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from geo.factors import FACTORS
+from geo.validation import GeoInputError
 from geo.vocabulary import RISK_CLASSES, RISK_KINDS
 
 
@@ -77,27 +78,27 @@ class PriorTerm:
 
 
 def _prior_term(name: str, raw: object) -> PriorTerm:
-    """A :class:`PriorTerm` from its JSON object (or itself); a ValueError names ``config.prior.<name>.<field>``."""
+    """A :class:`PriorTerm` from its JSON object (or itself); a GeoInputError names ``config.prior.<name>.<field>``."""
     where = f"config.prior.{name}"
     if isinstance(raw, PriorTerm):
         values: dict[str, Any] = dict(raw.__dict__)
     elif isinstance(raw, Mapping):
         values = dict(raw)
     else:
-        raise ValueError(f"{where}: must be an object with weight, sd, rationale and source, got {raw!r}")
+        raise GeoInputError(f"{where}: must be an object with weight, sd, rationale and source, got {raw!r}")
     extra = sorted(set(values) - {"weight", "sd", "rationale", "source"})
     if extra:
-        raise ValueError(f"{where}: unknown field(s) {', '.join(extra)}")
+        raise GeoInputError(f"{where}: unknown field(s) {', '.join(extra)}")
     for key in ("weight", "sd"):
         v = values.get(key)
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise ValueError(f"{where}.{key}: must be a finite number, got {v!r}")
+            raise GeoInputError(f"{where}.{key}: must be a finite number, got {v!r}")
     if not values["sd"] > 0:
-        raise ValueError(f"{where}.sd: must be > 0, got {values['sd']!r}")
+        raise GeoInputError(f"{where}.sd: must be > 0, got {values['sd']!r}")
     for key in ("rationale", "source"):
         v = values.get(key)
         if not isinstance(v, str) or not v.strip():
-            raise ValueError(f"{where}.{key}: must be a non-empty text, got {v!r}")
+            raise GeoInputError(f"{where}.{key}: must be a non-empty text, got {v!r}")
     return PriorTerm(
         weight=float(values["weight"]), sd=float(values["sd"]), rationale=values["rationale"], source=values["source"]
     )
@@ -122,27 +123,27 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         if self.kind not in RISK_KINDS:
-            raise ValueError(f"config.kind: must be one of {', '.join(RISK_KINDS)}, got {self.kind!r}")
+            raise GeoInputError(f"config.kind: must be one of {', '.join(RISK_KINDS)}, got {self.kind!r}")
         unknown = sorted(set(self.weights) - set(FACTORS))
         if unknown:
-            raise ValueError(f"config.weights: unknown factor(s) {', '.join(unknown)}; known: {', '.join(FACTORS)}")
+            raise GeoInputError(f"config.weights: unknown factor(s) {', '.join(unknown)}; known: {', '.join(FACTORS)}")
         for name, w in self.weights.items():
             if isinstance(w, bool) or not isinstance(w, int | float) or not math.isfinite(w):
-                raise ValueError(f"config.weights.{name}: must be a finite number, got {w!r}")
+                raise GeoInputError(f"config.weights.{name}: must be a finite number, got {w!r}")
         if isinstance(self.intercept, bool) or not isinstance(self.intercept, int | float):
-            raise ValueError(f"config.intercept: must be a number, got {self.intercept!r}")
+            raise GeoInputError(f"config.intercept: must be a number, got {self.intercept!r}")
         if not isinstance(self.prior, Mapping):
-            raise ValueError(f"config.prior: must be an object {{factor: term}}, got {self.prior!r}")
+            raise GeoInputError(f"config.prior: must be an object {{factor: term}}, got {self.prior!r}")
         unknown = sorted(set(self.prior) - set(FACTORS))
         if unknown:
-            raise ValueError(f"config.prior: unknown factor(s) {', '.join(unknown)}; known: {', '.join(FACTORS)}")
+            raise GeoInputError(f"config.prior: unknown factor(s) {', '.join(unknown)}; known: {', '.join(FACTORS)}")
         terms = {name: _prior_term(name, raw) for name, raw in self.prior.items()}
         object.__setattr__(self, "prior", {f: terms[f] for f in FACTORS if f in terms})
         if not self.fitted:
             # An expert prior's weights are its prior means: one is checked against the other.
             for name, term in terms.items():
                 if not math.isclose(float(self.weights.get(name, 0.0)), term.weight, abs_tol=1e-9):
-                    raise ValueError(
+                    raise GeoInputError(
                         f"config.weights.{name}: must equal config.prior.{name}.weight ({term.weight!r}) in an "
                         f"unfitted config, got {self.weights.get(name)!r}"
                     )
@@ -209,7 +210,7 @@ class ModelConfig:
 
 
 def parse_config(text: str, *, source: str = "config") -> ModelConfig:
-    """Parse a weights config (JSON text); a ValueError names ``source`` and the rule broken.
+    """Parse a weights config (JSON text); a GeoInputError names ``source`` and the rule broken.
 
     Examples
     --------
@@ -219,15 +220,15 @@ def parse_config(text: str, *, source: str = "config") -> ModelConfig:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{source}: weights do not parse as JSON ({exc.msg} at line {exc.lineno})") from None
+        raise GeoInputError(f"{source}: weights do not parse as JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("weights"), dict):
-        raise ValueError(f"{source}: must be a JSON object with 'kind', 'intercept' and a 'weights' object")
+        raise GeoInputError(f"{source}: must be a JSON object with 'kind', 'intercept' and a 'weights' object")
     prior = raw.get("prior") or {}
     if not isinstance(prior, dict):
-        raise ValueError(f"{source}: config.prior: must be an object {{factor: term}}, got {prior!r}")
+        raise GeoInputError(f"{source}: config.prior: must be an object {{factor: term}}, got {prior!r}")
     rationale = raw.get("intercept_rationale", "")
     if not isinstance(rationale, str):
-        raise ValueError(f"{source}: config.intercept_rationale: must be a text, got {rationale!r}")
+        raise GeoInputError(f"{source}: config.intercept_rationale: must be a text, got {rationale!r}")
     try:
         return ModelConfig(
             kind=raw.get("kind", ""),
@@ -238,20 +239,20 @@ def parse_config(text: str, *, source: str = "config") -> ModelConfig:
             prior=prior,
             intercept_rationale=rationale,
         )
-    except ValueError as exc:
-        raise ValueError(f"{source}: {exc}") from None
+    except (TypeError, ValueError) as exc:  # a field of the wrong JSON type is the file's content, not a bug
+        raise GeoInputError(f"{source}: {exc}") from None
 
 
 def load_config(kind: str, *, directory: Path = MODELS_DIR) -> ModelConfig:
     """Read ``<directory>/<kind>.json``."""
     if kind not in RISK_KINDS:
-        raise ValueError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
+        raise GeoInputError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
     path = Path(directory) / f"{kind}.json"
     if not path.is_file():
-        raise ValueError(f"weights file {path}: does not exist")
+        raise GeoInputError(f"weights file {path}: does not exist")
     config = parse_config(path.read_text(), source=f"weights file {path}")
     if config.kind != kind:
-        raise ValueError(f"weights file {path}: kind is {config.kind!r}, expected {kind!r}")
+        raise GeoInputError(f"weights file {path}: kind is {config.kind!r}, expected {kind!r}")
     return config
 
 
@@ -299,7 +300,7 @@ class RiskModel(ABC):
 
     def __init__(self, config: ModelConfig) -> None:
         if config.kind != self.kind:
-            raise ValueError(f"config.kind: {config.kind!r} does not fit a {self.kind} model")
+            raise GeoInputError(f"config.kind: {config.kind!r} does not fit a {self.kind} model")
         self.config = config
 
     @property
@@ -310,10 +311,10 @@ class RiskModel(ABC):
         """Score segments: a new frame (index of ``factors``) with ``score``, ``risk_class``, ``contributions``
         (dict factor -> score points, summing to the score), ``model_version``, ``data_cutoff``."""
         if not isinstance(factors, pd.DataFrame):
-            raise ValueError(f"factors: must be a DataFrame, got {type(factors).__name__}")
+            raise TypeError(f"factors: must be a DataFrame, got {type(factors).__name__}")
         missing = [f for f in self.config.weights if f not in factors.columns]
         if missing:
-            raise ValueError(f"factors: missing column(s) {', '.join(missing)}")
+            raise GeoInputError(f"factors: missing column(s) {', '.join(missing)}")
         contrib = self._contributions(factors)
         score = np.clip(contrib.sum(axis=1).to_numpy(), 0.0, 1.0)
         rounded = contrib.round(4)
@@ -401,19 +402,19 @@ def _counts_and_offset(
     """The checked event counts and the Poisson offset ``log(length_km * years) (+ log detection)`` of a fit."""
     y = np.asarray(counts, dtype=np.float64)
     if len(y) != len(factors) or len(np.asarray(lengths_m)) != len(factors):
-        raise ValueError("counts, lengths_m: must have one value per row of factors")
+        raise GeoInputError("counts, lengths_m: must have one value per row of factors")
     if not np.isfinite(y).all() or (y < 0).any():
-        raise ValueError("counts: must be finite and >= 0")
+        raise GeoInputError("counts: must be finite and >= 0")
     if not y.sum() > 0:
-        raise ValueError(f"counts: no {kind} incidents to fit before {pd.Timestamp(data_cutoff).date()}")
+        raise GeoInputError(f"counts: no {kind} incidents to fit before {pd.Timestamp(data_cutoff).date()}")
     exposure_years = np.broadcast_to(np.asarray(years, dtype=np.float64), y.shape)
     if not (exposure_years > 0).all():
-        raise ValueError(f"years: must be > 0, got {years!r}")
+        raise GeoInputError(f"years: must be > 0, got {years!r}")
     offset = np.log(np.asarray(lengths_m, dtype=np.float64) / 1000.0 * exposure_years)
     if log_detection is not None:
         log_p = np.asarray(log_detection, dtype=np.float64)
         if log_p.shape != y.shape or not np.isfinite(log_p).all() or (log_p > 1e-12).any():
-            raise ValueError("log_detection: must be one finite value <= 0 per row of factors")
+            raise GeoInputError("log_detection: must be one finite value <= 0 per row of factors")
         offset = offset + log_p
     return y, offset
 
@@ -446,13 +447,13 @@ def fit(
 
     Raises
     ------
-    ValueError
+    GeoInputError
         When there are no events to fit, or shapes disagree.
     """
     import statsmodels.api as sm
 
     if kind not in RISK_KINDS:
-        raise ValueError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
+        raise GeoInputError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
     y, offset = _counts_and_offset(factors, counts, lengths_m, years, log_detection, kind=kind, data_cutoff=data_cutoff)
     usable = [f for f in FACTORS if f in factors.columns and float(factors[f].std()) > 1e-9]
     design = sm.add_constant(factors[usable].to_numpy(dtype=np.float64), has_constant="add")
@@ -570,12 +571,12 @@ def fit_toward_prior(
 
     Raises
     ------
-    ValueError
+    GeoInputError
         When there are no events to fit, or shapes disagree.
     """
     kind = prior.kind
     if n_boot < 0:
-        raise ValueError(f"n_boot: must be >= 0, got {n_boot!r}")
+        raise GeoInputError(f"n_boot: must be >= 0, got {n_boot!r}")
     y, offset = _counts_and_offset(factors, counts, lengths_m, years, log_detection, kind=kind, data_cutoff=data_cutoff)
     means = {f: (prior.prior[f].weight if f in prior.prior else float(prior.weights.get(f, 0.0))) for f in FACTORS}
     present = [f for f in FACTORS if f in factors.columns]
@@ -650,12 +651,12 @@ def weight_draws(config: ModelConfig, *, n: int = 200, seed: int = 0) -> np.ndar
     draws (``fitted["draws"]``, cycled or truncated to ``n``) when there are any, else independent normal draws
     from the prior (``N(weight, sd^2)`` per factor; a weight without a prior term stays fixed)."""
     if n < 1:
-        raise ValueError(f"n: must be >= 1, got {n!r}")
+        raise GeoInputError(f"n: must be >= 1, got {n!r}")
     stored = config.fitted.get("draws") if config.fitted else None
     if stored:
         arr = np.asarray(stored, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[1] != len(FACTORS):
-            raise ValueError(f"config.fitted.draws: must be lists of {len(FACTORS)} weights, got shape {arr.shape}")
+            raise GeoInputError(f"config.fitted.draws: must be lists of {len(FACTORS)} weights, got shape {arr.shape}")
         return np.asarray(arr[np.arange(n) % len(arr)], dtype=np.float64)
     rng = np.random.default_rng(seed)
     point = np.array([float(config.weights.get(f, 0.0)) for f in FACTORS])
@@ -682,14 +683,14 @@ def class_stability(
     The scores of every draw are one matrix product; classes are assigned draw by draw.
     """
     if not isinstance(factors, pd.DataFrame):
-        raise ValueError(f"factors: must be a DataFrame, got {type(factors).__name__}")
+        raise TypeError(f"factors: must be a DataFrame, got {type(factors).__name__}")
     used = [f for f in FACTORS if f in config.weights or f in config.prior]
     missing = [f for f in used if f not in factors.columns]
     if missing:
-        raise ValueError(f"factors: missing column(s) {', '.join(missing)}")
+        raise GeoInputError(f"factors: missing column(s) {', '.join(missing)}")
     lengths = np.asarray(lengths, dtype=np.float64)
     if len(lengths) != len(factors):
-        raise ValueError("lengths: must have one value per row of factors")
+        raise GeoInputError("lengths: must have one value per row of factors")
     x = np.column_stack(
         [factors[f].to_numpy(dtype=np.float64) if f in used else np.zeros(len(factors)) for f in FACTORS]
     )

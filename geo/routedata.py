@@ -1,6 +1,6 @@
 """The cited tables that sea routes and corridors read, from ``data/routes/``, validated.
 
-Every loader reads one file, checks every row and returns a frame; a bad file fails with one ``ValueError`` (a
+Every loader reads one file, checks every row and returns a frame; a bad file fails with one ``GeoInputError`` (a
 :class:`RouteDataError`) naming the file, the data row (1-based, the header not counted), the column and the
 rule, so a user who edits a table sees at once what to fix. The tables (documented with their sources in
 ``data/README.md``):
@@ -49,6 +49,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84
+from geo.validation import GeoInputError
 from geo.vocabulary import BOAT_CLASSES, PLACE_KINDS, RISK_KINDS, ROUTE_SEASONS, SEA_AREAS, SUMENEP_COAST
 
 ROUTES_DIR: Final = Path(__file__).resolve().parent.parent / "data" / "routes"
@@ -66,7 +67,7 @@ DOUGLAS_UPPER_M: Final = (0.0, 0.1, 0.5, 1.25, 2.5, 4.0, 6.0, 9.0, 14.0)
 _SLUG_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
-class RouteDataError(ValueError):
+class RouteDataError(GeoInputError):
     """A route table that cannot be used: the message names the file, the row, the column and the rule."""
 
 

@@ -59,7 +59,9 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
+from geo import validation
 from geo.crs import METRIC, REGENCY_BOUNDS, WGS84
+from geo.validation import GeoInputError
 from geo.vocabulary import BOAT_CLASSES, ROUTE_SEASONS
 
 FloatArray = npt.NDArray[np.float64]
@@ -97,12 +99,12 @@ class GraphParams:
     def __post_init__(self) -> None:
         levels = np.log2(self.max_m / self.fine_m)
         if not (self.fine_m > 0 and levels >= 1 and float(levels).is_integer()):
-            raise ValueError("params: max_m must be fine_m times a power of two (at least 2)")
+            raise GeoInputError("params: max_m must be fine_m times a power of two (at least 2)")
         if (
             not (self.fine_m <= self.coarse_m <= self.max_m)
             or not float(np.log2(self.coarse_m / self.fine_m)).is_integer()
         ):
-            raise ValueError("params: coarse_m must be fine_m times a power of two, between fine_m and max_m")
+            raise GeoInputError("params: coarse_m must be fine_m times a power of two, between fine_m and max_m")
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,7 +191,7 @@ class LandIndex:
         if not isinstance(land, gpd.GeoDataFrame):
             raise TypeError(f"land: must be a GeoDataFrame, got {type(land).__name__}")
         if land.crs is None:
-            raise ValueError("land: CRS is not set")
+            raise GeoInputError("land: CRS is not set")
         geoms = shapely.get_parts(land.to_crs(METRIC).geometry.array)
         geoms = geoms[~shapely.is_empty(geoms)]
         self.polygons = geoms
@@ -293,8 +295,7 @@ def build_sea_graph(
     """
     say = progress or (lambda _: None)
     p = params or GraphParams()
-    if not isinstance(sea_areas, gpd.GeoDataFrame) or "slug" not in sea_areas.columns:
-        raise ValueError("sea_areas: must be a GeoDataFrame with a slug column")
+    validation.frame(sea_areas, "sea_areas", columns=("slug",), crs=False)
     started = time.monotonic()
     index = LandIndex(land)
     domain = _domain(land)
@@ -430,7 +431,7 @@ def _assign_areas(xy: FloatArray, sea_areas: gpd.GeoDataFrame) -> tuple[IntArray
 def _read_sea_areas(path: Path) -> gpd.GeoDataFrame:
     frame = gpd.read_file(path, engine="pyogrio")
     if "slug" not in frame.columns:
-        raise ValueError(f"{path}: needs a slug column")
+        raise GeoInputError(f"{path}: needs a slug column")
     return frame
 
 
@@ -457,7 +458,7 @@ def load_or_build(
     p = params or GraphParams()
     for path, what in ((land, "land mask"), (sea_areas, "sea areas"), (places, "places")):
         if not Path(path).is_file():
-            raise ValueError(f"{what}: {path} not found")
+            raise GeoInputError(f"{what}: {path} not found")
     version = inputs_version(p, paths=(Path(land), Path(sea_areas), Path(places)))
     target = Path(cache_dir) / f"seagraph-{version}.npz"
     if target.is_file():
@@ -569,9 +570,9 @@ class Router:
     # costs -------------------------------------------------------------------------------------------------
     def _check(self, boat: str, season: str) -> None:
         if boat not in self.boats.index:
-            raise ValueError(f"boat: must be one of {', '.join(map(str, self.boats.index))}, got {boat!r}")
+            raise GeoInputError(f"boat: must be one of {', '.join(map(str, self.boats.index))}, got {boat!r}")
         if season not in ROUTE_SEASONS:
-            raise ValueError(f"season: must be one of {', '.join(ROUTE_SEASONS)}, got {season!r}")
+            raise GeoInputError(f"season: must be one of {', '.join(ROUTE_SEASONS)}, got {season!r}")
 
     def _boat(self, boat: str, column: str) -> float:
         return float(self.boats[column].astype(np.float64)[boat])
@@ -584,7 +585,7 @@ class Router:
                 try:
                     waves[k] = float(table[(slug, season)])
                 except KeyError:
-                    raise ValueError(f"sea_states: no row for area {slug} in season {season}") from None
+                    raise GeoInputError(f"sea_states: no row for area {slug} in season {season}") from None
             self._wave_cache[season] = waves
         return self._wave_cache[season]
 
@@ -652,20 +653,20 @@ class Router:
 
     # places ------------------------------------------------------------------------------------------------
     def check_at_sea(self, lonlat: tuple[float, float], name: str) -> FloatArray:
-        """The point (metres), or a ValueError naming ``name`` when it lies on land (deeper than
+        """The point (metres), or a GeoInputError naming ``name`` when it lies on land (deeper than
         :data:`HARBOUR_REACH_M`) or outside the graph's extent."""
         lon, lat = lonlat
         if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-            raise ValueError(f"{name}: must be a longitude,latitude pair in degrees, got {lon},{lat}")
+            raise GeoInputError(f"{name}: must be a longitude,latitude pair in degrees, got {lon},{lat}")
         x0, y0, x1, y1 = self.extent
         if not (x0 <= lon <= x1 and y0 <= lat <= y1):
-            raise ValueError(
+            raise GeoInputError(
                 f"{name}: {lon:.5f},{lat:.5f} lies outside the sea graph ({x0:g} to {x1:g} E, {y0:g} to {y1:g})"
             )
         xy = to_metric(np.array([[lon, lat]]))
         depth = float(self.land.depth_m(xy)[0])
         if depth > HARBOUR_REACH_M:
-            raise ValueError(f"{name}: {lon:.5f},{lat:.5f} lies on land, {depth:,.0f} m from the sea")
+            raise GeoInputError(f"{name}: {lon:.5f},{lat:.5f} lies on land, {depth:,.0f} m from the sea")
         return xy[0]
 
     @cached_property
@@ -675,7 +676,7 @@ class Router:
 
     def snap(self, lonlat: FloatArray, *, names: Sequence[str] | None = None) -> IntArray:
         """The sea node each point leaves from: the nearest node whose straight connector touches no land beyond
-        :data:`HARBOUR_REACH_M` of the point. A ValueError names the point when no node qualifies within 10 km."""
+        :data:`HARBOUR_REACH_M` of the point. A GeoInputError names the point when no node qualifies within 10 km."""
         pts = to_metric(lonlat)
         out = np.empty(len(pts), dtype=np.int64)
         k = min(64, self.graph.n_nodes)
@@ -683,12 +684,12 @@ class Router:
         for r, (p, ds, ids) in enumerate(zip(pts, np.atleast_2d(dist), np.atleast_2d(idx), strict=True)):
             near = ids[ds < 10_000]
             if not len(near):
-                raise ValueError(f"{names[r] if names else 'point'}: no open water within 10 km")
+                raise GeoInputError(f"{names[r] if names else 'point'}: no open water within 10 km")
             lines = shapely.linestrings(np.stack([np.broadcast_to(p, (len(near), 2)), self.graph.xy[near]], axis=1))
             outside = shapely.difference(lines, shapely.buffer(shapely.points(p), HARBOUR_REACH_M))
             ok = ~self.land.intersects(outside)
             if not ok.any():
-                raise ValueError(f"{names[r] if names else 'point'}: no open water reachable within 10 km")
+                raise GeoInputError(f"{names[r] if names else 'point'}: no open water reachable within 10 km")
             out[r] = near[np.argmax(ok)]
         return out
 
@@ -732,7 +733,7 @@ class Router:
         ends = [self.check_at_sea(d, "destination") for d in destinations]
         for b in ends:
             if np.hypot(*(a - b)) < 1.0:
-                raise ValueError("destination: must differ from origin")
+                raise GeoInputError("destination: must differ from origin")
         nodes = self.snap(np.array([origin, *destinations]), names=["origin"] + ["destination"] * len(ends))
         src, dst = int(nodes[0]), nodes[1:]
         trees = {False: self._tree(boat, season, avoid, False, src)}
@@ -744,7 +745,7 @@ class Router:
                 trees[True] = self._tree(boat, season, avoid, True, src)
             dist, pred = trees[not passable]
             if not np.isfinite(dist[target]):  # the graph is one connected body of water: cannot happen
-                raise ValueError("destination: no sea route reaches it from origin")
+                raise GeoInputError("destination: no sea route reaches it from origin")
             path = path_to(pred, src, int(target))
             reason = None
             if not passable:
@@ -859,7 +860,7 @@ def path_to(pred: npt.NDArray[np.int32], src: int, dst: int) -> IntArray:
     while path[-1] != src:
         prev = int(pred[path[-1]])
         if prev < 0:
-            raise ValueError("dst: not reachable from src")
+            raise GeoInputError("dst: not reachable from src")
         path.append(prev)
     return np.asarray(path[::-1], dtype=np.int64)
 

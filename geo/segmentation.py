@@ -45,7 +45,9 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from geo.crs import METRIC, WGS84
+from geo import validation
+from geo.crs import METRIC, METRIC_BOUNDS, WGS84
+from geo.validation import GeoInputError
 
 DEFAULT_LENGTH_M: Final = 500.0
 DEFAULT_BOUNDARY_TOLERANCE_M: Final = 50.0
@@ -54,20 +56,6 @@ ISLET_AREA_KM2: Final = 0.05
 SEGMENT_COLUMNS: Final = ("id", "island_code", "ordinal", "length_m", "seaward_bearing", "geometry")
 
 FloatArray = npt.NDArray[np.float64]
-
-
-def _check_layer(frame: object, name: str, types: tuple[str, ...]) -> gpd.GeoDataFrame:
-    if not isinstance(frame, gpd.GeoDataFrame):
-        raise ValueError(f"{name}: must be a GeoDataFrame, got {type(frame).__name__}")
-    if frame.crs is None:
-        raise ValueError(f"{name}: CRS is not set; set it (for example EPSG:4326) before segmenting")
-    geoms = frame.geometry.array
-    if len(frame) and bool((shapely.is_missing(geoms) | shapely.is_empty(geoms)).any()):
-        raise ValueError(f"{name}: every row needs a non-empty geometry")
-    allowed = {shapely.GeometryType[t.upper()].value for t in types}
-    if not set(shapely.get_type_id(geoms).tolist()) <= allowed:
-        raise ValueError(f"{name}: geometries must be {' or '.join(types)}")
-    return frame
 
 
 def _ring_pieces(ring: shapely.LinearRing, boundary: shapely.Geometry | None) -> list[FloatArray]:
@@ -156,7 +144,7 @@ def segment_coast(
 
     Raises
     ------
-    ValueError
+    GeoInputError
         Naming the argument and the rule: empty outlines, CRS not set, invalid polygons, a bad length.
 
     Examples
@@ -173,25 +161,22 @@ def segment_coast(
     >>> len(segment_coast(cay, length_m=500)), round(float(segment_coast(cay).length_m.iloc[0]))
     (1, 800)
     """
-    _check_layer(islands, "islands", ("Polygon", "MultiPolygon"))
+    polygons = ("Polygon", "MultiPolygon")
+    validation.frame(islands, "islands", geom_types=polygons, valid=True, within=METRIC_BOUNDS, key="code")
     if islands.empty:
-        raise ValueError("islands: must not be empty (no outlines to segment)")
+        raise GeoInputError("islands: must not be empty (no outlines to segment)")
     if "code" not in islands.columns:
-        raise ValueError("islands: missing required column code")
+        raise GeoInputError("islands: missing required column code")
     if islands["code"].isna().any() or islands["code"].duplicated().any():
-        raise ValueError("islands.code: must be set and unique on every row")
-    invalid = ~shapely.is_valid(islands.geometry.array)
-    if invalid.any():
-        bad = islands["code"].astype(str)[invalid].iloc[0]
-        reason = shapely.is_valid_reason(islands.geometry.array[invalid][0])
-        raise ValueError(f"islands: every polygon must be valid; island {bad!r} is not ({reason})")
+        raise GeoInputError("islands.code: must be set and unique on every row")
     if isinstance(length_m, bool) or not isinstance(length_m, int | float) or not 10.0 <= length_m <= 100_000.0:
-        raise ValueError(f"length_m: must be a number within 10-100000 metres, got {length_m!r}")
+        raise GeoInputError(f"length_m: must be a number within 10-100000 metres, got {length_m!r}")
     if not boundary_tolerance_m > 0:
-        raise ValueError(f"boundary_tolerance_m: must be > 0, got {boundary_tolerance_m!r}")
+        raise GeoInputError(f"boundary_tolerance_m: must be > 0, got {boundary_tolerance_m!r}")
     boundary = None
     if land_boundaries is not None:
-        _check_layer(land_boundaries, "land_boundaries", ("LineString", "MultiLineString"))
+        lines = ("LineString", "MultiLineString")
+        validation.frame(land_boundaries, "land_boundaries", geom_types=lines, within=METRIC_BOUNDS)
         if len(land_boundaries):
             lines = shapely.union_all(land_boundaries.to_crs(METRIC).geometry.array)
             boundary = shapely.buffer(lines, boundary_tolerance_m)
@@ -222,7 +207,7 @@ def segment_coast(
                     codes.append(code)
                     ordinals.append(ordinal)
     if not coords:
-        raise ValueError("islands: no coastline left to segment (every outline lies on a land boundary)")
+        raise GeoInputError("islands: no coastline left to segment (every outline lies on a land boundary)")
     sizes = np.array([len(c) for c in coords])
     lines = shapely.linestrings(np.vstack(coords), indices=np.repeat(np.arange(len(coords)), sizes))
     frame = gpd.GeoDataFrame(

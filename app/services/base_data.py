@@ -16,6 +16,7 @@ from app.errors import InvalidInput
 from app.services import audit
 from geo import routedata
 from geo.io import LayerError, check_harbours, check_islands, check_patrol_bases, read_layer
+from geo.validation import GeoInputError
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DEFAULT_ISLANDS = DATA_DIR / "sumenep_islands.geojson"
@@ -138,7 +139,7 @@ def read_places(path: Path = DEFAULT_PLACES) -> gpd.GeoDataFrame:
     ``geo.routedata.load_places``; InvalidInput names the file, the row, the column and the rule."""
     try:
         return routedata.load_places(path)
-    except ValueError as exc:
+    except GeoInputError as exc:
         raise InvalidInput(f"places: {exc}") from None
 
 

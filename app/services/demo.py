@@ -19,6 +19,7 @@ from app.services import audit
 from app.services.base_data import DEFAULT_LAND_BOUNDARIES
 from geo import synthetic
 from geo.io import read_layer
+from geo.validation import GeoInputError
 from geo.vocabulary import RISK_KINDS
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def load_demo(
             n_landings=n_landings,
             land_boundaries=boundaries,
         )
-    except ValueError as exc:
+    except GeoInputError as exc:
         raise InvalidInput(f"demo data: {exc}") from None
 
     incidents = _rows(data.incidents)

@@ -23,6 +23,7 @@ from geo import evaluation, risk
 from geo.factors import FactorInputs, compute_factors, lanes_frame, shared_factors
 from geo.io import read_layer
 from geo.segmentation import segment_coast
+from geo.validation import GeoInputError
 from geo.vocabulary import INCIDENT_RISK_KIND, RISK_KINDS, SEASONS
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -53,7 +54,7 @@ def segment(session: Session, *, length_m: float = 500.0) -> SegmentReport:
     boundaries = read_layer(LAND_BOUNDARIES) if LAND_BOUNDARIES.is_file() else None
     try:
         seg = segment_coast(islands, length_m=length_m, land_boundaries=boundaries)
-    except ValueError as exc:
+    except GeoInputError as exc:
         raise InvalidInput(str(exc)) from None
     ids = risk_repo.island_ids_by_code(session)
     rows = [
@@ -140,7 +141,7 @@ class ModelStore:
     def prior(self, kind: str) -> risk.ModelConfig:
         try:
             return risk.load_config(kind, directory=self.prior_dir)
-        except ValueError as exc:
+        except GeoInputError as exc:
             raise InvalidInput(str(exc)) from None
 
     def fitted_path(self, kind: str) -> Path | None:
@@ -153,7 +154,7 @@ class ModelStore:
             return self.prior(kind)
         try:
             return risk.load_config(kind, directory=path.parent)
-        except ValueError as exc:
+        except GeoInputError as exc:
             raise InvalidInput(f"{exc}; 'pesisir model reset' goes back to the expert prior") from None
 
     def served_all(self) -> dict[str, risk.ModelConfig]:
@@ -306,7 +307,7 @@ def fit(
                     log_detection=detect,
                 )
             )
-        except ValueError as exc:
+        except GeoInputError as exc:
             raise InvalidInput(f"{exc} ({_data_label(synthetic)})") from None
     for r in results:
         store.write_fitted(r.config)
@@ -346,7 +347,7 @@ def evaluate(session: Session, *, synthetic: bool | None = None, store: ModelSto
             kinds[kind] = evaluation.evaluate_served(
                 segments, inputs, kind=kind, config=configs[kind], origins=origins, log_detection=detect
             )
-        except ValueError as exc:
+        except GeoInputError as exc:
             raise InvalidInput(str(exc)) from None
     first = min((o["origin"] for k in kinds.values() for o in k.get("origins", [])), default=None)
     report = {

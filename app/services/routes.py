@@ -30,6 +30,7 @@ from app.db.repositories import risk as risk_repo
 from app.db.repositories import routes as routes_repo
 from app.errors import InvalidInput, NotReady
 from geo import corridors, routedata, seagraph
+from geo.validation import GeoInputError
 from geo.vocabulary import BOAT_CLASSES, RISK_KINDS, ROUTE_SEASONS
 
 
@@ -95,7 +96,7 @@ def ensure_graph(routes_dir: Path, *, progress: Progress = _noop) -> seagraph.Ro
     """The router over the current sea graph, built first when it is missing (the CLI's way; the API never builds)."""
     try:
         graph = seagraph.load_or_build(routes_dir, progress=progress)
-    except ValueError as exc:  # a missing or bad input file, named
+    except GeoInputError as exc:  # a missing or bad input file, named
         raise InvalidInput(str(exc)) from None
     return _remember(routes_dir, graph)
 
@@ -174,10 +175,10 @@ def route(
         return r.route(
             a.lonlat, b.lonlat, boat=boat, season=season, avoid=watched, origin_name=a.name, destination_name=b.name
         )
-    except ValueError as exc:  # the router names the parameter: a point on land, outside the graph, ...
+    except GeoInputError as exc:  # the router names the parameter: a point on land, outside the graph, ...
         if str(exc).startswith(("origin:", "destination:", "boat:", "season:")):
             raise InvalidInput(str(exc)) from None
-        raise
+        raise  # a bad table under data/routes (sea_states: ...) is no fault of the query
 
 
 def route_feature(session: Session, routes_dir: Path, **query: Any) -> dict[str, Any]:
@@ -284,7 +285,7 @@ def build(session: Session, routes_dir: Path, *, progress: Progress = _noop) -> 
         result = corridors.build_corridors(
             r, places, flows, segments=segments, avoid=watched if len(watched) else None, progress=steps
         )
-    except ValueError as exc:  # a bad row in flows.csv or ferries.csv: the message names file, row and rule
+    except GeoInputError as exc:  # a bad row in flows.csv or ferries.csv: the message names file, row and rule
         raise InvalidInput(str(exc)) from None
     labels = {i + 1: f"{f.origin} > {f.destination}" for i, f in enumerate(flows.itertuples(index=False))}
 

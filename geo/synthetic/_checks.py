@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import validation
 from geo.crs import METRIC
+from geo.validation import GeoInputError
 from geo.vocabulary import (
     RISK_KINDS,
 )
@@ -20,34 +22,22 @@ from geo.vocabulary import (
 
 def _check_kind(kind: str) -> None:
     if kind not in RISK_KINDS:
-        raise ValueError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
+        raise GeoInputError(f"kind: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
 
 
 def _check_frame(frame: object, name: str, columns: tuple[str, ...], geom_types: tuple[str, ...]) -> None:
-    if not isinstance(frame, gpd.GeoDataFrame):
-        raise ValueError(f"{name}: must be a GeoDataFrame, got {type(frame).__name__}")
-    if frame.empty:
-        raise ValueError(f"{name}: must not be empty")
-    if frame.crs is None:
-        raise ValueError(f"{name}: CRS is not set; it must be EPSG:4326")
-    if frame.crs.to_epsg() != 4326:
-        raise ValueError(f"{name}: CRS must be EPSG:4326, got {frame.crs.to_string()}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{name}: missing required column(s) {', '.join(missing)}")
-    geoms = frame.geometry.array
-    if bool((shapely.is_missing(geoms) | shapely.is_empty(geoms)).any()):
-        raise ValueError(f"{name}: every row needs a non-empty geometry")
-    types = set(shapely.get_type_id(geoms).tolist())
-    allowed = {shapely.GeometryType[t.upper()].value for t in geom_types}
-    if not types <= allowed:
-        raise ValueError(f"{name}: geometries must be {' or '.join(geom_types)}")
+    """A non-empty EPSG:4326 layer with ``columns`` and non-empty geometries of ``geom_types``."""
+    if isinstance(frame, gpd.GeoDataFrame) and frame.empty:
+        raise GeoInputError(f"{name}: must not be empty")
+    checked = validation.frame(frame, name, columns=columns, geom_types=geom_types)
+    if checked.crs.to_epsg() != 4326:
+        raise GeoInputError(f"{name}: CRS must be EPSG:4326, got {checked.crs.to_string()}")
 
 
 def _check_bool_column(frame: gpd.GeoDataFrame, name: str, column: str) -> None:
     values = frame[column]
     if values.isna().any() or not all(isinstance(v, bool | np.bool_) for v in values):
-        raise ValueError(f"{name}.{column}: must be boolean on every row (no missing values)")
+        raise GeoInputError(f"{name}.{column}: must be boolean on every row (no missing values)")
 
 
 def _check_islands(islands: object) -> None:
@@ -61,14 +51,14 @@ def _check_harbours(harbours: object) -> None:
     assert isinstance(harbours, gpd.GeoDataFrame)
     _check_bool_column(harbours, "harbours", "monitored")
     if harbours["slug"].isna().any() or harbours["slug"].duplicated().any():
-        raise ValueError("harbours.slug: must be set and unique on every row")
+        raise GeoInputError("harbours.slug: must be set and unique on every row")
 
 
 def _utc(value: object, name: str) -> pd.Timestamp:
     if not isinstance(value, datetime):
-        raise ValueError(f"{name}: must be a datetime, got {type(value).__name__}")
+        raise TypeError(f"{name}: must be a datetime, got {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name}: must be timezone-aware (UTC recommended)")
+        raise GeoInputError(f"{name}: must be timezone-aware (UTC recommended)")
     return pd.Timestamp(value).tz_convert("UTC")
 
 
@@ -81,14 +71,14 @@ def _check_boundaries(land_boundaries: object) -> shapely.Geometry | None:
     if land_boundaries is None:
         return None
     if not isinstance(land_boundaries, gpd.GeoDataFrame):
-        raise ValueError(f"land_boundaries: must be a GeoDataFrame or None, got {type(land_boundaries).__name__}")
+        raise TypeError(f"land_boundaries: must be a GeoDataFrame or None, got {type(land_boundaries).__name__}")
     if land_boundaries.empty:
         return None
     if land_boundaries.crs is None:
-        raise ValueError("land_boundaries: CRS is not set")
+        raise GeoInputError("land_boundaries: CRS is not set")
     return shapely.union_all(land_boundaries.to_crs(METRIC).geometry.array)
 
 
 def _check_seed(seed: object) -> None:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed: must be an int >= 0, got {seed!r}")
+        raise GeoInputError(f"seed: must be an int >= 0, got {seed!r}")

@@ -13,6 +13,7 @@ from geo.synthetic.events import _incidents
 from geo.synthetic.landings import _landings
 from geo.synthetic.params import DEFAULT_END, DEFAULT_START, SurfaceParams
 from geo.synthetic.surface import TrueRiskSurface
+from geo.validation import GeoInputError
 
 # ------------------------------------------------------------------------------------------------ output
 
@@ -81,7 +82,7 @@ def generate(
 
     Raises
     ------
-    ValueError
+    GeoInputError
         Naming the argument and the rule it breaks.
 
     Examples
@@ -103,12 +104,12 @@ def generate(
     _check_seed(seed)
     t0, t1 = _utc(start, "start"), _utc(end, "end")
     if not t0 < t1:
-        raise ValueError(f"end: must be after start ({t0.isoformat()} >= {t1.isoformat()})")
+        raise GeoInputError(f"end: must be after start ({t0.isoformat()} >= {t1.isoformat()})")
     for name, value in (("n_incidents", n_incidents), ("n_landings", n_landings)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name}: must be an int >= 1, got {value!r}")
+            raise GeoInputError(f"{name}: must be an int >= 1, got {value!r}")
     if params is not None and not isinstance(params, SurfaceParams):
-        raise ValueError(f"params: must be a SurfaceParams or None, got {type(params).__name__}")
+        raise TypeError(f"params: must be a SurfaceParams or None, got {type(params).__name__}")
     seed = int(seed)
     surface = TrueRiskSurface(islands, harbours, seed=seed, params=params, land_boundaries=land_boundaries)
     incidents = _incidents(surface, seed, int(n_incidents), t0, t1)

@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from geo.synthetic._checks import _check_kind
+from geo.validation import GeoInputError
 from geo.vocabulary import (
     EAST_MONSOON_FROM_DEG,
     EAST_MONSOON_MONTHS,
@@ -224,30 +225,30 @@ class SurfaceParams:
     def __post_init__(self) -> None:
         for name in ("harbour_scale_km", "shipping_scale_km", "ferry_scale_km", "staging_scale_km"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"params.{name}: must be > 0, got {getattr(self, name)!r}")
+                raise GeoInputError(f"params.{name}: must be > 0, got {getattr(self, name)!r}")
         if not self.hotspot_bandwidth_km > 0:
-            raise ValueError(f"params.hotspot_bandwidth_km: must be > 0, got {self.hotspot_bandwidth_km!r}")
+            raise GeoInputError(f"params.hotspot_bandwidth_km: must be > 0, got {self.hotspot_bandwidth_km!r}")
         if not self.noise_length_km > 0:
-            raise ValueError(f"params.noise_length_km: must be > 0, got {self.noise_length_km!r}")
+            raise GeoInputError(f"params.noise_length_km: must be > 0, got {self.noise_length_km!r}")
         if not 10.0 <= self.coast_spacing_m <= 5_000.0:
-            raise ValueError(f"params.coast_spacing_m: must be within 10-5000 m, got {self.coast_spacing_m!r}")
+            raise GeoInputError(f"params.coast_spacing_m: must be within 10-5000 m, got {self.coast_spacing_m!r}")
         for name in ("n_hotspots", "n_noise_features"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"params.{name}: must be an int >= 0, got {value!r}")
+                raise GeoInputError(f"params.{name}: must be an int >= 0, got {value!r}")
         if self.noise_sd < 0 or self.hotspot_amplitude < 0:
-            raise ValueError("params.noise_sd and params.hotspot_amplitude: must be >= 0")
+            raise GeoInputError("params.noise_sd and params.hotspot_amplitude: must be >= 0")
         if self.noise_sd > 0 and self.n_noise_features < 1:
-            raise ValueError("params.n_noise_features: must be >= 1 when noise_sd > 0")
+            raise GeoInputError("params.n_noise_features: must be >= 1 when noise_sd > 0")
         for name in ("west_monsoon_months", "east_monsoon_months"):
             months = getattr(self, name)
             if any(m not in range(1, 13) for m in months):
-                raise ValueError(f"params.{name}: months must be within 1-12, got {months!r}")
+                raise GeoInputError(f"params.{name}: months must be within 1-12, got {months!r}")
         if set(self.west_monsoon_months) & set(self.east_monsoon_months):
-            raise ValueError("params.west_monsoon_months: must not overlap params.east_monsoon_months")
+            raise GeoInputError("params.west_monsoon_months: must not overlap params.east_monsoon_months")
         for lane in self.lanes:
             if lane.kind not in ("shipping", "ferry") or len(lane.waypoints) < 2:
-                raise ValueError(f"params.lanes: lane {lane.name!r} needs kind shipping|ferry and >= 2 waypoints")
+                raise GeoInputError(f"params.lanes: lane {lane.name!r} needs kind shipping|ferry and >= 2 waypoints")
 
     def weights(self, kind: str) -> KindWeights:
         """The coefficients of risk kind ``kind`` (one of ``RISK_KINDS``)."""

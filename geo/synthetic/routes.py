@@ -15,6 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from geo import validation
 from geo.crs import METRIC, WGS84
 from geo.synthetic._checks import _check_harbours, _check_islands, _check_kind, _check_seed, _stream, _utc
 from geo.synthetic.events import (
@@ -29,6 +30,7 @@ from geo.synthetic.events import (
 )
 from geo.synthetic.params import DEFAULT_END, DEFAULT_START, SYNTHETIC_NAMESPACE, FloatArray, IntArray, SurfaceParams
 from geo.synthetic.surface import TrueRiskSurface
+from geo.validation import GeoInputError
 from geo.vocabulary import (
     BOAT_CLASSES,
     RISK_KINDS,
@@ -114,14 +116,14 @@ class RoutesWorldParams:
     def __post_init__(self) -> None:
         for name in ("grid_m", "habit_length_km", "offshore_km", "choice_tau_h", "harbour_scale_km", "drop_km"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"params.{name}: must be > 0, got {getattr(self, name)!r}")
+                raise GeoInputError(f"params.{name}: must be > 0, got {getattr(self, name)!r}")
         if isinstance(self.habits, bool) or not isinstance(self.habits, int) or self.habits < 1:
-            raise ValueError(f"params.habits: must be an int >= 1, got {self.habits!r}")
+            raise GeoInputError(f"params.habits: must be an int >= 1, got {self.habits!r}")
         if not 0.0 <= self.drop_share <= 1.0:
-            raise ValueError(f"params.drop_share: must be within 0-1, got {self.drop_share!r}")
+            raise GeoInputError(f"params.drop_share: must be within 0-1, got {self.drop_share!r}")
         missing = [b for b in BOAT_CLASSES if not self.speeds_kn.get(b, 0) > 0]
         if missing:
-            raise ValueError(f"params.speeds_kn: needs a speed > 0 for {', '.join(missing)}")
+            raise GeoInputError(f"params.speeds_kn: needs a speed > 0 for {', '.join(missing)}")
 
 
 @dataclass(frozen=True)
@@ -136,10 +138,10 @@ class _WorldFlow:
 
 def _world_flows(flows: object, slugs: set[str]) -> list[_WorldFlow]:
     if not isinstance(flows, pd.DataFrame):
-        raise ValueError(f"flows: must be a DataFrame, got {type(flows).__name__}")
+        raise TypeError(f"flows: must be a DataFrame, got {type(flows).__name__}")
     missing = [c for c in ("origin", "destination", "kind", "boats", "seasons", "weight") if c not in flows.columns]
     if missing:
-        raise ValueError(f"flows: missing required column(s) {', '.join(missing)}")
+        raise GeoInputError(f"flows: missing required column(s) {', '.join(missing)}")
 
     def items(value: object) -> tuple[str, ...]:
         return tuple(v.strip() for v in value.split("|")) if isinstance(value, str) else tuple(map(str, value))  # type: ignore[call-overload]
@@ -148,19 +150,19 @@ def _world_flows(flows: object, slugs: set[str]) -> list[_WorldFlow]:
     for i, r in enumerate(flows.to_dict("records"), start=1):
         for end in ("origin", "destination"):
             if r[end] != SUMENEP_COAST and r[end] not in slugs:
-                raise ValueError(f"flows: row {i} ({end}): unknown place {r[end]!r}")
+                raise GeoInputError(f"flows: row {i} ({end}): unknown place {r[end]!r}")
         if r["origin"] == r["destination"]:
-            raise ValueError(f"flows: row {i} (destination): must differ from origin")
+            raise GeoInputError(f"flows: row {i} (destination): must differ from origin")
         if r["kind"] not in RISK_KINDS:
-            raise ValueError(f"flows: row {i} (kind): must be one of {', '.join(RISK_KINDS)}, got {r['kind']!r}")
+            raise GeoInputError(f"flows: row {i} (kind): must be one of {', '.join(RISK_KINDS)}, got {r['kind']!r}")
         boats = items(r["boats"])
         seasons = ROUTE_SEASONS if items(r["seasons"]) == ("all",) else items(r["seasons"])
         if not boats or not set(boats) <= set(BOAT_CLASSES):
-            raise ValueError(f"flows: row {i} (boats): must be among {', '.join(BOAT_CLASSES)}")
+            raise GeoInputError(f"flows: row {i} (boats): must be among {', '.join(BOAT_CLASSES)}")
         if not seasons or not set(seasons) <= set(ROUTE_SEASONS):
-            raise ValueError(f"flows: row {i} (seasons): must be among {', '.join(ROUTE_SEASONS)} or all")
+            raise GeoInputError(f"flows: row {i} (seasons): must be among {', '.join(ROUTE_SEASONS)} or all")
         if not float(r["weight"]) > 0:
-            raise ValueError(f"flows: row {i} (weight): must be > 0, got {r['weight']!r}")
+            raise GeoInputError(f"flows: row {i} (weight): must be > 0, got {r['weight']!r}")
         out.append(
             _WorldFlow(str(r["kind"]), str(r["origin"]), str(r["destination"]), boats, seasons, float(r["weight"]))
         )
@@ -243,9 +245,8 @@ class RoutesWorld:
         _check_kind(kind)
         column = kind if season == "annual" else f"{kind}:{season}"
         if column not in self.coast.columns:
-            raise ValueError(f"season: must be annual or one of {', '.join(ROUTE_SEASONS)}, got {season!r}")
-        if not isinstance(segments, gpd.GeoDataFrame) or segments.crs is None:
-            raise ValueError("segments: must be a GeoDataFrame with a CRS")
+            raise GeoInputError(f"season: must be annual or one of {', '.join(ROUTE_SEASONS)}, got {season!r}")
+        validation.frame(segments, "segments", min_rows=1)
         from scipy.spatial import cKDTree
 
         lines = segments.to_crs(METRIC).geometry.array
@@ -318,7 +319,7 @@ def routes_world(
 
     Raises
     ------
-    ValueError
+    GeoInputError
         Naming the argument: bad frames, a flow naming an unknown place, a bad seed or count.
 
     Examples
@@ -343,17 +344,15 @@ def routes_world(
     _check_harbours(harbours)
     _check_seed(seed)
     if isinstance(n_incidents, bool) or not isinstance(n_incidents, int | np.integer) or n_incidents < 0:
-        raise ValueError(f"n_incidents: must be an int >= 0, got {n_incidents!r}")
-    if not isinstance(land, gpd.GeoDataFrame) or land.crs is None or land.empty:
-        raise ValueError("land: must be a non-empty GeoDataFrame with a CRS")
-    if not isinstance(places, gpd.GeoDataFrame) or places.crs is None or "slug" not in places.columns:
-        raise ValueError("places: must be a GeoDataFrame with a CRS and a slug column")
+        raise GeoInputError(f"n_incidents: must be an int >= 0, got {n_incidents!r}")
+    validation.frame(land, "land", min_rows=1)
+    validation.frame(places, "places", columns=("slug",))
     p = params if params is not None else RoutesWorldParams()
     if not isinstance(p, RoutesWorldParams):
-        raise ValueError(f"params: must be a RoutesWorldParams or None, got {type(p).__name__}")
+        raise TypeError(f"params: must be a RoutesWorldParams or None, got {type(p).__name__}")
     t0, t1 = _utc(start, "start"), _utc(end, "end")
     if not t0 < t1:
-        raise ValueError(f"end: must be after start ({t0.isoformat()} >= {t1.isoformat()})")
+        raise GeoInputError(f"end: must be after start ({t0.isoformat()} >= {t1.isoformat()})")
     world_flows = _world_flows(flows, set(places["slug"].astype(str)))
 
     # The coast: the generator's own coastline samples (200 m), with their bearing, island and remoteness.

@@ -23,6 +23,7 @@ from geo.synthetic._checks import (
     _utc,
 )
 from geo.synthetic.params import LAND_BOUNDARY_TOLERANCE_M, FloatArray, IntArray, SurfaceParams
+from geo.validation import GeoInputError
 from geo.vocabulary import (
     RISK_KINDS,
 )
@@ -75,7 +76,7 @@ class TrueRiskSurface:
         _check_harbours(harbours)
         _check_seed(seed)
         if params is not None and not isinstance(params, SurfaceParams):
-            raise ValueError(f"params: must be a SurfaceParams or None, got {type(params).__name__}")
+            raise TypeError(f"params: must be a SurfaceParams or None, got {type(params).__name__}")
         self.params: SurfaceParams = params if params is not None else SurfaceParams()
         self.seed: int = seed
         p = self.params
@@ -170,7 +171,7 @@ class TrueRiskSurface:
         if boundary is not None:
             keep = shapely.distance(shapely.points(self._coast_xy), boundary) > LAND_BOUNDARY_TOLERANCE_M
             if not keep.any():
-                raise ValueError("land_boundaries: every coast sample lies on a land boundary")
+                raise GeoInputError("land_boundaries: every coast sample lies on a land boundary")
             for name in (
                 "_coast_ring", "_coast_pos", "_coast_len", "_coast_island", "_coast_xy",
                 "_coast_tangent", "_coast_normal", "_coast_bearing",
@@ -296,14 +297,14 @@ class TrueRiskSurface:
 
     def _prepare(self, points: gpd.GeoSeries) -> dict[str, FloatArray]:
         if not isinstance(points, gpd.GeoSeries):
-            raise ValueError(f"points: must be a GeoSeries, got {type(points).__name__}")
+            raise TypeError(f"points: must be a GeoSeries, got {type(points).__name__}")
         if points.crs is None:
-            raise ValueError("points: CRS is not set")
+            raise GeoInputError("points: CRS is not set")
         geoms = points.to_crs(METRIC).array
         if len(geoms) and not bool((shapely.get_type_id(geoms) == shapely.GeometryType.POINT).all()):
-            raise ValueError("points: every geometry must be a non-empty Point")
+            raise GeoInputError("points: every geometry must be a non-empty Point")
         if len(geoms) and bool(shapely.is_empty(geoms).any()):
-            raise ValueError("points: every geometry must be a non-empty Point")
+            raise GeoInputError("points: every geometry must be a non-empty Point")
         hits = self._coast_tree.query_nearest(geoms, all_matches=False)
         nearest = np.zeros(len(geoms), dtype=np.int64)
         nearest[hits[0]] = hits[1]

@@ -41,6 +41,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from geo import validation
 from geo.crs import METRIC, WGS84
 from geo.synthetic._checks import _check_harbours, _check_islands, _check_kind, _check_seed, _stream, _utc
 from geo.synthetic.events import _incidents
@@ -54,6 +55,7 @@ from geo.synthetic.params import (
 )
 from geo.synthetic.routes import RoutesWorldParams, _world_incidents, routes_world
 from geo.synthetic.surface import TrueRiskSurface
+from geo.validation import GeoInputError
 from geo.vocabulary import RISK_KINDS, ROUTE_SEASON_MONTHS, ROUTE_SEASONS
 
 WORLDS: Final = ("layered", "null", "hotspots", "biased", "routes")
@@ -85,11 +87,11 @@ class WorldParams:
 
     def __post_init__(self) -> None:
         if isinstance(self.n_hotspots, bool) or not isinstance(self.n_hotspots, int) or self.n_hotspots < 1:
-            raise ValueError(f"params.n_hotspots: must be an int >= 1, got {self.n_hotspots!r}")
+            raise GeoInputError(f"params.n_hotspots: must be an int >= 1, got {self.n_hotspots!r}")
         if not self.hotspot_km > 0 or not self.detection_km > 0:
-            raise ValueError("params.hotspot_km and params.detection_km: must be > 0")
+            raise GeoInputError("params.hotspot_km and params.detection_km: must be > 0")
         if not 0.0 < self.detection_floor <= 1.0:
-            raise ValueError(f"params.detection_floor: must be within (0, 1], got {self.detection_floor!r}")
+            raise GeoInputError(f"params.detection_floor: must be within (0, 1], got {self.detection_floor!r}")
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,7 @@ class World:
         ``recorded=True`` gives the expected *recorded* events (the truth times the recording probability).
         """
         _check_kind(kind)
-        if not isinstance(segments, gpd.GeoDataFrame) or segments.crs is None:
-            raise ValueError("segments: must be a GeoDataFrame with a CRS")
+        validation.frame(segments, "segments", min_rows=1)
         lines = segments.to_crs(METRIC).geometry.array
         xy, owner = shapely.get_coordinates(shapely.segmentize(lines, 100.0), return_index=True)
         pts = shapely.get_coordinates(self.coast.to_crs(METRIC).geometry.array)
@@ -221,7 +222,7 @@ def generate_world(
 
     Raises
     ------
-    ValueError
+    GeoInputError
         Naming the argument: an unknown world, a bad count or seed, a ``routes`` world without its inputs.
 
     Examples
@@ -236,24 +237,24 @@ def generate_world(
     (100, 20)
     """
     if world not in WORLDS:
-        raise ValueError(f"world: must be one of {', '.join(WORLDS)}, got {world!r}")
+        raise GeoInputError(f"world: must be one of {', '.join(WORLDS)}, got {world!r}")
     _check_islands(islands)
     _check_harbours(harbours)
     _check_seed(seed)
     if isinstance(n_incidents, bool) or not isinstance(n_incidents, int | np.integer) or n_incidents < 1:
-        raise ValueError(f"n_incidents: must be an int >= 1, got {n_incidents!r}")
+        raise GeoInputError(f"n_incidents: must be an int >= 1, got {n_incidents!r}")
     p = params if params is not None else WorldParams()
     if not isinstance(p, WorldParams):
-        raise ValueError(f"params: must be a WorldParams or None, got {type(p).__name__}")
+        raise TypeError(f"params: must be a WorldParams or None, got {type(p).__name__}")
     t0, t1 = _utc(start, "start"), _utc(end, "end")
     if not t0 < t1:
-        raise ValueError(f"end: must be after start ({t0.isoformat()} >= {t1.isoformat()})")
+        raise GeoInputError(f"end: must be after start ({t0.isoformat()} >= {t1.isoformat()})")
     seed, n = int(seed), int(n_incidents)
     years = (t1 - t0).total_seconds() / (365.25 * 86_400)
 
     if world == "routes":
         if land is None or places is None or flows is None:
-            raise ValueError("land, places, flows: the routes world needs all three")
+            raise GeoInputError("land, places, flows: the routes world needs all three")
         rw = routes_world(
             islands, harbours, land, places, flows, seed=seed, n_incidents=0, start=start, end=end,
             params=routes_params, land_boundaries=land_boundaries,

@@ -15,7 +15,7 @@ from app.errors import SetupError
 from app.main import create_app
 from app.security import issue_token
 from app.settings import AuthSettings, DatabaseSettings, ServerSettings, Settings
-from tests.conftest import PASSWORD, SECRET
+from tests.fixtures_db import PASSWORD, SECRET
 
 
 def _login(client, username, password=PASSWORD):
@@ -87,7 +87,7 @@ def limiter_of(engine):
     """A login limiter on the test database, with none of the earlier tests' attempts."""
     from app.db.session import make_sessionmaker
     from app.services.login_limiter import LoginLimiter
-    from tests.conftest import clear_login_limits
+    from tests.fixtures_db import clear_login_limits
 
     clear_login_limits(engine)
     yield lambda *a, **k: LoginLimiter(make_sessionmaker(engine), *a, **k)
@@ -201,7 +201,7 @@ def test_users_cli_create_list_disable_set_password(cluster, scratch):
 
 def _app_client(settings, engine, db, *, server=None, auth=None):
     """A test client on the test's transaction with some settings changed."""
-    from tests.conftest import _override_session, clear_login_limits
+    from tests.fixtures_db import _override_session, clear_login_limits
 
     s = settings.model_copy(
         update={

@@ -37,7 +37,7 @@ CASES = {
         "observed_end precedes observed_start",
     ),
     "future observation": (
-        {"observed_start": (NOW + timedelta(minutes=10)).isoformat(), "observed_end": None},
+        {"observed_start": (NOW + timedelta(days=1)).isoformat(), "observed_end": None},  # NOW is import time
         "observed_start",
         "5 minutes in the future",
     ),

@@ -18,7 +18,7 @@ from shapely.geometry import box, shape
 
 from app.errors import Forbidden
 from app.services.layers import PLANNER_PROPERTIES
-from tests.conftest import published_token
+from tests.fixtures_db import published_token
 
 LAYERS = ("islands", "harbours", "segments", "incidents", "landings")
 PLANNER_LAYERS = tuple(name for name in LAYERS if name in PLANNER_PROPERTIES)
@@ -317,7 +317,7 @@ def test_cli_export_writes_the_same_file(published, published_settings, tmp_path
 
 # -- docs/RELIABILITY.md LD-03: one export at a time per user, and a time limit ------------------------------------
 def _bearer(client, role: str) -> dict[str, str]:
-    from tests.conftest import published_token
+    from tests.fixtures_db import published_token
 
     return {"Authorization": f"Bearer {published_token(client, role)}"}
 

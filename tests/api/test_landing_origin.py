@@ -69,7 +69,7 @@ def test_a_batch_item_with_an_unknown_origin_place_is_invalid_with_its_reason(cl
 
 
 def test_exported_landings_carry_the_origin_place_and_planners_get_none(published):
-    from tests.conftest import published_token
+    from tests.fixtures_db import published_token
 
     intelligence = {"Authorization": f"Bearer {published_token(published, 'intelligence')}"}
     r = published.get("/api/v1/export/landings.csv", headers=intelligence)

@@ -245,7 +245,7 @@ def _concurrent_posts(scratch, settings, bodies: list[dict]) -> list:
     from app.db.session import make_sessionmaker, unit_of_work
     from app.main import create_app
     from app.security import Principal, hash_password, issue_token
-    from tests.conftest import SECRET
+    from tests.fixtures_db import SECRET
 
     _, engine = scratch
     name = f"t-conc-{uuid.uuid4().hex[:6]}"

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from app.api.auth import _WORDS
-from tests.conftest import PASSWORD
+from tests.fixtures_db import PASSWORD
 
 
 def _visible(page: str) -> str:

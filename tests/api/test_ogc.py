@@ -111,7 +111,7 @@ def test_links_come_from_the_public_url_whatever_the_host(settings, engine, db, 
     from fastapi.testclient import TestClient
 
     from app.main import create_app
-    from tests.conftest import _override_session
+    from tests.fixtures_db import _override_session
 
     server = settings.server.model_copy(update={"public_url": "https://pesisir.example.org/gis"})
     app = create_app(settings.model_copy(update={"server": server}), engine=engine)

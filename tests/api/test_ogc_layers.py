@@ -15,7 +15,7 @@ import pytest
 from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from app.services.layers import PLANNER_PROPERTIES
-from tests.conftest import LIVE_USER, PASSWORD, published_token
+from tests.fixtures_db import LIVE_USER, PASSWORD, published_token
 
 NEW = {"segments_landing": "segments", "segments_tppo": "segments", "incidents": "incidents", "landings": "landings"}
 

@@ -167,7 +167,7 @@ WALKS = {
 
 
 def _token(c, role: str) -> str:
-    from tests.conftest import published_token
+    from tests.fixtures_db import published_token
 
     return published_token(c, role)
 

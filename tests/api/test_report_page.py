@@ -12,7 +12,7 @@ from app.api.report import SHELL, STATIC
 from app.security import COOKIE
 from geo import vocabulary as v
 from tests.api.helpers import key, landing
-from tests.conftest import PASSWORD
+from tests.fixtures_db import PASSWORD
 
 STRINGS = STATIC / "report" / "strings.js"
 

@@ -20,7 +20,7 @@ from app.security import Principal, issue_token
 from app.services import users as user_service
 from app.settings import AuthSettings, DatabaseSettings, ServerSettings, Settings
 from tests.api.helpers import KALIANGET_SEA, incident, key, landing
-from tests.conftest import PASSWORD, SECRET, published_token
+from tests.fixtures_db import PASSWORD, SECRET, published_token
 
 
 # -- AZ-17: no path in a public answer while the database is down --------------------------------------------------

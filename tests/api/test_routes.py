@@ -66,7 +66,7 @@ def test_a_missing_parameter_is_422_naming_it(client, headers):
 
 
 def test_without_a_built_sea_graph_a_route_is_503_naming_the_command(settings, engine, tmp_path, places, headers):
-    from tests.conftest import _override_session
+    from tests.fixtures_db import _override_session
 
     app = create_app(settings.model_copy(update={"routes": RoutesSettings(dir=tmp_path / "empty")}), engine=engine)
     _override_session(app, places)

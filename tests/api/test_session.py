@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 
 from app.security import COOKIE, issue_token
-from tests.conftest import PASSWORD, SECRET
+from tests.fixtures_db import PASSWORD, SECRET
 
 TTL = 900  # the test settings' PESISIR_TOKEN_TTL_S
 MAX = 43_200  # PESISIR_SESSION_MAX_S's default

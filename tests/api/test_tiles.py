@@ -10,7 +10,7 @@ import pytest
 
 from app.services import layers
 from app.services.layers import PLANNER_PROPERTIES
-from tests.conftest import published_token
+from tests.fixtures_db import published_token
 
 MVT = "application/vnd.mapbox-vector-tile"
 

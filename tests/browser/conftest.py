@@ -1,5 +1,5 @@
 """Browser tests: the real service on loopback (``live_url``), driven by Debian's headless Chromium through
-Playwright (no browser download)."""
+Playwright (no browser download). The database and service fixtures are the plugin tests/fixtures_db.py."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.import_plugin("tests.fixtures_db")
 
 
 @pytest.fixture(scope="session")

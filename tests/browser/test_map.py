@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.browser.conftest import ARTIFACTS
-from tests.conftest import LIVE_USER, PASSWORD
+from tests.fixtures_db import LIVE_USER, PASSWORD
 
 MAX_HTML_BYTES = 3 * 1024 * 1024
 

@@ -18,7 +18,7 @@ from app.services import users as user_service
 from geo.maps import LABELS, RISK_COLOURS
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_map import _watch, sign_in
-from tests.conftest import LIVE_USER, PASSWORD
+from tests.fixtures_db import LIVE_USER, PASSWORD
 
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}

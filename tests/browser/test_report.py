@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.browser.conftest import ARTIFACTS
-from tests.conftest import LIVE_HARBOURMASTER, LIVE_USER, PASSWORD
+from tests.fixtures_db import LIVE_HARBOURMASTER, LIVE_USER, PASSWORD
 
 N = 50
 PHONE = {"width": 360, "height": 740}

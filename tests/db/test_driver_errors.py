@@ -25,7 +25,7 @@ def test_a_rested_connection_that_died_is_replaced_before_use(cluster, monkeypat
     from app.db import session as db_session
     from app.db.session import make_engine
     from app.settings import DatabaseSettings
-    from tests.conftest import TEST_DB
+    from tests.fixtures_db import TEST_DB
 
     monkeypatch.setattr(db_session, "IDLE_PING_S", 0.0)
     engine = make_engine(DatabaseSettings(data_dir=cluster.data_dir, name=TEST_DB))

@@ -23,7 +23,7 @@ from app.services import users as user_service
 from app.settings import AuthSettings, DatabaseSettings, RoutesSettings, Settings
 from geo import routedata
 from geo.vocabulary import RISK_KINDS, ROUTE_SEASONS
-from tests.conftest import PASSWORD, SECRET
+from tests.fixtures_db import PASSWORD, SECRET
 
 # The corridors module arrives from its own branch; until it is merged these tests cannot run.
 

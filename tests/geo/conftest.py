@@ -130,10 +130,11 @@ def toy_router(toy_world: ToyWorld) -> ToyRouter:
 
 @pytest.fixture(scope="session")
 def sea_graph(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The sea graph of the committed data/routes (geo.seagraph.load_or_build), built once into a temp dir."""
+    """The sea graph of the committed data/routes (geo.seagraph.load_or_build), built once per test run into the
+    run's temporary folder ``seagraph``, where the database tests' ``sea_graph`` finds it too."""
     from geo import seagraph
 
-    return seagraph.load_or_build(tmp_path_factory.mktemp("seagraph"))
+    return seagraph.load_or_build(tmp_path_factory.getbasetemp() / "seagraph")
 
 
 @pytest.fixture(scope="session")

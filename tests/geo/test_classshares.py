@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,10 +11,6 @@ from geo import classshares
 from geo.risk import risk_classes
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-
-
-def test_doctests():
-    assert doctest.testmod(classshares).failed == 0
 
 
 def test_groups_on_the_real_coast(sumenep_segments):

@@ -3,7 +3,6 @@ be worked out, and on the real sea graph of Sumenep's waters."""
 
 from __future__ import annotations
 
-import doctest
 from datetime import UTC, datetime
 
 import geopandas as gpd
@@ -13,7 +12,6 @@ import pytest
 import shapely
 
 import geo.corridors as corridors
-import geo.factors as factors
 from geo.corridors import EXPOSURE_COLUMNS, CorridorParams, build_corridors, ferry_routes
 from geo.factors import FACTORS, FactorInputs, compute_factors, corridor_exposure, lanes_frame
 from geo.segmentation import segment_coast
@@ -260,12 +258,6 @@ def test_lanes_frame_takes_the_real_ferry_routes(toy_world, toy_router):
     assert lanes[lanes.kind == "ferry"].geometry.iloc[0].equals(ferries.geometry.iloc[0])
 
 
-def test_doctests():
-    for module in (corridors, factors):
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert result.failed == 0, module.__name__
-
-
 # ------------------------------------------------------------------------------------------- the real sea graph
 
 
@@ -294,6 +286,7 @@ def flows():
     return routedata.load_flows()
 
 
+@pytest.mark.slow
 def test_no_corridor_line_touches_land(sumenep_corridors, land_index):
     lines = sumenep_corridors.lines
     assert len(lines) > 100 and set(lines.risk_kind) == {"landing", "tppo"}
@@ -304,6 +297,7 @@ def test_no_corridor_line_touches_land(sumenep_corridors, land_index):
     assert _crossing_land(across, land_index, ends_m=300.0) == [0]
 
 
+@pytest.mark.slow
 def test_real_exposure_columns_index_and_coast_flows(sumenep_corridors, sumenep_segments, flows):
     c = sumenep_corridors
     assert list(c.exposure.columns) == list(EXPOSURE_COLUMNS)
@@ -326,6 +320,7 @@ def test_real_exposure_columns_index_and_coast_flows(sumenep_corridors, sumenep_
             assert col.quantile(0.9) > 3 * col.quantile(0.1)
 
 
+@pytest.mark.slow
 def test_real_traffic_adds_up_for_a_place_to_place_flow(sumenep_corridors, sea_router, flows):
     from geo import routedata
 
@@ -342,6 +337,7 @@ def test_real_traffic_adds_up_for_a_place_to_place_flow(sumenep_corridors, sea_r
             assert _incident_traffic(c, graph, node, i, season) == pytest.approx(served, rel=1e-9)
 
 
+@pytest.mark.slow
 def test_real_seasons_matter(sumenep_corridors):
     # Some small boats do not sail some seas in some seasons: the builder reports them, and the west monsoon
     # (rough Java Sea) carries less landing traffic than the transition months.

@@ -49,9 +49,17 @@ def official() -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+_TO_METRIC = Transformer.from_crs(WGS84, METRIC, always_xy=True)
+
+
 def _to_metric(geom):
-    transformer = Transformer.from_crs(WGS84, METRIC, always_xy=True)
-    return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(geom, lambda xy: np.column_stack(_TO_METRIC.transform(xy[:, 0], xy[:, 1])))
+
+
+@pytest.fixture(scope="module")
+def metric(features) -> dict[str, shapely.Geometry]:
+    """Each island's outline in the metric CRS, by code: projected once for every test of the module."""
+    return {f["properties"]["code"]: _to_metric(shapely.geometry.shape(f["geometry"])) for f in features}
 
 
 def _by_official_code(features) -> dict[str, dict]:
@@ -127,9 +135,9 @@ def test_coordinates_lie_within_the_regency_bounds(features):
         assert (xy[:, 1] >= min_lat).all() and (xy[:, 1] <= max_lat).all(), f["properties"]["code"]
 
 
-def test_areas_match_the_geometry_in_the_metric_crs(features):
+def test_areas_match_the_geometry_in_the_metric_crs(features, metric):
     for f in features:
-        area = _to_metric(shapely.geometry.shape(f["geometry"])).area / 1e6
+        area = metric[f["properties"]["code"]].area / 1e6
         assert f["properties"]["area_km2"] == pytest.approx(area, abs=0.002), f["properties"]["code"]
 
 
@@ -144,10 +152,10 @@ def test_official_area_is_the_sum_of_known_official_areas(features, official):
             assert props["official_area_km2"] is None, props["code"]
 
 
-def test_each_official_point_lies_within_2_km_of_its_island(features, official):
+def test_each_official_point_lies_within_2_km_of_its_island(features, official, metric):
     by_code = _by_official_code(features)
     for row in official:
-        island = _to_metric(shapely.geometry.shape(by_code[row["code"]]["geometry"]))
+        island = metric[by_code[row["code"]]["properties"]["code"]]
         point = _to_metric(shapely.Point(float(row["lon"]), float(row["lat"])))
         assert island.distance(point) <= 2000, f"{row['code']} {row['name']}: {island.distance(point):.0f} m"
 
@@ -179,16 +187,14 @@ def test_the_readme_lists_the_split_parts_of_raas_sepanjang_kangean_and_paliat()
 
 
 @pytest.mark.parametrize(("name", "code", "lon", "lat"), _split_parts(), ids=lambda v: str(v))
-def test_every_split_part_carries_its_islands_code_and_inhabited_flag(features, official, name, code, lon, lat):
+def test_every_split_part_carries_its_islands_code_and_inhabited_flag(features, official, metric, name, code, lon, lat):
     point = _to_metric(shapely.Point(lon, lat))
-    near = [
-        f for f in features if _to_metric(shapely.geometry.shape(f["geometry"])).distance(point) <= POINT_TOLERANCE_M
-    ]
+    near = [f for f in features if metric[f["properties"]["code"]].distance(point) <= POINT_TOLERANCE_M]
     assert [f["properties"]["code"] for f in near] == [code], f"{name} part at {lon} {lat}"
     props = near[0]["properties"]
     assert props["name"] == name and props["inhabited"] is True
     assert {row["code"]: row["inhabited"] for row in official}[code] == "true"
     # The part is a polygon of its own in the island's MultiPolygon, not the polygon that holds the official point.
-    island = _to_metric(shapely.geometry.shape(near[0]["geometry"]))
+    island = metric[near[0]["properties"]["code"]]
     polygons = sorted(island.geoms, key=lambda p: -p.area)
     assert len(polygons) > 1 and polygons[0].distance(point) > 0

@@ -141,10 +141,12 @@ def acceptance(sumenep):
     return frame
 
 
+@pytest.mark.slow
 def test_scores_correlate_with_the_true_surface(acceptance):
     assert (acceptance["rho"] >= 0.7).all(), acceptance
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["landing", "tppo"])
 def test_model_beats_the_best_baseline_by_a_quarter(acceptance, kind):
     rows = acceptance[acceptance.kind == kind]

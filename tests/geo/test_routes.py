@@ -15,8 +15,9 @@ from geo.vocabulary import BOAT_CLASSES, ROUTE_SEASONS
 
 
 @pytest.fixture(scope="module")
-def graph(tmp_path_factory) -> seagraph.SeaGraph:
-    return seagraph.load_or_build(tmp_path_factory.mktemp("seagraph"))
+def graph(sea_graph) -> seagraph.SeaGraph:
+    """The session's sea graph (tests/geo/conftest.py), built once for these tests and the corridors'."""
+    return sea_graph
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +65,7 @@ def _pairwise_lines(router, places, slugs, combos):
     return lines, labels
 
 
+@pytest.mark.slow
 def test_no_route_between_26_places_crosses_land_for_any_boat_or_season(router, places, land):
     # Each unordered pair once (both directions follow the same graph path), every boat class and season: only
     # the first and last 300 m at a harbour may touch the full-resolution mask. 13 places in the regency (its
@@ -81,6 +83,7 @@ def test_no_route_between_26_places_crosses_land_for_any_boat_or_season(router, 
     assert [labels[k] for k in bad] == []
 
 
+@pytest.mark.slow
 def test_no_route_between_any_two_places_of_the_gazetteer_crosses_land(router, places, land):
     lines, labels = _pairwise_lines(router, places, list(places.index), [("steel_ship", "east"), ("perahu", "west")])
     bad = seagraph.lines_on_land(lines, land)

@@ -84,7 +84,7 @@ def test_sumenep_coast_excludes_the_pamekasan_boundary():
         (gpd.GeoDataFrame({"code": ["A"]}, geometry=[shapely.box(0, 0, 1, 1)]), "CRS is not set"),
         (
             _islands(shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])),
-            "every polygon must be valid",
+            "every geometry must be valid",
         ),
         (_islands(shapely.Point(0, 0)), "geometries must be Polygon or MultiPolygon"),
     ],

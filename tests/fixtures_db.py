@@ -1,5 +1,10 @@
-"""Shared fixtures: a throwaway PostGIS cluster per test run, migrations applied, base data loaded once, and
-one rolled-back transaction per test. A database test never skips: if the cluster cannot start, it errors."""
+"""Fixtures of the tests that need the database or the service (tests/db, tests/api, tests/browser, tests/system):
+a throwaway PostGIS cluster per test run, migrations applied, base data loaded once, one rolled-back transaction
+per test, and the service on it. A database test never skips: if the cluster cannot start, it errors.
+
+A pytest plugin, not the top-level conftest: the conftest of each of those folders registers it, so that
+``pytest tests/geo`` imports neither the web stack nor the database driver (geo/ is a pure library, and its tests
+run without them: tests/test_geo_alone.py checks)."""
 
 from __future__ import annotations
 
@@ -287,10 +292,16 @@ def places(db: Session) -> Session:
 
 
 @pytest.fixture(scope="session")
-def sea_graph(settings: Settings) -> Path:
-    """The sea graph of the committed data, built once per test run (tens of seconds) into the test settings'
-    routes directory, which the ``client`` fixture's service reads. Returns that directory."""
+def sea_graph(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sea graph of the committed data, built once per test run (tens of seconds) into the run's temporary
+    folder ``seagraph`` (where the geo tests' ``sea_graph`` builds or finds it: one build for both) and copied to
+    the test settings' routes directory, which the ``client`` fixture's service reads. Returns that directory."""
     from app.services import routes
+    from geo import seagraph
 
+    shared = tmp_path_factory.getbasetemp() / "seagraph"
+    graph = seagraph.load_or_build(shared)
+    settings.routes_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(shared / f"seagraph-{graph.version}.npz", settings.routes_dir)
     routes.ensure_graph(settings.routes_dir)
     return settings.routes_dir
