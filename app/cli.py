@@ -457,6 +457,7 @@ def _models(settings: Settings) -> Any:
 def _evaluate(settings: Settings, *, skip_when_current: bool = False) -> None:
     """Measure the served models by rolling origins, for the map's accuracy panel; too few incidents is said,
     not a reason to stop. ``skip_when_current``: not when nothing it depends on changed since it last ran."""
+
     from app.services import preparation, risk
 
     store = _models(settings)
@@ -488,9 +489,11 @@ def _evaluate(settings: Settings, *, skip_when_current: bool = False) -> None:
 
 
 def _score(settings: Settings, season: str = "all", *, skip_when_current: bool = False) -> None:
+    import getpass
+
     from rich.progress import Progress
 
-    from app.services import preparation, risk
+    from app.services import preparation, rescoring, risk
 
     store = _models(settings)
     ledger, noted = _ledger(settings), preparation.score_step(store.fitted_dir, store.prior_dir)
@@ -504,6 +507,7 @@ def _score(settings: Settings, season: str = "all", *, skip_when_current: bool =
 
         def work(session: Any) -> list[Any]:
             reports = risk.score(session, season=season, progress=advance, store=store)
+            rescoring.audit_scoring(session, f"{rescoring.COMMAND_LINE} ({getpass.getuser()})", reports)
             if season == "all":  # one season alone is not what 'pesisir run' needs
                 ledger.note(session, noted)
             return reports

@@ -12,6 +12,7 @@ that takes seconds; a national deployment would re-score per region.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -39,6 +40,23 @@ def audit_run(session: Session, who: Principal | str, r: Refresh) -> None:
     if r.rescored == 0:
         return
     after = {"stale": r.stale, "segment_scores": r.rescored, "model_versions": list(r.model_versions)}
+    audit.record(session, who, "rescore", "segment_scores", after=after)
+
+
+COMMAND_LINE = "command line"
+"""The actor of the audit rows of ``pesisir score`` (and ``pesisir run``'s scoring), followed by the OS user."""
+
+
+def audit_scoring(session: Session, who: str, reports: Sequence[risk.ScoreReport]) -> None:
+    """One audit row for a scoring run from the command line (docs/RELIABILITY.md R2-07): every segment score it
+    wrote, with the model versions and seasons."""
+    if not reports:
+        return
+    after = {
+        "segment_scores": sum(r.segments for r in reports),
+        "model_versions": sorted({r.model_version for r in reports}),
+        "seasons": sorted({r.season for r in reports}),
+    }
     audit.record(session, who, "rescore", "segment_scores", after=after)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select
 
-from app.db.models import Incident, ModelEvaluation, SegmentScore
+from app.db.models import AuditLog, Incident, ModelEvaluation, SegmentScore
 from app.errors import InvalidInput
 from app.services import demo, risk
 from geo.risk import MODELS_DIR
@@ -212,8 +212,13 @@ def test_cli_segment_score_fit_and_reset_print_their_results(db, scored, monkeyp
     assert fit.exit_code == 0, fit.output
     assert "remoteness" in fit.stdout and "fitted on synthetic demo data" in fit.stdout
     assert (tmp_path / "models" / "landing.json").is_file()
+    audited = select(AuditLog).where(AuditLog.action == "rescore", AuditLog.actor.like("command line (%)"))
+    before = len(db.scalars(audited).all())
     sc = runner.invoke(cli.cli, ["score"])
     assert sc.exit_code == 0 and "critical" in sc.stdout, sc.output
+    rows = db.scalars(audited.order_by(AuditLog.id)).all()
+    assert len(rows) == before + 1  # one row per run (docs/RELIABILITY.md R2-07)
+    assert rows[-1].after["seasons"] == ["annual", "east", "west"] and rows[-1].after["segment_scores"] > 0
     assert all(f"{k} ({s}):" in sc.stdout for k in ("landing", "tppo") for s in ("annual", "west", "east"))
     reset = runner.invoke(cli.cli, ["model", "reset"])
     assert reset.exit_code == 0 and "landing.json" in reset.stdout
