@@ -43,6 +43,9 @@ LANDING_READERS = frozenset({ADMIN, INTELLIGENCE, HARBOURMASTER})
 REVIEWERS = frozenset({ADMIN, INTELLIGENCE})
 """Review landings, record and edit incidents, read narratives, trigger re-scoring."""
 ADMINS = frozenset({ADMIN})
+ALERT_SUBSCRIBERS = frozenset({ADMIN, INTELLIGENCE, PLANNER})
+"""Subscribe to alerts and read their own (a planner's alerts carry only the planners' allow-list and never a
+landing); harbourmasters report, they are not alerted."""
 
 _hasher = PasswordHash((Argon2Hasher(),))
 
