@@ -193,10 +193,11 @@ def acknowledge(session: Session, owner_id: int, alert_id: int) -> tuple[Alert, 
         alert.acknowledged_at = func.now()  # type: ignore[assignment]
         session.flush()
         session.refresh(alert)
-    states = dict(
-        session.execute(select(AlertDelivery.target, AlertDelivery.state).where(AlertDelivery.alert_id == alert_id))
-    )
-    return alert, {str(k): str(v) for k, v in states.items()}
+    rows = session.execute(
+        select(AlertDelivery.target, AlertDelivery.state).where(AlertDelivery.alert_id == alert_id)
+    ).all()
+    states = {str(k): str(v) for k, v in rows}
+    return alert, states
 
 
 # -- delivery --------------------------------------------------------------------------------------------------
