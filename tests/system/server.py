@@ -67,6 +67,8 @@ class Server:
     workers: int = 1
     """PESISIR_WORKERS. One by default: ``kill`` (kill -9 of the process started) then ends the whole server."""
     proc: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    """More environment for the server (set before ``start``; a restart takes the current one)."""
 
     @property
     def log_path(self) -> Path:
@@ -91,6 +93,7 @@ class Server:
             "PESISIR_SECRET_KEY": self.secret,
             "PESISIR_RESCORE_INTERVAL_S": "0",
             "PESISIR_WORKERS": str(self.workers),
+            **self.env,
         }
         env.pop("PESISIR_DATABASE_URL", None)
         env.pop("PESISIR_DATABASE_OWNER_URL", None)  # the private cluster: the service connects as pesisir_app

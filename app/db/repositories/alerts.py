@@ -239,8 +239,8 @@ def claim_due(session: Session) -> Due | None:
 def mark_delivered(session: Session, due: Due) -> None:
     session.execute(
         text(
-            "UPDATE alert_deliveries SET state = 'delivered', delivered_at = clock_timestamp(), attempts = attempts + 1, "
-            "last_error = NULL WHERE alert_id = :a AND target = :t"
+            "UPDATE alert_deliveries SET state = 'delivered', delivered_at = clock_timestamp(), "
+            "attempts = attempts + 1, last_error = NULL WHERE alert_id = :a AND target = :t"
         ),
         {"a": due.alert_id, "t": due.target},
     )
