@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from branca.element import Element
+
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final
@@ -27,6 +29,8 @@ from geo.vocabulary import ROUTE_SEASONS
 ASSETS_URL = "/static/vendor"
 SCRIPT_URL = "/static/pesisir-map.js"
 ROUTES_SCRIPT_URL = "/static/pesisir-routes.js"
+ALERTS_SCRIPT_URL = "/static/pesisir-alerts.js"
+ALERTS_CSS_URL = "/static/pesisir-alerts.css"
 PLACES_URL = "/api/v1/places"
 ROUTES_URL = "/api/v1/routes"
 WIB = ZoneInfo("Asia/Jakarta")
@@ -144,6 +148,11 @@ def render_map(
             season=ROUTE_TOOL_SEASON[season],
             lang=lang,
         )
+    # The alerts bell (issue 14): the reader's own alerts, drawn by app/static/pesisir-alerts.js into this element.
+    m.default_js = [*m.default_js, ("pesisiralerts", ALERTS_SCRIPT_URL)]
+    m.default_css = [*m.default_css, ("pesisiralertscss", ALERTS_CSS_URL)]
+    bell = f'<div id="pesisir-alerts" class="pesisir-alerts" data-lang="{"en" if lang == "en" else "id"}" hidden></div>'
+    m.get_root().html.add_child(Element(bell))  # type: ignore[attr-defined]
     return m.get_root().render()
 
 

@@ -244,3 +244,13 @@ def test_a_verified_incident_lifting_a_segment_to_high_alerts_once_per_subscript
         assert mine["previous_class"] == "medium"
     planner_items = api.get("/api/v1/alerts", headers=headers["planner"]).json()["items"]
     assert_planner_payloads(planner_items)
+
+
+def test_the_map_carries_the_alerts_bell_under_the_csp(api, headers):
+    r = api.get("/map", params={"tiles": "false"}, headers=headers["planner"])
+    assert r.status_code == 200
+    nonce = r.headers["content-security-policy"].split("'nonce-")[1].split("'")[0]
+    tags = [t for t in r.text.split("<script")[1:] if "pesisir-alerts.js" in t.split(">")[0]]
+    assert len(tags) == 1 and f'nonce="{nonce}"' in tags[0].split(">")[0], tags
+    assert 'id="pesisir-alerts"' in r.text and "/static/pesisir-alerts.css" in r.text
+    assert api.get("/static/pesisir-alerts.js").status_code == 200
