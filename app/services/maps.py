@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from branca.element import Element
-
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from branca.element import Element
 from sqlalchemy.orm import Session
 
 from app.db import repositories as repo

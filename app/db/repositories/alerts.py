@@ -190,7 +190,7 @@ def acknowledge(session: Session, owner_id: int, alert_id: int) -> tuple[Alert, 
     if alert is None or alert.owner_id != owner_id:
         return None
     if alert.acknowledged_at is None:
-        alert.acknowledged_at = func.now()  # type: ignore[assignment]
+        alert.acknowledged_at = func.now()
         session.flush()
         session.refresh(alert)
     rows = session.execute(
