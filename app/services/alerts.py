@@ -237,20 +237,21 @@ def on_landings(session: Session, landings: Sequence[LandingOut]) -> int:
     return _write(session, rows)
 
 
-def on_incident(session: Session, out: IncidentOut, *, verified: bool) -> int:
-    """Alerts for an incident just recorded (``verified=False``) or just verified (``True``)."""
-    matches = repo.subscriptions_at_points(session, INCIDENT_RULE, [(str(out.id), out.location.lon, out.location.lat)])
+def on_incidents(session: Session, outs: Sequence[IncidentOut], *, verified: bool) -> int:
+    """Alerts for incidents just recorded (``verified=False``: created or imported) or just verified (``True``)."""
+    by_id = {str(o.id): o for o in outs}
+    points = [(k, o.location.lon, o.location.lat) for k, o in by_id.items()]
     rows = []
-    for m in matches:
+    for m in repo.subscriptions_at_points(session, INCIDENT_RULE, points):
         wanted = {bool(r.get("verified_only")) for r in m.rules if r.get("type") == INCIDENT_RULE}
         if verified not in wanted:
             continue
         rows.append(
             {
                 "subscription_id": m.subscription_id,
-                "event_key": f"incident:{out.id}:{'verified' if verified else 'recorded'}",
+                "event_key": f"incident:{m.key}:{'verified' if verified else 'recorded'}",
                 "rule": INCIDENT_RULE,
-                "payload": {"incident": _incident_subject(out, m.audience)},
+                "payload": {"incident": _incident_subject(by_id[m.key], m.audience)},
             }
         )
     return _write(session, rows)

@@ -76,7 +76,7 @@ def create(session: Session, who: Principal, data: IncidentIn) -> IncidentOut:
     out = incident_out(row)
     audit.record(session, who, "create", "incident", incident_id, after=audited_state(out))
     scores.mark_stale_near(session, [(data.location.lon, data.location.lat)], STALE_REACH_M)
-    alerts.on_incident(session, out, verified=False)
+    alerts.on_incidents(session, [out], verified=False)
     return out
 
 
@@ -171,5 +171,5 @@ def review(session: Session, who: Principal, incident_id: int, decision: ReviewI
     )
     scores.mark_stale_near(session, [(fresh[1], fresh[2])], STALE_REACH_M)
     if out.review_state == "verified":
-        alerts.on_incident(session, out, verified=True)
+        alerts.on_incidents(session, [out], verified=True)
     return out

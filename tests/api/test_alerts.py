@@ -254,3 +254,15 @@ def test_the_map_carries_the_alerts_bell_under_the_csp(api, headers):
     assert len(tags) == 1 and f'nonce="{nonce}"' in tags[0].split(">")[0], tags
     assert 'id="pesisir-alerts"' in r.text and "/static/pesisir-alerts.css" in r.text
     assert api.get("/static/pesisir-alerts.js").status_code == 200
+
+
+def test_imported_incidents_in_the_area_alert_once_each(api, headers):
+    sub = subscribe(api, headers).json()
+    items = [incident(source_ref=f"ref-{i}") for i in range(3)]
+    items.append(incident(source_ref="far", location={"type": "Point", "coordinates": list(SAPEKEN_SEA)}))
+    for _ in range(2):  # sent twice: the second time every item is a duplicate
+        r = api.post("/api/v1/incidents/batch", json={"items": items}, headers=headers["intelligence"])
+        assert r.status_code in (200, 201), r.text
+    alerts = api.get("/api/v1/alerts", headers=headers["intelligence"]).json()["items"]
+    assert len(alerts) == 3 and {a["subscription_id"] for a in alerts} == {sub["id"]}
+    assert len({a["event"] for a in alerts}) == 3
