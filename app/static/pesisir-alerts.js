@@ -66,7 +66,18 @@
     var button = document.createElement("button");
     button.type = "button";
     button.setAttribute("aria-expanded", "false");
-    button.textContent = "\uD83D\uDD14";
+    // A bell drawn as SVG: an emoji needs a font the reader's device may lack.
+    var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "16");
+    svg.setAttribute("height", "16");
+    svg.setAttribute("aria-hidden", "true");
+    var bell = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    bell.setAttribute("d", "M12 22a2.5 2.5 0 0 0 2.5-2.5h-5A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.8V3a1.5 " +
+      "1.5 0 0 0-3 0v1.2A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2z");
+    bell.setAttribute("fill", "#333");
+    svg.appendChild(bell);
+    button.appendChild(svg);
     var count = document.createElement("span");
     count.className = "pesisir-alerts-count";
     button.appendChild(count);
