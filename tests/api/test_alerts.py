@@ -266,3 +266,18 @@ def test_imported_incidents_in_the_area_alert_once_each(api, headers):
     alerts = api.get("/api/v1/alerts", headers=headers["intelligence"]).json()["items"]
     assert len(alerts) == 3 and {a["subscription_id"] for a in alerts} == {sub["id"]}
     assert len({a["event"] for a in alerts}) == 3
+
+
+def test_an_owner_who_became_a_planner_or_was_disabled_gets_what_their_role_allows_now(api, headers, users, db):
+    full = subscribe(api, headers).json()
+    other = subscribe(api, headers, role="admin").json()
+    db.execute(text("UPDATE users SET role = 'planner' WHERE id = :u"), {"u": users["intelligence"].id})
+    db.execute(text("UPDATE users SET is_active = false WHERE id = :u"), {"u": users["admin"].id})
+    db.commit()  # release the savepoint (as the users fixture does)
+    from app.schemas import IncidentIn
+    from app.services import incidents
+
+    incidents.create(db, users["admin"], IncidentIn.model_validate(incident()))  # the service, as a reviewer
+    rows = db.execute(text("SELECT subscription_id, payload FROM alerts")).all()
+    assert [r[0] for r in rows] == [full["id"]] and other["id"] not in {r[0] for r in rows}
+    assert_planner_payloads([{"payload": rows[0][1]}])

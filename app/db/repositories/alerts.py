@@ -20,7 +20,8 @@ SEGMENT_REACH_M = 2_000
 @dataclass(frozen=True)
 class Match:
     """A subscription that covers an event's place: its id, audience and rules; ``key`` says which of the points
-    or segments asked about it covers."""
+    or segments asked about it covers. Only subscriptions of active users whose role may have alerts match, and
+    the audience is the planners' when the owner is a planner now, whatever it was at subscription."""
 
     key: str
     subscription_id: int
@@ -88,7 +89,7 @@ def any_rule(session: Session, rule: str) -> bool:
 
 
 _AT_POINTS = """
-SELECT p.key, s.id, s.audience, s.rules
+SELECT p.key, s.id, CASE WHEN u.role = 'planner' THEN 'planner' ELSE s.audience END, s.rules
 FROM jsonb_to_recordset(CAST(:points AS jsonb)) AS p(key text, lon float8, lat float8)
 JOIN alert_subscriptions s ON s.rules @> CAST(:rule AS jsonb) AND (
     ST_Intersects(s.area, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
@@ -98,6 +99,7 @@ JOIN alert_subscriptions s ON s.rules @> CAST(:rule AS jsonb) AND (
           AND ST_DWithin(c.geom::geography, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)::geography, :reach)
     )
 )
+JOIN users u ON u.id = s.owner_id AND u.is_active AND u.role IN ('admin', 'intelligence', 'planner')
 ORDER BY s.id, p.key
 """
 
@@ -114,10 +116,11 @@ def subscriptions_at_points(session: Session, rule: str, points: Sequence[tuple[
 
 
 _OVER_SEGMENTS = """
-SELECT c.id, s.id, s.audience, s.rules
+SELECT c.id, s.id, CASE WHEN u.role = 'planner' THEN 'planner' ELSE s.audience END, s.rules
 FROM coastal_segments c
 JOIN alert_subscriptions s ON s.rules @> CAST(:rule AS jsonb)
     AND (c.id = ANY(s.segment_ids) OR ST_Intersects(s.area, c.geom))
+JOIN users u ON u.id = s.owner_id AND u.is_active AND u.role IN ('admin', 'intelligence', 'planner')
 WHERE c.id = ANY(:ids)
 ORDER BY s.id, c.id
 """
