@@ -40,7 +40,7 @@ def test_the_bell_lists_the_readers_alerts_as_text(live_url, browser, cluster):
                     "k": key,
                     "r": "class_at_least" if key != "xss" else "incident",
                     "p": json.dumps(payload),
-                },  # fmt: skip
+                },
             )
     try:
         page = browser.new_page(viewport={"width": 1200, "height": 900})
