@@ -375,11 +375,14 @@ class PolygonArea(Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> PolygonArea:
-        polygons = [self.coordinates] if self.type == "Polygon" else self.coordinates
+        polygons: list[Any] = [self.coordinates] if self.type == "Polygon" else list(self.coordinates)
+        shape = "a list of rings" if self.type == "Polygon" else "a list of polygons, each a list of rings"
         for polygon in polygons:
-            if not polygon or not isinstance(polygon[0], list):
-                raise ValueError(f"coordinates: a {self.type} is a list of rings, each a list of [lon, lat] pairs")
+            if not polygon or not all(isinstance(ring, list) and ring for ring in polygon):
+                raise ValueError(f"coordinates: a {self.type} is {shape}, each ring a list of [lon, lat] pairs")
             for ring in polygon:
+                if not all(isinstance(pt, tuple) for pt in ring):
+                    raise ValueError(f"coordinates: a {self.type} is {shape}, each ring a list of [lon, lat] pairs")
                 if ring[0] != ring[-1]:
                     raise ValueError("coordinates: every ring must end where it starts (RFC 7946 §3.1.6)")
         return self

@@ -75,6 +75,8 @@ def test_a_subscription_is_created_listed_and_deleted_by_its_owner(api, headers)
             "area",
         ),
         ({"area": {"type": "Polygon", "coordinates": [[[200, -7], [114, -7], [114, -6], [200, -7]]]}}, "area"),
+        ({"area": {"type": "Polygon", "coordinates": [[[[113, -7], [114, -7], [114, -6], [113, -7]]]]}}, "area"),
+        ({"area": {"type": "MultiPolygon", "coordinates": [[[113, -7], [114, -7], [114, -6], [113, -7]]]}}, "area"),
         ({"rules": []}, "rules"),
         ({"rules": [{"type": "weather"}]}, "rules"),
         ({"rules": [{"type": "class_at_least", "risk_class": "severe"}]}, "rules"),
