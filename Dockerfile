@@ -9,15 +9,16 @@ ARG UV_VERSION=0.13.9
 RUN pip install --no-cache-dir "uv==${UV_VERSION}"
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /app
-# Dependencies first, so code changes do not rebuild them.
+# The service's dependencies only (no dependency group: no test tools, Jupyter or matplotlib), first, so code
+# changes do not rebuild them.
 COPY pyproject.toml uv.lock ./
-RUN uv sync --frozen --no-dev --no-install-project
+RUN uv sync --frozen --no-default-groups --no-install-project
 COPY README.md ./
 COPY app ./app
 COPY geo ./geo
 COPY data ./data
 # Editable: the code runs from /app, beside data/ which it reads.
-RUN uv sync --frozen --no-dev
+RUN uv sync --frozen --no-default-groups
 
 FROM ${PYTHON_IMAGE} AS runtime
 RUN groupadd --system --gid 10001 pesisir \

@@ -181,6 +181,44 @@ def _in_transaction(settings: Settings, work: Callable[..., T]) -> T:
         return work(session)
 
 
+def _ledger(settings: Settings) -> Any:
+    """The fingerprints of the preparation steps last run on this database (``app.services.preparation``)."""
+    from app.db.session import database_url
+    from app.services.preparation import Ledger
+
+    url = database_url(settings.database, "owner").render_as_string(hide_password=True)
+    return Ledger.open(settings.database.data_dir, url)
+
+
+def _noting(work: Callable[[Any], T], ledger: Any, step: Any) -> Callable[[Any], T]:
+    """``work``, then the note of ``step``'s fingerprints in the same transaction (see :func:`_saved`)."""
+
+    def run(session: Any) -> T:
+        result = work(session)
+        ledger.note(session, step)
+        return result
+
+    return run
+
+
+def _saved(ledger: Any) -> None:
+    """Keep the fingerprints noted, once their transaction committed; say so when they cannot be kept."""
+    problem = ledger.save()
+    if problem is not None:
+        out.print(f"[yellow]note:[/yellow] {problem}", highlight=False)
+
+
+def _up_to_date(settings: Settings, ledger: Any, step: Any, skipped: str, doing: str) -> bool:
+    """``pesisir run``'s test before a step: True (and one line saying so) when its inputs and stored results are
+    those noted when it last ran; else False, having said why it runs."""
+    check = _in_transaction(settings, lambda s: ledger.check(s, step))
+    if check.current:
+        out.print(f"{step.name}: {skipped} ({check.reason})", highlight=False)
+    else:
+        out.print(f"{step.name}: {doing} ({check.reason})", highlight=False)
+    return bool(check.current)
+
+
 @cli.command("load-base")
 def load_base(
     islands: Annotated[Path | None, typer.Option(help="Islands layer (GeoJSON, GeoPackage, Shapefile).")] = None,
@@ -198,20 +236,31 @@ def load_base(
 
 
 def _load_base(
-    settings: Settings, islands: Path | None = None, harbours: Path | None = None, places: Path | None = None
+    settings: Settings,
+    islands: Path | None = None,
+    harbours: Path | None = None,
+    places: Path | None = None,
+    *,
+    skip_when_current: bool = False,
 ) -> None:
-    from app.services import base_data
+    from app.services import base_data, preparation
 
+    files = (
+        islands or base_data.DEFAULT_ISLANDS,
+        harbours or base_data.DEFAULT_HARBOURS,
+        places or base_data.DEFAULT_PLACES,
+    )
+    ledger, noted = _ledger(settings), preparation.base_step(*files)
+    if skip_when_current and _up_to_date(settings, ledger, noted, "not reloaded", "loading"):
+        return
     with step("Loading islands, harbours and places ..."):
         reports = _in_transaction(
             settings,
-            lambda s: base_data.load_base(
-                s,
-                islands=islands or base_data.DEFAULT_ISLANDS,
-                harbours=harbours or base_data.DEFAULT_HARBOURS,
-                places=places or base_data.DEFAULT_PLACES,
+            _noting(
+                lambda s: base_data.load_base(s, islands=files[0], harbours=files[1], places=files[2]), ledger, noted
             ),
         )
+    _saved(ledger)
     for r in reports:
         out.print(f"{r.layer}: {r.total} in file, {r.inserted} added, {r.updated} updated")
 
@@ -262,13 +311,20 @@ def demo_data(
         _demo(_settings(), seed, incidents, landings)
 
 
-def _demo(settings: Settings, seed: int, incidents: int = 400, landings: int = 2500) -> None:
-    from app.services import demo
+def _demo(
+    settings: Settings, seed: int, incidents: int = 400, landings: int = 2500, *, skip_when_current: bool = False
+) -> None:
+    from app.services import demo, preparation
 
+    ledger, noted = _ledger(settings), preparation.demo_step(seed, incidents, landings)
+    if skip_when_current and _up_to_date(settings, ledger, noted, f"seed {seed} already loaded", "loading"):
+        return
     with step(f"Generating synthetic incidents and landings (seed {seed}) ..."):
         r = _in_transaction(
-            settings, lambda s: demo.load_demo(s, seed=seed, n_incidents=incidents, n_landings=landings)
+            settings,
+            _noting(lambda s: demo.load_demo(s, seed=seed, n_incidents=incidents, n_landings=landings), ledger, noted),
         )
+    _saved(ledger)
     out.print(
         f"demo data (seed {r.seed}): incidents {r.incidents_inserted} added of {r.incidents_generated}, "
         f"landings {r.landings_inserted} added of {r.landings_generated}"
@@ -295,7 +351,7 @@ def _demo_if_wanted(settings: Settings) -> None:
     if reason is not None:
         out.print(f"demo data: not loaded ({reason})")
         return
-    _demo(settings, settings.demo.seed)
+    _demo(settings, settings.demo.seed, skip_when_current=True)
 
 
 @import_cli.command("incidents")
@@ -363,11 +419,15 @@ def segment_cmd(
     _segment(_settings(), length)
 
 
-def _segment(settings: Settings, length: float = 500.0) -> None:
-    from app.services import risk
+def _segment(settings: Settings, length: float = 500.0, *, skip_when_current: bool = False) -> None:
+    from app.services import preparation, risk
 
+    ledger, noted = _ledger(settings), preparation.segment_step(length)
+    if skip_when_current and _up_to_date(settings, ledger, noted, "not re-segmented", "segmenting"):
+        return
     with step("Segmenting the coast ..."):
-        r = _in_transaction(settings, lambda s: risk.segment(s, length_m=length))
+        r = _in_transaction(settings, _noting(lambda s: risk.segment(s, length_m=length), ledger, noted))
+    _saved(ledger)
     out.print(
         f"coastal segments: {r.segments} ({r.coastline_km:.1f} km), {r.inserted} added, {r.updated} updated, "
         f"{r.deleted} removed"
@@ -394,39 +454,62 @@ def _models(settings: Settings) -> Any:
     return risk.ModelStore(fitted_dir=settings.models_dir)
 
 
-def _evaluate(settings: Settings) -> None:
+def _evaluate(settings: Settings, *, skip_when_current: bool = False) -> None:
     """Measure the served models by rolling origins, for the map's accuracy panel; too few incidents is said,
-    not a reason to stop."""
-    from app.services import risk
+    not a reason to stop. ``skip_when_current``: not when nothing it depends on changed since it last ran."""
+    from app.services import preparation, risk
 
-    def measure(session: Any) -> dict[str, str]:
-        risk.evaluate(session, store=_models(settings))
+    store = _models(settings)
+    ledger, noted = _ledger(settings), preparation.evaluation_step(store.fitted_dir, store.prior_dir)
+
+    def notes(session: Any) -> dict[str, str]:
         return {kind: risk.accuracy_note(session, kind=kind, lang="en") for kind in ("landing", "tppo")}
 
+    def measure(session: Any) -> dict[str, str]:
+        risk.evaluate(session, store=store)
+        ledger.note(session, noted)
+        return notes(session)
+
+    if skip_when_current and _up_to_date(
+        settings, ledger, noted, "not re-measured ('pesisir model evaluate' does)", "measuring"
+    ):
+        for kind, note in _in_transaction(settings, notes).items():
+            out.print(f"{kind}: {note}", highlight=False)
+        return
     try:
         with step("Measuring the models' accuracy (rolling yearly origins) ..."):
-            notes = _in_transaction(settings, measure)
+            measured = _in_transaction(settings, measure)
     except InvalidInput as exc:  # no reason not to serve: the map says the accuracy is not measured
         out.print(f"[yellow]accuracy not measured:[/yellow] {exc}", highlight=False)
         return
-    for kind, note in notes.items():
+    _saved(ledger)
+    for kind, note in measured.items():
         out.print(f"{kind}: {note}", highlight=False)
 
 
-def _score(settings: Settings, season: str = "all") -> None:
+def _score(settings: Settings, season: str = "all", *, skip_when_current: bool = False) -> None:
     from rich.progress import Progress
 
-    from app.services import risk
+    from app.services import preparation, risk
 
+    store = _models(settings)
+    ledger, noted = _ledger(settings), preparation.score_step(store.fitted_dir, store.prior_dir)
+    if skip_when_current and _up_to_date(settings, ledger, noted, "not re-scored ('pesisir score' does)", "scoring"):
+        return
     with Progress(console=out, transient=True) as bar:
         task = bar.add_task("Scoring segments ...", total=2 * (3 if season == "all" else 1) * 2)
 
         def advance(message: str) -> None:
             bar.update(task, advance=1, description=message)
 
-        reports = _in_transaction(
-            settings, lambda s: risk.score(s, season=season, progress=advance, store=_models(settings))
-        )
+        def work(session: Any) -> list[Any]:
+            reports = risk.score(session, season=season, progress=advance, store=store)
+            if season == "all":  # one season alone is not what 'pesisir run' needs
+                ledger.note(session, noted)
+            return reports
+
+        reports = _in_transaction(settings, work)
+    _saved(ledger)
     for r in reports:
         classes = ", ".join(f"{k} {r.classes.get(k, 0)}" for k in ("critical", "high", "medium", "low"))
         out.print(f"{r.kind} ({r.season}): {r.segments} segments scored, model {r.model_version} ({classes})")
@@ -767,7 +850,7 @@ def _export(
     audience: str,
     season: str = "annual",
 ) -> None:
-    from app.api.params import parse_bbox, parse_datetime
+    from app import params
     from app.errors import InvalidParameter
     from app.services import export, layers
 
@@ -775,7 +858,13 @@ def _export(
         raise InvalidParameter(f"--format: must be one of {', '.join(export.MEDIA_TYPES)}, got '{fmt}'")
     if audience not in layers.AUDIENCES:
         raise InvalidParameter(f"--audience: must be one of {', '.join(layers.AUDIENCES)}, got '{audience}'")
-    box, interval = parse_bbox(bbox), parse_datetime(datetime_)
+    filters = layers.Filters(
+        bbox=params.bbox(bbox),
+        interval=params.interval(datetime_),
+        kind=kind,
+        risk_class=risk_class,
+        min_score=min_score,
+    )
     _check_out_file(out_file)
     partial = out_file.with_name(out_file.name + ".partial")
 
@@ -784,12 +873,8 @@ def _export(
             session,
             layer,
             cast(export.Format, fmt),
+            filters,
             audience=audience,
-            bbox=box,
-            interval=interval,
-            kind=kind,
-            risk_class=risk_class,
-            min_score=min_score,
             season=season,
         )
         size = 0
@@ -859,8 +944,15 @@ def _serve(settings: Settings) -> None:
 
 @cli.command("serve")
 def serve() -> None:
-    """Serve the web service on PESISIR_HOST:PESISIR_PORT (default 127.0.0.1:8000)."""
-    _serve(_settings())
+    """Serve the web service on PESISIR_HOST:PESISIR_PORT (default 127.0.0.1:8000). Started by root, it serves
+    as the unprivileged user 'pesisir' (installed in PESISIR_INSTALL_DIR), as 'pesisir run' does."""
+    settings = _settings()
+    _check_port(settings.server.host, settings.server.port)
+    if settings.server.serve_as_root:
+        err.print("[yellow]warning:[/yellow] PESISIR_SERVE_AS_ROOT is set: serving as root if started by root")
+    else:
+        _serve_unprivileged_if_root(settings)
+    _serve(settings)
 
 
 @cli.command("run")
@@ -879,13 +971,15 @@ def run(
     _check_port(settings.server.host, settings.server.port)
     _db_start(settings)
     _upgrade(settings)
-    _load_base(settings)
+    # Each step below is skipped when its inputs and stored results are those of its last run
+    # (app.services.preparation): a second start with nothing changed goes straight to serving.
+    _load_base(settings, skip_when_current=True)
     if demo and settings.demo.enabled:
         _demo_if_wanted(settings)
-    _segment(settings)
+    _segment(settings, skip_when_current=True)
     _routes_if_needed(settings)
-    _score(settings)
-    _evaluate(settings)
+    _score(settings, skip_when_current=True)
+    _evaluate(settings, skip_when_current=True)
     if settings.server.environment == "dev":
         _demo_users(settings)
     _serve_unprivileged_if_root(settings)
@@ -903,7 +997,9 @@ def _serve_unprivileged_if_root(settings: Settings) -> None:
 
     install_dir = settings.server.install_dir
     with step(f"Installing the service in {install_dir} for the user {runas.SERVICE_USER} ..."):
-        python = runas.install(install_dir)
+        python, copied = runas.install(install_dir)
+    if not copied:
+        out.print(f"service in {install_dir}: up to date with this checkout (not copied again)")
     out.print(
         f"Serving as the unprivileged user {runas.SERVICE_USER} (code in {install_dir}; the database lets it in as "
         "pesisir_app only)"

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -17,7 +18,15 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from sqlalchemy.orm import Session
 
 from app.db.session import describe
-from app.errors import DatabaseReadOnly, DatabaseUnavailable, Forbidden, InvalidInput, TimedOut, Unauthenticated
+from app.errors import (
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+    Forbidden,
+    InvalidInput,
+    SignInFirst,
+    TimedOut,
+    Unauthenticated,
+)
 from app.security import (
     ADMINS,
     ALERT_SUBSCRIBERS,
@@ -32,7 +41,7 @@ from app.security import (
     read_token,
     refreshed_session_token,
 )
-from app.services import users
+from app.services import audit, users
 from app.services.login_limiter import LoginLimiter
 from app.settings import Settings
 
@@ -95,11 +104,18 @@ def request_transaction(session: Session) -> Iterator[Session]:
 
 
 def _finish(session: Session, failure: BaseException | None) -> None:
-    """Commit (or, after a failure, roll back) and close, mapping database errors as ``request_transaction``."""
+    """Commit (or, after a failure, roll back) and close, mapping database errors as ``request_transaction``.
+    After a rollback, the audit rows of a partly streamed read are written in a transaction of their own
+    (``audit.write_kept``)."""
     try:
-        with request_transaction(session):
-            if failure is not None:
-                raise failure
+        try:
+            with request_transaction(session):
+                if failure is not None:
+                    raise failure
+        except BaseException:
+            audit.write_kept(session)
+            raise
+        audit.forget_kept(session)
     finally:
         session.close()
 
@@ -217,13 +233,33 @@ def authorize(session: Session, claims: TokenClaims | None, roles: frozenset[str
     return _allowed(_signed_in(None if claims is None else users.principal(session, claims)), roles)
 
 
+async def get_page_user(
+    request: Request, principal: Annotated[Principal | None, Depends(get_optional_principal)]
+) -> Principal:
+    """The signed-in caller of a browser page (the map, the harbour post's report page). Not signed in: a
+    redirect (303) to the login page, in the page's language, which comes back to this very page (its query
+    included) afterwards."""
+    if principal is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        language = "&lang=en" if request.query_params.get("lang") == "en" else ""
+        raise SignInFirst("not signed in", f"/login?next={quote(target, safe='/')}{language}")
+    return principal
+
+
+async def get_map_viewer(principal: Annotated[Principal, Depends(get_page_user)]) -> Principal:
+    """``require(MAP_READERS)`` for the browser's map page: to the login page when not signed in
+    (``get_page_user``), 403 for a role that may not see the map."""
+    return _allowed(principal, MAP_READERS)
+
+
 async def get_login_limiter(request: Request) -> LoginLimiter:
     return request.state.login_limiter
 
 
-OptionalUser = Annotated[Principal | None, Depends(get_optional_principal)]
 AnyUser = Annotated[Principal, Depends(require(ALL_ROLES))]
 MapReader = Annotated[Principal, Depends(require(MAP_READERS))]
+MapViewer = Annotated[Principal, Depends(get_map_viewer)]
+PageUser = Annotated[Principal, Depends(get_page_user)]
 LandingReporter = Annotated[Principal, Depends(require(LANDING_REPORTERS))]
 LandingReader = Annotated[Principal, Depends(require(LANDING_READERS))]
 Reviewer = Annotated[Principal, Depends(require(REVIEWERS))]

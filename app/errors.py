@@ -51,6 +51,15 @@ class Unauthenticated(PesisirError):
     """No valid credentials: missing, expired or tampered token, wrong password, disabled user."""
 
 
+class SignInFirst(Unauthenticated):
+    """A browser page asked for without signing in: answered with a redirect (303) to ``location``, the login
+    page, which comes back to the page afterwards."""
+
+    def __init__(self, message: str, location: str) -> None:
+        super().__init__(message)
+        self.location = location
+
+
 class Forbidden(PesisirError):
     """Authenticated, but the role may not do this."""
 
@@ -79,6 +88,7 @@ DEFAULT_STATUS_CODES: dict[type[PesisirError], int] = {
     InvalidParameter: 400,
     InvalidInput: 422,
     NotFound: 404,
+    SignInFirst: 303,
     Unauthenticated: 401,
     Forbidden: 403,
     Conflict: 409,
@@ -105,6 +115,8 @@ def _headers(exc: PesisirError, status: int) -> dict[str, str] | None:
         return {"Retry-After": str(RETRY_AFTER_S)}
     if isinstance(exc, RateLimited):
         return {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, SignInFirst):
+        return {"Location": exc.location}
     if status == 401:
         return {"WWW-Authenticate": "Bearer"}
     return None

@@ -33,6 +33,7 @@ from app.api import (
     landings,
     mapview,
     ogc,
+    report,
     risk,
     routes,
     tiles,
@@ -162,8 +163,22 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if docs:
         _add_docs(application)
-    modules = (health, auth, features, risk, routes, mapview, ogc, export, tiles, landings, incidents, alerts, admin)
-    for module in modules:
+    for module in (
+        health,
+        auth,
+        features,
+        risk,
+        routes,
+        mapview,
+        report,
+        ogc,
+        export,
+        tiles,
+        landings,
+        incidents,
+        alerts,
+        admin,
+    ):
         application.include_router(module.router)
 
     @application.get("/favicon.ico", include_in_schema=False)

@@ -37,6 +37,9 @@ SHIPPED = ("app", "geo", "data", "pyproject.toml", "uv.lock", "README.md")
 """What the service reads from a checkout: its code, the data next to it, and what uv needs to install it."""
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 _STAMP = ".pesisir-synced"
+_INSTALLED = ".pesisir-installed"
+"""In ``install_dir``: the digest of the checkout's shipped files when they were last installed there."""
+_IGNORED = ("__pycache__", "*.pyc", ".*")
 
 
 def ensure_service_user() -> pwd.struct_passwd:
@@ -125,9 +128,26 @@ def _open_to_all(root: Path) -> None:
         path.chmod(0o755 if executable else 0o644)
 
 
-def install(install_dir: Path) -> Path:
+def shipped_digest(repo: Path = REPO) -> str:
+    """SHA-256 of what ``install`` copies from the checkout (every file's path, mode and bytes)."""
+    digest = hashlib.sha256()
+    for name in SHIPPED:
+        src = repo / name
+        files = sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src]
+        for path in files:
+            rel = path.relative_to(repo)
+            if rel.suffix == ".pyc" or any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+                continue  # what _IGNORED leaves out of the copy
+            digest.update(f"{rel} {path.stat().st_mode & 0o100:o}\n".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def install(install_dir: Path) -> tuple[Path, bool]:
     """Copy the service's code and data from this checkout to ``install_dir`` and (when ``uv.lock`` or the Python
-    changed) give it its own virtual environment. Root only; idempotent. Returns the environment's Python."""
+    changed) give it its own virtual environment. Root only; idempotent: nothing is copied when the installed copy
+    is that of the checkout's files (a digest of them, noted after the last install). Returns the environment's
+    Python and whether anything was copied."""
     ensure_service_user()
     install_dir.mkdir(parents=True, exist_ok=True)
     for parent in [install_dir, *install_dir.parents]:
@@ -136,10 +156,26 @@ def install(install_dir: Path) -> Path:
                 f"PESISIR_INSTALL_DIR={install_dir} is not readable by the user {SERVICE_USER!r} ({parent} is "
                 "closed to others): use a directory such as /opt/pesisir"
             )
+    python = _python_for_service_user()
+    venv = install_dir / ".venv"
+    digest = hashlib.sha256((REPO / "uv.lock").read_bytes() + (REPO / "pyproject.toml").read_bytes())
+    digest.update(str(python).encode())
+    stamp, installed = venv / _STAMP, install_dir / _INSTALLED
+    shipped = shipped_digest()
+    current = (
+        stamp.is_file()
+        and stamp.read_text() == digest.hexdigest()
+        and installed.is_file()
+        and installed.read_text() == shipped
+        and (venv / "bin" / "python").exists()
+    )
+    if current:
+        return venv / "bin" / "python", False
+    installed.unlink(missing_ok=True)
     staging = install_dir / ".staging"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
+    ignore = shutil.ignore_patterns(*_IGNORED)
     for name in SHIPPED:
         src = REPO / name
         if src.is_dir():
@@ -154,15 +190,11 @@ def install(install_dir: Path) -> Path:
         (staging / name).replace(target)
     staging.rmdir()
 
-    python = _python_for_service_user()
-    venv = install_dir / ".venv"
-    digest = hashlib.sha256((REPO / "uv.lock").read_bytes() + (REPO / "pyproject.toml").read_bytes())
-    digest.update(str(python).encode())
-    stamp = venv / _STAMP
     if not stamp.is_file() or stamp.read_text() != digest.hexdigest():
         env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")}
         env["UV_PYTHON_DOWNLOADS"] = "never"
-        sync = [_uv(), "sync", "--frozen", "--no-dev", "--compile-bytecode", "--python", str(python), "--quiet"]
+        sync = [_uv(), "sync", "--frozen", "--no-default-groups", "--compile-bytecode", "--quiet"]
+        sync += ["--python", str(python)]
         proc = subprocess.run(sync, cwd=install_dir, env=env, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise SetupError(f"installing the service in {install_dir} failed: {proc.stderr.strip()[-500:]}")
@@ -177,7 +209,9 @@ def install(install_dir: Path) -> Path:
     )
     _open_to_all(install_dir / "app")
     _open_to_all(install_dir / "geo")
-    return venv_python
+    installed.write_text(shipped)
+    installed.chmod(0o644)
+    return venv_python, True
 
 
 def service_environment(settings: Settings) -> dict[str, str]:

@@ -7,8 +7,9 @@ Locations travel as GeoJSON Points (RFC 7946: WGS 84 lon/lat, no ``crs`` member)
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -28,6 +29,7 @@ Direction = Literal[v.DIRECTIONS]  # type: ignore[valid-type]
 VesselType = Literal[v.VESSEL_TYPES]  # type: ignore[valid-type]
 SuspicionFlag = Literal[v.SUSPICION_FLAGS]  # type: ignore[valid-type]
 Role = Literal[v.USER_ROLES]  # type: ignore[valid-type]
+_Row = TypeVar("_Row")
 
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, strict=True)]
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, strict=True)]
@@ -162,9 +164,18 @@ class BatchOut(BaseModel):
 
 
 class Paging(BaseModel):
+    """A page of a listing: its ``items``, and the offset of the next page (None on the last)."""
+
     limit: int
     offset: int
     next_offset: int | None
+
+    @classmethod
+    def of(cls, rows: Sequence[_Row], item: Callable[[_Row], Any], *, limit: int, offset: int) -> Self:
+        """The page of ``rows`` fetched with ``limit + 1`` (the one more says whether a next page exists), each row
+        made an item by ``item``. The one way every listing pages."""
+        items = [item(r) for r in rows[:limit]]
+        return cls(items=items, limit=limit, offset=offset, next_offset=offset + limit if len(rows) > limit else None)
 
 
 class LandingPage(Paging):

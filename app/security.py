@@ -4,7 +4,8 @@
   ``verify_and_update`` gives a new hash when the parameters change.
 - Tokens: JWT signed with HMAC-SHA256; the algorithm is pinned on decode (``alg=none`` and any other algorithm
   are refused), ``exp``/``iat``/``sub`` are required, and the secret must be at least 32 characters outside dev.
-- Roles: who may do what is written here once, as sets of roles, and enforced by ``app.deps``.
+- Roles: who may do what, and what each may see, is written here once: as sets of roles, enforced by
+  ``app.deps``, and as each role's ``View``, which the map, the published layers and row-level security read.
 - The login rate limit is ``app.services.login_limiter`` (its state is in PostgreSQL, shared by every worker).
 """
 
@@ -46,6 +47,42 @@ ADMINS = frozenset({ADMIN})
 ALERT_SUBSCRIBERS = frozenset({ADMIN, INTELLIGENCE, PLANNER})
 """Subscribe to alerts and read their own (a planner's alerts carry only the planners' allow-list and never a
 landing); harbourmasters report, they are not alerted."""
+HARBOUR_BOUND = frozenset({HARBOURMASTER})
+"""Roles whose landings are those of their own harbour only: in every listing, on the map, and in the database's
+row-level security (``app.db.rls``)."""
+
+
+@dataclass(frozen=True)
+class View:
+    """What one role may see. Every surface reads it from here: the API's dependencies (the sets above), the map's
+    layers (``app.services.maps``), the published layers' audience (``app.services.layers``: with ``narratives``
+    every property, else the planners' allow-list) and row-level security (``own_harbour_only``)."""
+
+    incidents: bool
+    """The incident layer and listing (``MAP_READERS``)."""
+    narratives: bool
+    """Incidents' narratives, sources and review reasons, and every property of the published layers
+    (``REVIEWERS``)."""
+    landings: bool
+    """Landing reports (``LANDING_READERS``)."""
+    own_harbour_only: bool
+    """Only the caller's own harbour's landings (``HARBOUR_BOUND``)."""
+    routes: bool
+    """The risk map, corridors and the route tool (``MAP_READERS``)."""
+
+
+def view(role: str) -> View:
+    """What ``role`` may see; ValueError for a role that does not exist."""
+    if role not in ALL_ROLES:
+        raise ValueError(f"role: unknown role {role!r}")
+    return View(
+        incidents=role in MAP_READERS,
+        narratives=role in REVIEWERS,
+        landings=role in LANDING_READERS,
+        own_harbour_only=role in HARBOUR_BOUND,
+        routes=role in MAP_READERS,
+    )
+
 
 _hasher = PasswordHash((Argon2Hasher(),))
 

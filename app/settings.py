@@ -141,8 +141,14 @@ class ServerSettings(BaseSettings):
     install_dir: Path = Field(
         default=Path("/opt/pesisir"),
         validation_alias="PESISIR_INSTALL_DIR",
-        description="Where 'pesisir run', started by root, installs the service's code and environment for the "
-        "unprivileged user 'pesisir' that serves it (app.runas).",
+        description="Where 'pesisir run' and 'pesisir serve', started by root, install the service's code and "
+        "environment for the unprivileged user 'pesisir' that serves it (app.runas).",
+    )
+    serve_as_root: bool = Field(
+        default=False,
+        validation_alias="PESISIR_SERVE_AS_ROOT",
+        description="Let 'pesisir serve' started by root serve as root instead of handing over to the user "
+        "'pesisir'. For throwaway test and benchmark servers only; it is logged as a warning.",
     )
     export_timeout_s: float = Field(
         default=600.0,

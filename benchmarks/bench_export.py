@@ -36,12 +36,13 @@ CHILD = textwrap.dedent(
     from pathlib import Path
     from sqlalchemy.orm import Session
     from app.db.session import make_engine
-    from app.services import export
+    from app.services import export, layers
     from app.settings import DatabaseSettings
 
     engine = make_engine(DatabaseSettings(data_dir=Path(sys.argv[1]), name=sys.argv[2]))
     with Session(engine) as s:
-        b"".join(export.export_layer(s, "landings", sys.argv[3], audience="full", bbox=(0, 0, 1, 1)).chunks)
+        empty = layers.Filters(bbox=(0, 0, 1, 1))
+        b"".join(export.export_layer(s, "landings", sys.argv[3], empty, audience="full").chunks)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         status = Path("/proc/self/status").read_text()
         rss = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))

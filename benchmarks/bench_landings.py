@@ -1,7 +1,7 @@
 """Landing-report throughput on this machine, in one run (issue 4's and issue 13's acceptance figures).
 
     .venv/bin/python benchmarks/bench_landings.py [--workers 1,2] [--windows 6] [--window 5] [--clients 20]
-                                                  [--batches 20]
+                                                  [--batches 20] [--client auto|wrk|python]
 
 Starts a throwaway PostGIS cluster and, on it, one real Pesisir process (``pesisir serve``) per count in
 ``--workers`` and a bare endpoint (``benchmarks/bare_landing.py``: the same row inserted by a FastAPI route with
@@ -11,8 +11,16 @@ no authentication, validation, idempotency or audit, uvicorn with the largest co
    report as soon as the previous answer arrives: the worst case, no think time), after 3 s of warm-up at the
    same concurrency. The servers take turns in windows (``--window`` seconds each, the order rotating from one
    window to the next, as ``bench_features.py`` does), so that a drift in the shared machine's speed falls on
-   all alike; the ratios are over all windows, with the spread of the per-window ratios. The clients run in this
-   process, on the same two cores as the servers and PostgreSQL;
+   all alike; the ratios are over all windows, with the spread of the per-window ratios. The clients run on the
+   same two cores as the servers and PostgreSQL, so what they cost is taken from the servers: by default (``--client
+   auto``) they are ``wrk`` (Debian's ``apt-get install wrk``: one C thread with an event loop, a Lua script making
+   each report unique), which costs a few microseconds per request; without ``wrk`` (or with ``--client python``)
+   they are asyncio tasks in this process (httpx), which cost about 3.7 ms of a core per request, more than half of
+   what a Pesisir worker spends, and so cap what a second worker can gain on two cores. By default each report
+   comes on a new connection (``--connections per-request``), as from a reverse proxy without upstream keep-alive:
+   uvicorn's workers share one listening socket, and the kernel hands a burst of new connections to whichever
+   worker wakes first, so 20 persistent connections opened at once land unevenly (20/0, 18/2 and 11/9 in three
+   tries here) and a persistent-connection run measures that draw more than the workers;
 2. batch upload (500 reports per request) in reports per second, on the one-worker Pesisir;
 3. the ceiling of a batch: a raw INSERT of the same rows through the database driver (psycopg ``executemany``,
    one transaction), with the ratios.
@@ -27,13 +35,13 @@ import argparse
 import asyncio
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +61,9 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-def single_posts(base: str, auth: dict[str, str], clients: int, seconds: float) -> tuple[int, list[float]]:
+def single_posts(
+    base: str, auth: dict[str, str], clients: int, seconds: float, per_request: bool
+) -> tuple[int, list[float]]:
     """``clients`` concurrent closed loops for ``seconds``: (failures, latencies of the 201s).
 
     The clients are asyncio tasks on one connection pool (no think time). Threads would measure the benchmark's own
@@ -63,7 +73,7 @@ def single_posts(base: str, auth: dict[str, str], clients: int, seconds: float) 
 
     async def run() -> None:
         nonlocal failures
-        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=0 if per_request else clients)
         async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as c:
             stop_at = time.perf_counter() + seconds
 
@@ -86,6 +96,64 @@ def single_posts(base: str, auth: dict[str, str], clients: int, seconds: float) 
     return failures, latencies
 
 
+WRK_SCRIPT = r"""
+-- Each request a new landing report: its client_uuid and Idempotency-Key are <prefix>-<thread>-<counter>.
+local counter = 0
+function setup(thread)
+  _tid = (_tid or 0) + 1
+  thread:set("tid", _tid)
+end
+function init(args)
+  prefix, observed_start, observed_end, auth, close = args[1], args[2], args[3], args[4], args[5] == "close"
+  path = "/api/v1/landings"
+end
+function request()
+  counter = counter + 1
+  local id = string.format("%s-%04x-4000-8000-%012x", prefix, tid, counter)
+  local body = string.format(
+    '{"client_uuid":"%s","location":{"type":"Point","coordinates":[%s,%s]},"precision_m":25.0,' ..
+    '"observed_start":"%s","observed_end":"%s","direction":"arrival","vessel_name":"KM Sumber Rejeki",' ..
+    '"vessel_type":"fishing","persons_aboard":6,"crew":3,"foreign_nationals":0,"suspicion_flags":[]}',
+    id, LON, LAT, observed_start, observed_end)
+  local headers = {["Content-Type"] = "application/json", ["Idempotency-Key"] = id}
+  if auth ~= "" then headers["Authorization"] = auth end
+  if close then headers["Connection"] = "close" end
+  return wrk.format("POST", path, headers, body)
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %d %d %d\n", summary.requests, summary.duration,
+    e.status + e.connect + e.read + e.write + e.timeout))
+  local q = {}
+  for i = 1, 1000 do q[i] = latency:percentile((i - 0.5) / 10) end
+  io.write("WRKQ " .. table.concat(q, " ") .. "\n")
+end
+"""
+
+
+def wrk_posts(
+    base: str, auth: dict[str, str], clients: int, seconds: float, script: Path, per_request: bool
+) -> tuple[int, int, list]:
+    """``clients`` connections of one ``wrk`` thread for ``seconds``: (created, failures, latency quantiles in s).
+
+    The quantiles are the window's latency distribution at 1,000 evenly spaced levels (0.05 % .. 99.95 %): windows
+    are merged by weighting each window's quantiles with its count."""
+    now = datetime.now(UTC)
+    args = [
+        uuid.uuid4().hex[:8],
+        (now - timedelta(hours=2)).isoformat(),
+        (now - timedelta(hours=1)).isoformat(),
+        auth.get("Authorization", ""),
+        "close" if per_request else "keep-alive",
+    ]
+    cmd = ["wrk", "-t1", f"-c{clients}", f"-d{seconds:g}s", "--timeout", "30s", "-s", str(script), base, "--", *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    head = next(line for line in out.splitlines() if line.startswith("WRK "))
+    requests, _duration_us, failures = (int(x) for x in head.split()[1:])
+    quantiles = next(line for line in out.splitlines() if line.startswith("WRKQ ")).split()[1:]
+    return requests - failures, failures, [int(q) / 1e6 for q in quantiles]
+
+
 @dataclass
 class Target:
     """One server measured: its windows' latencies and rates."""
@@ -93,31 +161,55 @@ class Target:
     name: str
     base: str
     auth: dict[str, str]
-    latencies: list[float] = field(default_factory=list)
+    wrk_script: Path | None = None  # None: the asyncio clients of this process
+    per_request: bool = True  # a new connection per request (see --connections)
+    latencies: list[tuple[float, float]] = field(default_factory=list)  # (seconds, weight)
+    created: int = 0
     failures: int = 0
     seconds: float = 0.0
     rates: list[float] = field(default_factory=list)
 
     def window(self, clients: int, seconds: float) -> float:
-        failures, lat = single_posts(self.base, self.auth, clients, seconds)
+        if self.wrk_script is None:
+            failures, lat = single_posts(self.base, self.auth, clients, seconds, self.per_request)
+            created, weighted = len(lat), [(x, 1.0) for x in lat]
+        else:
+            created, failures, quantiles = wrk_posts(
+                self.base, self.auth, clients, seconds, self.wrk_script, self.per_request
+            )
+            weighted = [(q, created / len(quantiles)) for q in quantiles]
+        self.created += created
         self.failures += failures
-        self.latencies += lat
+        self.latencies += weighted
         self.seconds += seconds
-        self.rates.append(len(lat) / seconds)
+        self.rates.append(created / seconds)
         return self.rates[-1]
+
+    def reset(self) -> None:
+        self.latencies, self.created, self.failures, self.seconds, self.rates = [], 0, 0, 0.0, []
 
     @property
     def rate(self) -> float:
-        return len(self.latencies) / self.seconds
+        return self.created / self.seconds
+
+    def quantile(self, level: float) -> float:
+        """In milliseconds, over all windows (each latency, or each window's quantile, with its weight)."""
+        ordered = sorted(self.latencies)
+        total = sum(w for _, w in ordered)
+        running = 0.0
+        for value, weight in ordered:
+            running += weight
+            if running >= level * total:
+                return value * 1000
+        return ordered[-1][0] * 1000
 
     @property
     def p50(self) -> float:
-        return statistics.median(x * 1000 for x in self.latencies)
+        return self.quantile(0.5)
 
     @property
     def p99(self) -> float:
-        ms = sorted(x * 1000 for x in self.latencies)
-        return ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+        return self.quantile(0.99)
 
 
 def start_bare(cluster: LocalCluster, dbname: str, workers: int, harbour_id: int) -> tuple[subprocess.Popen, str]:
@@ -203,7 +295,28 @@ def main() -> None:
     ap.add_argument("--window", type=float, default=5, help="seconds per window")
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--batches", type=int, default=20)
+    ap.add_argument(
+        "--client",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="the load generator: wrk (apt-get install wrk), python (asyncio httpx, costs the servers CPU), or "
+        "auto: wrk when installed",
+    )
+    ap.add_argument(
+        "--connections",
+        choices=["per-request", "persistent"],
+        default="per-request",
+        help="per-request: each report on a new connection (Connection: close), as from a reverse proxy without "
+        "upstream keep-alive or a phone on a bad link; persistent: each client keeps its connection",
+    )
     args = ap.parse_args()
+    per_request = args.connections == "per-request"
+    use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk") is not None)
+    if use_wrk and shutil.which("wrk") is None:
+        sys.exit("error: --client wrk needs wrk: apt-get install wrk (or use --client python)")
+    if not use_wrk:
+        say("note: wrk not found (apt-get install wrk): the clients are asyncio tasks in this process, which take")
+        say("      about 3.7 ms of a core per request from the servers they measure")
     counts = sorted({int(n) for n in args.workers.split(",")})
     assert counts and counts[0] >= 1, "--workers: counts of at least 1"
 
@@ -212,6 +325,11 @@ def main() -> None:
     cluster = LocalCluster(tmp, dbname="pesisir_bench")
     servers: list[Server] = []
     bare: subprocess.Popen | None = None
+    script: Path | None = None
+    if use_wrk:
+        script = tmp / "landing.lua"
+        lon, lat = landing()["location"]["coordinates"]
+        script.write_text(WRK_SCRIPT.replace("LON, LAT", f"{lon!r}, {lat!r}"))
     try:
         say("[1/4] setting up a throwaway cluster ...")
         cluster.init()
@@ -230,18 +348,21 @@ def main() -> None:
             server = Server(cluster, cluster.dbname, SECRET, workers=n)
             server.start(timeout_s=120)
             servers.append(server)
-            targets.append(Target(f"Pesisir, {n} worker{'s' if n > 1 else ''}", server.base, auth))
+            targets.append(Target(f"Pesisir, {n} worker{'s' if n > 1 else ''}", server.base, auth, script, per_request))
         bare, bare_base = start_bare(cluster, cluster.dbname, counts[-1], harbour_id)
-        targets.append(Target(f"bare endpoint, {counts[-1]} worker{'s' if counts[-1] > 1 else ''}", bare_base, {}))
+        bare_name = f"bare endpoint, {counts[-1]} worker{'s' if counts[-1] > 1 else ''}"
+        targets.append(Target(bare_name, bare_base, {}, script, per_request))
         say(
             f"[3/4] warm-up (3 s each), then {args.windows} windows of {args.window:g} s per server, "
-            f"{args.clients} clients (closed loop), the order rotating ..."
+            f"{args.clients} clients (closed loop, {'wrk' if use_wrk else 'asyncio in this process'}, "
+            f"{args.connections} connections), the order "
+            "rotating ..."
         )
         for t in targets:
             # Not measured: the connection pools fill (a new PostgreSQL backend spends its first PostGIS query loading
             # the library; each worker has a pool of its own) and the code paths are hot.
             t.window(args.clients, 3)
-            t.latencies, t.failures, t.seconds, t.rates = [], 0, 0.0, []
+            t.reset()
         for w in range(args.windows):
             order = targets[w % len(targets) :] + targets[: w % len(targets)]
             line = []
@@ -264,12 +385,14 @@ def main() -> None:
 
     seconds = args.windows * args.window
     say(
-        f"\nsingle POST /api/v1/landings, {args.clients} concurrent clients (closed loop), {seconds:g} s per server "
-        f"in {args.windows} interleaved windows:"
+        f"\nsingle POST /api/v1/landings, {args.clients} concurrent clients (closed loop, "
+        f"{'wrk' if use_wrk else 'asyncio httpx in the benchmark process'}, {args.connections} connections), "
+        f"{seconds:g} s per server in "
+        f"{args.windows} interleaved windows:"
     )
     for t in targets:
         say(
-            f"  {t.name:<26} {len(t.latencies):>6} created, {t.failures} failed: {t.rate:>5.0f} POSTs/s, "
+            f"  {t.name:<26} {t.created:>6} created, {t.failures} failed: {t.rate:>5.0f} POSTs/s, "
             f"p50 {t.p50:6.1f} ms, p99 {t.p99:6.1f} ms"
         )
     one, ceiling = targets[0], targets[-1]

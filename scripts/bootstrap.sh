@@ -2,8 +2,9 @@
 # Set up everything `make run` and `make test` need on a fresh Debian/Ubuntu machine, and nothing twice:
 #   1. PostgreSQL 15 + PostGIS 3 from Debian's packages (needs root or sudo, only when missing);
 #   2. uv (pinned), in .tools/;
-#   3. the virtual environment .venv, exactly as uv.lock says.
-# With --with-browser (what `make test` passes) it also installs Debian's headless Chromium for the browser tests.
+#   3. the virtual environment .venv as uv.lock says: the service's dependencies only.
+# With --with-browser (what `make test` passes) it also installs the dependency group `test` into .venv and
+# Debian's headless Chromium for the browser tests.
 set -euo pipefail
 with_browser=0
 [ "${1:-}" = "--with-browser" ] && with_browser=1
@@ -52,8 +53,19 @@ if [ ! -x "$UV" ] || [ "$("$UV" --version 2>/dev/null | cut -d' ' -f2)" != "$UV_
   .tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
 fi
 
-if [ ! -f .venv/.synced ] || [ uv.lock -nt .venv/.synced ] || [ pyproject.toml -nt .venv/.synced ]; then
-  say "Creating .venv from uv.lock ..."
-  UV_PYTHON_DOWNLOADS=never "$UV" sync --frozen --python python3
-  touch .venv/.synced
+# What each command needs, as uv.lock says: `make run` the service's dependencies alone (no Playwright, Jupyter
+# or matplotlib); `make test` also the group `test` (pyproject.toml). A stamp per purpose, newer than uv.lock and
+# pyproject.toml, says it is in place; --inexact keeps what the other purpose installed, so switching between
+# `make run` and `make test` installs nothing twice and removes nothing the other needs.
+fresh() { [ -f "$1" ] && [ ! uv.lock -nt "$1" ] && [ ! pyproject.toml -nt "$1" ]; }
+if [ "$with_browser" -eq 1 ]; then
+  if ! fresh .venv/.synced-test; then
+    say "Installing the service and the test tools into .venv from uv.lock ..."
+    UV_PYTHON_DOWNLOADS=never "$UV" sync --frozen --inexact --no-default-groups --group test --python python3
+    touch .venv/.synced-test .venv/.synced-run
+  fi
+elif ! fresh .venv/.synced-run && ! fresh .venv/.synced-test; then
+  say "Installing the service into .venv from uv.lock ..."
+  UV_PYTHON_DOWNLOADS=never "$UV" sync --frozen --inexact --no-default-groups --python python3
+  touch .venv/.synced-run
 fi

@@ -33,5 +33,10 @@ cp "$work/package/swagger-ui-bundle.js" "$work/package/swagger-ui.css" "$work/pa
 rm -rf "$work/package"
 tar -xzf "$work/redoc-$REDOC.tgz" -C "$work"
 cp "$work/package/bundles/redoc.standalone.js" "$work/package/LICENSE" "$dest/redoc/"
+# ReDoc's "API docs by Redocly" link shows an image from cdn.redoc.ly: point it at a local one of our own.
+sed -i 's#https://cdn.redoc.ly/redoc/logo-mini.svg#/static/vendor/redoc/logo-mini.svg#' "$dest/redoc/redoc.standalone.js"
+cat >"$dest/redoc/logo-mini.svg" <<'SVG'
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16" width="16" height="16"><rect x="2" y="1" width="12" height="14" rx="2" fill="none" stroke="#666" stroke-width="1.5"/><path d="M5 5h6M5 8h6M5 11h4" stroke="#666" stroke-width="1.5"/></svg>
+SVG
 echo "vendored leaflet $LEAFLET, leaflet.markercluster $MARKERCLUSTER, leaflet.vectorgrid $VECTORGRID," \
   "swagger-ui-dist $SWAGGER_UI, redoc $REDOC into $dest"

@@ -48,6 +48,8 @@ PASSWORD = "correct horse battery"
 ROLES = ("admin", "intelligence", "harbourmaster", "planner")
 LIVE_USER = "live-intelligence"
 """An intelligence officer (the map's full scope) committed in ``live_url``'s database, password ``PASSWORD``."""
+LIVE_HARBOURMASTER = "live-harbourmaster"
+"""Kalianget's harbourmaster in ``live_url``'s database (the reporting page), password ``PASSWORD``."""
 
 
 @pytest.fixture(scope="session")
@@ -169,7 +171,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_url(cluster: LocalCluster) -> Iterator[str]:
     """The real service on a loopback port, on a database of its own with base and demo data committed, and an
-    intelligence officer ``LIVE_USER`` (password ``PASSWORD``) to sign in with."""
+    intelligence officer ``LIVE_USER`` and Kalianget's harbourmaster ``LIVE_HARBOURMASTER`` (password ``PASSWORD``)
+    to sign in with."""
     name = "pesisir_browser"
     cluster.create_database(name)
     engine = create_engine(cluster.url(name))
@@ -180,6 +183,9 @@ def live_url(cluster: LocalCluster) -> Iterator[str]:
         risk.segment(s)
         risk.score(s, season="annual")
         user_service.create_user(s, username=LIVE_USER, role="intelligence", harbour=None, password=PASSWORD)
+        user_service.create_user(
+            s, username=LIVE_HARBOURMASTER, role="harbourmaster", harbour="kalianget", password=PASSWORD
+        )
     settings = Settings(
         database=DatabaseSettings(data_dir=cluster.data_dir, name=name),
         # Browser and GDAL tests all sign in as LIVE_USER within a minute; the login limit has tests of its own.

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.deps import BearerDep, LimiterDep, SessionDep, SettingsDep, session_cookie
 from app.errors import RateLimited, Unauthenticated
 from app.schemas import TokenOut
-from app.security import COOKIE, Principal, issue_token, read_token
+from app.security import COOKIE, HARBOURMASTER, Principal, issue_token, read_token
 from app.services import users
 
 router = APIRouter(tags=["auth"])
@@ -115,6 +115,14 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/map"
 
 
+def _landing_page(who: Principal, target: str, lang: LoginLang) -> str:
+    """Where a sign-in lands: ``target``, except that a harbourmaster, who may not see the risk map, goes to the
+    reporting page (in the login page's language) instead of the map or the site's root."""
+    if who.role == HARBOURMASTER and target.partition("?")[0] in ("/", "/map"):
+        return "/report?lang=en" if lang == "en" else "/report"
+    return target
+
+
 def _lang(lang: str) -> LoginLang:
     return "en" if lang == "en" else "id"
 
@@ -183,7 +191,7 @@ def login_form(
     now = int(time.time())
     ttl = min(settings.auth.token_ttl_s, settings.auth.session_max_s)
     token = issue_token(who, request.state.signing_key, ttl, session_start=now)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(_landing_page(who, _safe_next(next), language), status_code=303)
     response.headers.append("set-cookie", session_cookie(token, settings))
     return response
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -16,7 +17,7 @@ from app.api.params import AudienceDep, BBoxDep, IntervalDep, SeasonQuery
 from app.deps import MapReader, SettingsDep, StreamingSessionDep
 from app.errors import TimedOut
 from app.security import Principal
-from app.services import audit, export
+from app.services import audit, export, layers
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["export"])
@@ -42,14 +43,17 @@ class DeadlineStreamingResponse(StreamingResponse):
     the rows' generator (its server-side cursor) closed and TimedOut raised, so the session dependency rolls back
     and returns the connection to the pool, and the server cuts the connection mid-body."""
 
-    def __init__(self, content: Iterator[bytes], *, timeout_s: float, **kw: Any) -> None:
+    def __init__(self, content: Iterator[bytes], *, timeout_s: float, started: float, **kw: Any) -> None:
         super().__init__(content, **kw)
         self._source = content
         self._timeout_s = timeout_s
+        self._deadline = started + timeout_s  # time.monotonic(): the limit counts from the request, not the 1st byte
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            async with asyncio.timeout(self._timeout_s):
+            if time.monotonic() >= self._deadline:  # used up while preparing: a 503 before the first byte
+                raise TimeoutError
+            async with asyncio.timeout(self._deadline - time.monotonic()):
                 await super().__call__(scope, receive, send)
         except TimeoutError:
             log.warning("export %s cut at its time limit of %g s while sending", scope.get("path"), self._timeout_s)
@@ -87,21 +91,24 @@ def export_layer(
     season: SeasonQuery = "annual",
 ) -> StreamingResponse:
     """A layer as GeoJSON (RFC 7946), CSV or GeoPackage, with generated_at, model_version and data_cutoff. One
-    export at a time per user (429 otherwise), each stopped at PESISIR_EXPORT_TIMEOUT_S (default 600 s)."""
+    export at a time per user (429 otherwise), each stopped at PESISIR_EXPORT_TIMEOUT_S (default 600 s) from the
+    start of its work, however the time is split between preparing (a GeoPackage is written first) and sending."""
+    started = time.monotonic()
+    filters = layers.Filters(bbox=bbox, interval=interval, kind=kind, risk_class=risk_class, min_score=min_score)
     out = export.export_layer(
         session,
         layer,
         fmt,
+        filters,
         audience=audience,
-        bbox=bbox,
-        interval=interval,
-        kind=kind,
-        risk_class=risk_class,
-        min_score=min_score,
         season=season,
         timeout_s=settings.server.export_timeout_s,
         reader=audit.BulkRead(caller, request.url.path, dict(request.query_params)),
     )
     return DeadlineStreamingResponse(
-        out.chunks, timeout_s=settings.server.export_timeout_s, media_type=out.media_type, headers=out.headers
+        out.chunks,
+        timeout_s=settings.server.export_timeout_s,
+        started=started,
+        media_type=out.media_type,
+        headers=out.headers,
     )

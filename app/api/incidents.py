@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from app.api.params import BBoxDep, OccurredDep
 from app.deps import MapReader, Reviewer, SessionDep
 from app.schemas import (
     IncidentBatchIn,
@@ -64,10 +64,9 @@ def import_batch(batch: IncidentBatchIn, who: Reviewer, session: SessionDep) -> 
 def list_incidents(
     who: MapReader,
     session: SessionDep,
+    bbox: BBoxDep,
+    occurred: OccurredDep,
     kind: IncidentKind | None = None,
-    bbox: Annotated[str | None, Query(max_length=200, description="minLon,minLat,maxLon,maxLat")] = None,
-    occurred_from: datetime | None = None,
-    occurred_to: datetime | None = None,
     review_state: ReviewState | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -78,8 +77,7 @@ def list_incidents(
         who,
         kind=kind,
         bbox=bbox,
-        occurred_from=occurred_from,
-        occurred_to=occurred_to,
+        occurred=occurred,
         review_state=review_state,
         limit=limit,
         offset=offset,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
+from app.api.params import BBoxDep, ObservedDep
 from app.deps import LandingReader, LandingReporter, Reviewer, SessionDep
 from app.schemas import BatchOut, LandingBatchIn, LandingIn, LandingOut, LandingPage, ReviewIn, ReviewState
 from app.services import landings
@@ -53,10 +53,9 @@ def upload_batch(batch: LandingBatchIn, who: LandingReporter, session: SessionDe
 def list_landings(
     who: LandingReader,
     session: SessionDep,
+    bbox: BBoxDep,
+    observed: ObservedDep,
     harbour: Annotated[str | None, Query(max_length=60)] = None,
-    bbox: Annotated[str | None, Query(max_length=200, description="minLon,minLat,maxLon,maxLat")] = None,
-    observed_from: datetime | None = None,
-    observed_to: datetime | None = None,
     review_state: ReviewState | None = None,
     suspicious: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=landings.MAX_PAGE)] = 100,
@@ -68,8 +67,7 @@ def list_landings(
         who,
         harbour=harbour,
         bbox=bbox,
-        observed_from=observed_from,
-        observed_to=observed_to,
+        observed=observed,
         review_state=review_state,
         suspicious=suspicious,
         limit=limit,

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from app.api.params import AudienceDep, BBoxDep, IntervalDep, LimitDep, OffsetDep
 from app.deps import MapReader, SessionDep, require
 from app.security import MAP_READERS
-from app.services import audit, ogc
+from app.services import audit, layers, ogc
 
 router = APIRouter(prefix="/ogc", tags=["OGC API Features"], dependencies=[Depends(require(MAP_READERS))])
 GEOJSON = "application/geo+json"
@@ -77,8 +77,7 @@ def items(
         session,
         _base(request),
         collection_id,
-        bbox=bbox,
-        interval=interval,
+        filters=layers.Filters(bbox=bbox, interval=interval),
         limit=limit,
         offset=offset,
         query=query,

@@ -1,64 +1,28 @@
-"""Query parameters shared by the feature endpoints: ``bbox``, ``datetime``, ``limit``, ``offset``, and the
-audience a caller belongs to.
-
-Each parser names the parameter and the rule it broke (400)."""
+"""Query parameters shared by the routes, as FastAPI dependencies around the one parser (``app.params``):
+``bbox``, ``datetime``, the listings' ``<field>_from`` / ``<field>_to``, ``limit``, ``offset``, ``season``, and
+the audience a caller belongs to. Each bad value is a 400 naming the parameter and the rule it broke."""
 
 from __future__ import annotations
 
-import math
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query
 
+from app import params
 from app.deps import MapReader
-from app.errors import InvalidParameter
+from app.params import BBox, Interval
 from app.services import layers
-from app.services.landings import check_day
 from app.services.layers import Audience
 
 MAX_LIMIT = 10_000  # tipg's maximum; larger values are clamped, as OGC API Features asks
 DEFAULT_LIMIT = 10
-
-BBox = tuple[float, float, float, float]
-Interval = tuple[datetime | None, datetime | None]
+DATE_TIME = "an RFC 3339 date-time with its time zone, e.g. 2025-01-01T00:00:00+07:00"
 
 
 def parse_bbox(
     bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat in WGS 84 (CRS84)")] = None,
 ) -> BBox | None:
-    if bbox is None:
-        return None
-    parts = bbox.split(",")
-    if len(parts) != 4:
-        raise InvalidParameter(f"bbox: needs 4 comma-separated numbers (minLon,minLat,maxLon,maxLat), got {len(parts)}")
-    try:
-        minx, miny, maxx, maxy = (float(p) for p in parts)
-    except ValueError:
-        raise InvalidParameter("bbox: every value must be a number") from None
-    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
-        raise InvalidParameter("bbox: values must be finite numbers")
-    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
-        raise InvalidParameter("bbox: longitudes must be within ±180 and latitudes within ±90")
-    if miny > maxy:
-        raise InvalidParameter("bbox: minLat must not exceed maxLat")
-    if minx > maxx:
-        # Legal in RFC 7946 (it crosses the antimeridian), but nowhere near Sumenep: refuse it plainly.
-        raise InvalidParameter("bbox: minLon must not exceed maxLon (antimeridian-crossing boxes are not supported)")
-    return (minx, miny, maxx, maxy)
-
-
-def _instant(text: str) -> datetime | None:
-    if text in ("", ".."):
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidParameter(f"datetime: '{text}' is not an RFC 3339 date-time") from None
-    if value.tzinfo is None:
-        raise InvalidParameter(f"datetime: '{text}' needs a time zone (for example 2025-01-01T00:00:00Z)")
-    check_day("datetime", value)
-    return value
+    return params.bbox(bbox)
 
 
 def parse_datetime(
@@ -69,16 +33,21 @@ def parse_datetime(
         ),
     ] = None,
 ) -> Interval | None:
-    if datetime_ is None:
-        return None
-    if "/" in datetime_:
-        start_text, _, end_text = datetime_.partition("/")
-        start, end = _instant(start_text), _instant(end_text)
-        if start is not None and end is not None and start > end:
-            raise InvalidParameter("datetime: the interval's start is after its end")
-        return (start, end)
-    at = _instant(datetime_)
-    return (at, at)
+    return params.interval(datetime_)
+
+
+def parse_observed(
+    observed_from: Annotated[str | None, Query(description=f"Observed from ({DATE_TIME})")] = None,
+    observed_to: Annotated[str | None, Query(description=f"Observed until ({DATE_TIME})")] = None,
+) -> Interval:
+    return params.window("observed", observed_from, observed_to)
+
+
+def parse_occurred(
+    occurred_from: Annotated[str | None, Query(description=f"Occurred from ({DATE_TIME})")] = None,
+    occurred_to: Annotated[str | None, Query(description=f"Occurred until ({DATE_TIME})")] = None,
+) -> Interval:
+    return params.window("occurred", occurred_from, occurred_to)
 
 
 def parse_limit(
@@ -89,6 +58,8 @@ def parse_limit(
 
 BBoxDep = Annotated[BBox | None, Depends(parse_bbox)]
 IntervalDep = Annotated[Interval | None, Depends(parse_datetime)]
+ObservedDep = Annotated[Interval, Depends(parse_observed)]
+OccurredDep = Annotated[Interval, Depends(parse_occurred)]
 LimitDep = Annotated[int, Depends(parse_limit)]
 OffsetDep = Annotated[int, Query(ge=0, description="Features to skip")]
 

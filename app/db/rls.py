@@ -23,24 +23,25 @@ from __future__ import annotations
 from sqlalchemy import Label, String, case, cast, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from app.security import HARBOUR_BOUND
+
 APP_ROLE = "pesisir_app"
 """The service's database role (created by migration 0005, which spells the name out: keep them equal)."""
 SCOPE = "pesisir.scope"
 HARBOUR = "pesisir.harbour_id"
 USER = "pesisir.user_id"
 ALL = "all"
-HARBOUR_BOUND_ROLE = "harbourmaster"
-"""The one user role whose landings are those of a single harbour (``app.security.HARBOURMASTER``)."""
 
 
 def context(
     user_id: QueryableAttribute[int], role: QueryableAttribute[str], harbour_id: QueryableAttribute[int | None]
 ) -> tuple[Label[str], Label[str], Label[str]]:
     """Three columns to add to the query that loads a request's caller: evaluated for the caller's row, they set
-    ``pesisir.scope`` and ``pesisir.harbour_id`` (a harbourmaster: their harbour; any other role: all) and
+    ``pesisir.scope`` and ``pesisir.harbour_id`` (a role in ``app.security.HARBOUR_BOUND``, the harbourmaster:
+    their harbour; any other role: all) and
     ``pesisir.user_id`` for the rest of the transaction. No row (unknown or disabled user): nothing is set, and
     no landing or idempotency key is visible."""
-    bound = role == HARBOUR_BOUND_ROLE
+    bound = role.in_(sorted(HARBOUR_BOUND))
     scope = case((bound, ""), else_=ALL)
     harbour = case((bound, func.coalesce(cast(harbour_id, String), "")), else_="")
     return (

@@ -178,8 +178,9 @@ def probe(engine: Engine) -> tuple[str, bool]:
     set, or a standby). DatabaseUnavailable as ``check_connection``."""
     try:
         with engine.connect() as conn:
-            row = conn.execute(text("SELECT postgis_lib_version(), current_setting('transaction_read_only')")).one()
-            return str(row[0]), row[1] == "on"
+            sql = "SELECT postgis_lib_version() AS postgis, current_setting('transaction_read_only') AS read_only"
+            row = conn.execute(text(sql)).one()
+            return str(row.postgis), row.read_only == "on"
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
         raise DatabaseUnavailable(

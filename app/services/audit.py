@@ -3,6 +3,7 @@ before/after, in the caller's transaction, so the change and its record commit o
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session
 from app.db.repositories import audit_log as repo
 from app.schemas import AuditOut, AuditPage
 from app.security import Principal
+
+log = logging.getLogger(__name__)
 
 
 def entry(
@@ -58,13 +61,48 @@ class BulkRead:
     filters: Mapping[str, str] = field(default_factory=dict)
 
 
-def bulk_read(session: Session, reader: BulkRead | None, incidents: int, object_id: object = None) -> None:
+_KEPT = "pesisir.audit_kept_on_rollback"
+
+
+def bulk_read(
+    session: Session, reader: BulkRead | None, incidents: int, object_id: object = None, *, streamed: bool = False
+) -> None:
     """One audit row for an answer that carries the narratives of ``incidents`` incidents, in the read's own
-    transaction (as AZ-06's one-incident read); none when it carries none. Narratives are never copied here."""
+    transaction (as AZ-06's one-incident read); none when it carries none. Narratives are never copied here.
+
+    ``streamed``: the answer is sent while its transaction is open (an export), so bytes may have left before a
+    rollback (the export cut at its time limit, the client gone). The row is then also kept aside, and
+    ``write_kept`` writes it again after that rollback, marked ``"cut": true`` (docs/RELIABILITY.md R2-01)."""
     if reader is None or incidents <= 0:
         return
     after = {"route": reader.route, "filters": dict(reader.filters), "incidents": incidents}
-    record(session, reader.who, "read_sensitive", "incident", object_id, after=after)
+    row = entry(reader.who, "read_sensitive", "incident", object_id, after=after)
+    repo.append_many(session, [row])
+    if streamed:
+        session.info.setdefault(_KEPT, []).append(row)
+
+
+def forget_kept(session: Session) -> None:
+    """The transaction committed: its audit rows are stored, nothing is left to write."""
+    session.info.pop(_KEPT, None)
+
+
+def write_kept(session: Session) -> int:
+    """After ``session`` rolled back: write the rows ``bulk_read(streamed=True)`` kept, in a transaction of their
+    own, marked as cut. Returns how many. When even that fails (the database is gone), the rows go to the log at
+    error level, so a partly sent read of narratives never goes without a trace."""
+    rows = session.info.pop(_KEPT, None)
+    if not rows:
+        return 0
+    cut = [{**r, "after": {**r["after"], "cut": True}} for r in rows]
+    try:
+        repo.append_many(session, cut)
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.error("audit rows of a cut export could not be written: %s", cut, exc_info=True)
+        return 0
+    return len(cut)
 
 
 def listing(
@@ -86,5 +124,8 @@ def listing(
         limit=limit + 1,
         offset=offset,
     )
-    items = [AuditOut.model_validate(r, from_attributes=True) for r in rows[:limit]]
-    return AuditPage(items=items, limit=limit, offset=offset, next_offset=offset + limit if len(rows) > limit else None)
+    return AuditPage.of(rows, _out, limit=limit, offset=offset)
+
+
+def _out(row: Any) -> AuditOut:
+    return AuditOut.model_validate(row, from_attributes=True)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
 from app.errors import InvalidInput
+from app.services import audit
 from geo import routedata
 from geo.io import LayerError, check_harbours, check_islands, check_patrol_bases, read_layer
 
@@ -57,7 +58,7 @@ def _store(
     deleted = prune(session, [r[key] for r in rows]) if prune is not None else 0
     if inserted or updated or deleted:
         after = {"file": path.name, "inserted": inserted, "updated": updated, "deleted": deleted}
-        repo.audit(session, actor=actor, action="load", object_type=layer, after=after)
+        audit.record(session, actor, "load", layer, after=after)
     return LoadReport(layer, inserted, updated, len(rows), deleted)
 
 

@@ -16,6 +16,11 @@ from app.errors import DatabaseUnavailable
 log = logging.getLogger(__name__)
 
 
+def harbour_slug(session: Session, harbour_id: int) -> str | None:
+    """The slug of the harbour with this id (a harbourmaster's own), None when there is none."""
+    return next((slug for slug, h in repo.harbours_by_slug(session).items() if h.id == harbour_id), None)
+
+
 def islands_geojson(session: Session) -> str:
     return repo.islands_geojson(session)
 

@@ -12,8 +12,10 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
+from app.db.repositories import audit_log, reports
 from app.db.repositories import risk as risk_repo
 from app.errors import InvalidInput
+from app.services import audit
 from app.services.base_data import DEFAULT_LAND_BOUNDARIES
 from geo import synthetic
 from geo.io import read_layer
@@ -74,22 +76,17 @@ def load_demo(
         raise InvalidInput(f"demo data: {exc}") from None
 
     incidents = _rows(data.incidents)
-    ids = repo.harbour_ids_by_slug(session)
+    harbours = repo.harbours_by_slug(session)
     landings = _rows(data.landings, drop=("harbour_slug",))
     for row, slug in zip(landings, data.landings["harbour_slug"], strict=True):
-        row["harbour_id"] = ids[slug] if isinstance(slug, str) else None
+        row["harbour_id"] = harbours[slug].id if isinstance(slug, str) else None
         row["suspicion_flags"] = list(row["suspicion_flags"])
 
-    n_inc = repo.insert_incidents(session, incidents)
-    n_land = repo.insert_landings(session, landings)
+    n_inc = reports.insert_incidents_by_uuid(session, incidents)
+    n_land = len(reports.insert_landings(session, landings))
     if n_inc or n_land:
-        repo.audit(
-            session,
-            actor=actor,
-            action="load",
-            object_type="demo_data",
-            after={"seed": seed, "incidents": n_inc, "landings": n_land, "synthetic": True},
-        )
+        after = {"seed": seed, "incidents": n_inc, "landings": n_land, "synthetic": True}
+        audit.record(session, actor, "load", "demo_data", after=after)
     return DemoReport(seed, len(incidents), n_inc, len(landings), n_land)
 
 
@@ -112,7 +109,6 @@ def remove_demo(session: Session, *, store: ModelStore, actor: str = "cli") -> R
     demo data lie all along the coast, so the flags would cover nearly every segment anyway. The evaluations
     measured on the demo data go too (the accuracy panel must not describe data that is gone), and so do weights
     fitted on it (``store``: the served weights; the expert prior is served again)."""
-    from app.db.repositories import reports
     from app.services import risk
 
     n_inc, n_land = reports.delete_synthetic(session)
@@ -124,12 +120,8 @@ def remove_demo(session: Session, *, store: ModelStore, actor: str = "cli") -> R
                 path.unlink(missing_ok=True)  # before the commit: a failed removal leaves the prior served, no harm
     if not (n_inc or n_land):
         return RemoveReport(0, 0, 0)
-    repo.audit(
-        session,
-        actor=actor,
-        action="remove",
-        object_type="demo_data",
-        after={"incidents": n_inc, "landings": n_land, "synthetic": True},
+    audit.record(
+        session, actor, "remove", "demo_data", after={"incidents": n_inc, "landings": n_land, "synthetic": True}
     )
     if risk.count_segments(session) == 0:
         return RemoveReport(n_inc, n_land, 0, "no coastal segments stored yet (pesisir segment, then pesisir score)")
@@ -140,12 +132,10 @@ def remove_demo(session: Session, *, store: ModelStore, actor: str = "cli") -> R
 def reason_not_to_load(session: Session) -> str | None:
     """Why ``pesisir run`` should not load the demo data: it was removed before (the audit log says when), or the
     database holds real incidents, which synthetic ones must not mix with. None when it may load."""
-    from app.db.repositories import reports
-
-    removed = repo.last_audit(session, action="remove", object_type="demo_data")
-    loaded = repo.last_audit(session, action="load", object_type="demo_data")
-    if removed is not None and (loaded is None or loaded[0] < removed[0]):
-        return f"removed on {removed[1]:%Y-%m-%d} with 'pesisir demo-data --remove'; 'pesisir demo-data' loads it again"
+    removed = audit_log.latest(session, action="remove", object_type="demo_data")
+    loaded = audit_log.latest(session, action="load", object_type="demo_data")
+    if removed is not None and (loaded is None or loaded.id < removed.id):
+        return f"removed on {removed.at:%Y-%m-%d} with 'pesisir demo-data --remove'; 'pesisir demo-data' loads it again"
     real = reports.count_real_incidents(session)
     if real:
         return f"the database holds {real} real incidents; 'pesisir demo-data' loads it anyway"

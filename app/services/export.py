@@ -72,14 +72,18 @@ class _Limit:
     def of(cls, seconds: float | None) -> _Limit:
         return cls(seconds, None if seconds is None else _clock() + seconds)
 
+    def check(self) -> None:
+        """TimedOut when the deadline is past."""
+        if self.deadline is not None and _clock() > self.deadline:
+            raise TimedOut(
+                f"export: stopped at its time limit of {self.seconds:g} s (PESISIR_EXPORT_TIMEOUT_S); "
+                "narrow it with bbox, datetime or kind"
+            )
+
     def rows(self, chunks: Iterator[_T]) -> Iterator[_T]:
         """``chunks`` until the deadline is past, then TimedOut."""
         for chunk in chunks:
-            if self.deadline is not None and _clock() > self.deadline:
-                raise TimedOut(
-                    f"export: stopped at its time limit of {self.seconds:g} s (PESISIR_EXPORT_TIMEOUT_S); "
-                    "narrow it with bbox, datetime or kind"
-                )
+            self.check()
             yield chunk
 
 
@@ -98,21 +102,15 @@ def export_layer(
     session: Session,
     layer: str,
     fmt: Format,
+    filters: layers.Filters = layers.Filters(),
     *,
     audience: Audience,
-    bbox: tuple[float, float, float, float] | None = None,
-    interval: tuple[datetime | None, datetime | None] | None = None,
-    kind: str | None = None,
-    risk_class: str | None = None,
-    min_score: float | None = None,
     season: str = "annual",
     timeout_s: float | None = None,
     reader: audit.BulkRead | None = None,
 ) -> Export:
     """Validate the filters against the layer (400 naming the parameter), then export it."""
-    q = layers.query(
-        layer, bbox=bbox, interval=interval, kind=kind, risk_class=risk_class, min_score=min_score, season=season
-    )
+    q = layers.query(layer, filters, season=season)
     return export(session, q, fmt, audience=audience, timeout_s=timeout_s, reader=reader)
 
 
@@ -133,15 +131,16 @@ def export(
     and the streamed session is not the one the caller was loaded in, which set the row-level security context:
     so this session is given scope "all" here (``app.db.rls``).
 
-    An export that carries incidents' narratives is audited (``reader``) before its first byte, in its own
-    transaction, with the count of incidents it holds."""
+    An export that carries incidents' narratives is audited (``reader``) before its first byte, in the export's
+    transaction, with the count of incidents it holds; if that transaction rolls back once bytes may have left (the
+    export cut), the row is written again on its own, marked as cut (``audit.bulk_read(streamed=True)``)."""
     limit = _Limit.of(timeout_s)
     if timeout_s is not None:
         statement_timeout(session, timeout_s)
     rls.see_all(session)
     props = layers.properties(q.layer, audience)
     if reader is not None and layers.carries_narratives(q.layer, props):
-        audit.bulk_read(session, reader, repo.count(session, q.layer, q.risk, q.filters))
+        audit.bulk_read(session, reader, repo.count(session, q.layer, q.risk, q.filters), streamed=True)
     prov = layers.provenance(session, q)
     name = q.layer.name if not q.layer.scored else f"{q.layer.name}_{q.risk.replace('/', '_')}"
     writers = {"geojson": _geojson, "csv": _csv, "gpkg": _gpkg}
@@ -233,6 +232,7 @@ def _gpkg(session: Session, q: Query, props: list[str], prov: layers.Provenance,
             metadata=meta,
             empty=_frame([], props, dtypes),
         )
+        limit.check()  # the file took the whole limit to write: a 503 now, not a second limit for sending it
     except BaseException:
         _remove(tmp)
         raise

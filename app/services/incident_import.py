@@ -32,8 +32,8 @@ import pandas as pd
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from app.db.repositories import ewkt, scores
 from app.db.repositories import reports as repo
-from app.db.repositories import scores
 from app.errors import Forbidden, InvalidInput, validation_errors
 from app.schemas import IncidentBatchItemOut, IncidentBatchOut, IncidentImportIn
 from app.security import Principal
@@ -312,7 +312,7 @@ def _key(item: IncidentImportIn) -> repo.IncidentKey:
 def _values(item: IncidentImportIn, created_by: int | None) -> dict[str, Any]:
     values = item.model_dump(exclude={"location", "occurred_end"})
     values.update(
-        geom=f"SRID=4326;POINT({item.location.lon!r} {item.location.lat!r})",
+        geom=ewkt((item.location.lon, item.location.lat)),
         occurred_end=item.occurred_end or item.occurred_start,
         created_by=created_by,
         synthetic=False,
@@ -385,13 +385,13 @@ def import_records(
         k = _key(it)
         first_pos, first_rec = first[k]
         if k in inserted and first_pos == pos:
-            results[pos] = RowResult(rec.row, it.source_ref, "created", inserted[k][0].id)
+            results[pos] = RowResult(rec.row, it.source_ref, "created", inserted[k].incident.id)
         elif k in inserted:
             results[pos] = RowResult(
                 rec.row,
                 it.source_ref,
                 "duplicate",
-                inserted[k][0].id,
+                inserted[k].incident.id,
                 f"source_ref: repeats {unit} {first_rec.row} ({it.source_ref!r} of {it.source!r})",
             )
         else:

@@ -4,29 +4,29 @@ narrative, source and reviewer's reason are shown only to intelligence and admin
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.db.repositories import ewkt, scores
 from app.db.repositories import reports as repo
-from app.db.repositories import scores
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.params import BBox, Interval
 from app.schemas import IncidentIn, IncidentOut, IncidentPage, IncidentPatch, IncidentPublicOut, Point, ReviewIn
 from app.security import Principal
 from app.services import alerts, audit
-from app.services.landings import STALE_REACH_M, check_window, parse_bbox
+from app.services.landings import STALE_REACH_M
 
 
 def incident_out(row: repo.IncidentRow) -> IncidentOut:
-    n, lon, lat = row
+    n = row.incident
     return IncidentOut(
         id=n.id,
         uuid=n.uuid,
         kind=n.kind,
         occurred_start=n.occurred_start,
         occurred_end=n.occurred_end,
-        location=Point(type="Point", coordinates=(lon, lat)),
+        location=Point(type="Point", coordinates=(row.lon, row.lat)),
         precision_m=n.precision_m,
         people=n.people,
         vessels=n.vessels,
@@ -52,10 +52,6 @@ def audited_state(out: IncidentOut) -> dict[str, Any]:
     return body
 
 
-def _ewkt(p: Point) -> str:
-    return f"SRID=4326;POINT({p.lon!r} {p.lat!r})"
-
-
 def _require_sensitive(who: Principal) -> None:
     if not who.sees_sensitive:
         raise Forbidden("incidents are recorded and changed by intelligence and admin only")
@@ -69,7 +65,11 @@ def create(session: Session, who: Principal, data: IncidentIn) -> IncidentOut:
             (found,) = known.values()
             raise Conflict(f"source_ref: {data.source_ref!r} of {data.source!r} is incident {found} already")
     values = data.model_dump(exclude={"location", "occurred_end"})
-    values.update(geom=_ewkt(data.location), occurred_end=data.occurred_end or data.occurred_start, created_by=who.id)
+    values.update(
+        geom=ewkt((data.location.lon, data.location.lat)),
+        occurred_end=data.occurred_end or data.occurred_start,
+        created_by=who.id,
+    )
     incident_id = repo.add_incident(session, values)
     row = repo.incident(session, incident_id)
     assert row is not None
@@ -95,29 +95,25 @@ def listing(
     who: Principal,
     *,
     kind: str | None = None,
-    bbox: str | None = None,
-    occurred_from: datetime | None = None,
-    occurred_to: datetime | None = None,
+    bbox: BBox | None = None,
+    occurred: Interval = (None, None),
     review_state: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> IncidentPage:
-    """The public view for every reader: narratives are read one incident at a time, audited."""
-    check_window(occurred_from, occurred_to, "occurred")
+    """The public view for every reader: narratives are read one incident at a time, audited. ``bbox`` and
+    ``occurred`` come parsed (``app.params``)."""
     rows = repo.incidents(
         session,
         kind=kind,
-        bbox=parse_bbox(bbox),
-        occurred_from=occurred_from,
-        occurred_to=occurred_to,
+        bbox=bbox,
+        occurred_from=occurred[0],
+        occurred_to=occurred[1],
         review_state=review_state,
         limit=limit + 1,
         offset=offset,
     )
-    items = [_public(r) for r in rows[:limit]]
-    return IncidentPage(
-        items=items, limit=limit, offset=offset, next_offset=offset + limit if len(rows) > limit else None
-    )
+    return IncidentPage.of(rows, _public, limit=limit, offset=offset)
 
 
 def update(session: Session, who: Principal, incident_id: int, patch: IncidentPatch) -> IncidentOut:
@@ -126,7 +122,7 @@ def update(session: Session, who: Principal, incident_id: int, patch: IncidentPa
     if row is None:
         raise NotFound(f"incident {incident_id} not found")
     before = incident_out(row)
-    incident = row[0]
+    incident = row.incident
     changes = patch.model_dump(exclude_unset=True)
     for name in ("kind", "source", "confidence", "occurred_start", "precision_m"):
         if name in changes and changes[name] is None:
@@ -140,7 +136,7 @@ def update(session: Session, who: Principal, incident_id: int, patch: IncidentPa
         setattr(incident, name, value)
     incident.occurred_end = end
     if location is not None and patch.location is not None:
-        incident.geom = _ewkt(patch.location)  # type: ignore[assignment]
+        incident.geom = ewkt((patch.location.lon, patch.location.lat))  # type: ignore[assignment]
     session.flush()
     fresh = repo.incident(session, incident_id)
     assert fresh is not None
@@ -148,7 +144,7 @@ def update(session: Session, who: Principal, incident_id: int, patch: IncidentPa
     audit.record(
         session, who, "update", "incident", incident_id, before=audited_state(before), after=audited_state(out)
     )
-    scores.mark_stale_near(session, [(row[1], row[2]), (fresh[1], fresh[2])], STALE_REACH_M)
+    scores.mark_stale_near(session, [(row.lon, row.lat), (fresh.lon, fresh.lat)], STALE_REACH_M)
     return out
 
 
@@ -157,11 +153,12 @@ def review(session: Session, who: Principal, incident_id: int, decision: ReviewI
     row = repo.incident(session, incident_id, lock=True)
     if row is None:
         raise NotFound(f"incident {incident_id} not found")
-    if row[0].review_state != "reported":
-        raise Conflict(f"review_state: incident {incident_id} is {row[0].review_state} already")
+    incident = row.incident
+    if incident.review_state != "reported":
+        raise Conflict(f"review_state: incident {incident_id} is {incident.review_state} already")
     before = incident_out(row)
-    row[0].review_state = decision.review_state
-    row[0].review_reason = decision.reason
+    incident.review_state = decision.review_state
+    incident.review_reason = decision.reason
     session.flush()
     fresh = repo.incident(session, incident_id)
     assert fresh is not None
@@ -169,7 +166,7 @@ def review(session: Session, who: Principal, incident_id: int, decision: ReviewI
     audit.record(
         session, who, "review", "incident", incident_id, before=audited_state(before), after=audited_state(out)
     )
-    scores.mark_stale_near(session, [(fresh[1], fresh[2])], STALE_REACH_M)
+    scores.mark_stale_near(session, [(fresh.lon, fresh.lat)], STALE_REACH_M)
     if out.review_state == "verified":
         alerts.on_incidents(session, [out], verified=True)
     return out

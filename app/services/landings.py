@@ -8,10 +8,9 @@ placed against the islands and the reporter's harbour in PostGIS. The limits are
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from psycopg.errors import ReadOnlySqlTransaction
@@ -19,18 +18,19 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from app.db.repositories import ewkt, harbours_by_slug, pipelined, scores
 from app.db.repositories import idempotency as keys
-from app.db.repositories import pipelined, scores
 from app.db.repositories import reports as repo
+from app.db.repositories.base import HarbourRef
 from app.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
-    InvalidParameter,
     NotFound,
     PesisirError,
     validation_errors,
 )
+from app.params import BBox, Interval
 from app.schemas import (
     BatchItemOut,
     BatchOut,
@@ -40,7 +40,7 @@ from app.schemas import (
     Point,
     ReviewIn,
 )
-from app.security import HARBOURMASTER, Principal
+from app.security import HARBOUR_BOUND, Principal
 from app.services import alerts, audit
 
 REGENCY_REACH_M = 60_000
@@ -72,19 +72,15 @@ class Outcome:
     """The stored landing as answered, for created ones."""
 
 
-def _ewkt(lon: float, lat: float) -> str:
-    return f"SRID=4326;POINT({lon!r} {lat!r})"
-
-
 def landing_out(row: repo.LandingRow) -> LandingOut:
     """The response for a stored landing. Built without validation (``model_construct``): the values come from the
     database, whose constraints are stricter than the schema, and a batch builds 500 of them."""
-    landing, lon, lat, slug, origin_place = row
+    landing = row.landing
     return LandingOut.model_construct(
         id=landing.id,
         client_uuid=landing.client_uuid,
-        harbour=slug,
-        location=Point.model_construct(type="Point", coordinates=(lon, lat)),
+        harbour=row.harbour,
+        location=Point.model_construct(type="Point", coordinates=(row.lon, row.lat)),
         precision_m=landing.precision_m,
         observed_start=landing.observed_start,
         observed_end=landing.observed_end,
@@ -97,7 +93,7 @@ def landing_out(row: repo.LandingRow) -> LandingOut:
         crew=landing.crew,
         foreign_nationals=landing.foreign_nationals,
         origin=landing.origin,
-        origin_place=origin_place,
+        origin_place=row.origin_place,
         suspicion_flags=list(landing.suspicion_flags),
         suspicious=bool(landing.suspicious),
         review_state=landing.review_state,
@@ -108,15 +104,15 @@ def landing_out(row: repo.LandingRow) -> LandingOut:
     )
 
 
-def _harbour_id(who: Principal, item: LandingIn, harbours: dict[str, tuple[int, str]]) -> int | None:
+def _harbour_id(who: Principal, item: LandingIn, harbours: dict[str, HarbourRef]) -> int | None:
     slug = item.harbour.lower() if item.harbour else None
     if slug is not None and slug not in harbours:
         raise InvalidInput(f"harbour: no harbour with slug {item.harbour!r}")
-    if who.role == HARBOURMASTER:
-        if slug is not None and harbours[slug][0] != who.harbour_id:
+    if who.role in HARBOUR_BOUND:
+        if slug is not None and harbours[slug].id != who.harbour_id:
             raise Forbidden("harbour: a harbourmaster reports landings for their own harbour only")
         return who.harbour_id
-    return None if slug is None else harbours[slug][0]
+    return None if slug is None else harbours[slug].id
 
 
 def _origin_place(item: LandingIn) -> str | None:
@@ -151,7 +147,7 @@ def _values(who: Principal, item: LandingIn, harbour_id: int | None, origin_plac
     values.update(
         harbour_id=harbour_id,
         origin_place_id=origin_place_id,
-        geom=_ewkt(item.location.lon, item.location.lat),
+        geom=ewkt((item.location.lon, item.location.lat)),
         observed_end=item.observed_end or item.observed_start,
         reporter_id=who.id,
     )
@@ -180,7 +176,7 @@ def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> lis
     """Validate against the database and insert; each item gets its own outcome. No exceptions for bad items.
     The caller then ``_record``s them."""
     outcomes: list[Outcome | None] = [None] * len(items)
-    harbours = repo.harbours_by_slug(session) if any(it.harbour for it in items) else {}
+    harbours = harbours_by_slug(session) if any(it.harbour for it in items) else {}
     pending: list[tuple[int, LandingIn, int | None]] = []
     for i, item in enumerate(items):
         try:
@@ -217,9 +213,9 @@ def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> lis
         k = (hid, item.client_uuid)
         if k in inserted and first[k] == i:
             row = inserted[k]
-            outcomes[i] = Outcome("created", row[0].id, out=landing_out(row))
+            outcomes[i] = Outcome("created", row.landing.id, out=landing_out(row))
             continue
-        found = existing.get(k) or (inserted[k][0].id if k in inserted else None)
+        found = existing.get(k) or (inserted[k].landing.id if k in inserted else None)
         if found is None:  # not inserted and not visible: cannot happen within one harbour; refuse, reveal nothing
             outcomes[i] = Outcome("invalid", error=Conflict("client_uuid: could not be stored; retry the report"))
         else:
@@ -337,60 +333,14 @@ def submit_batch(session: Session, who: Principal, raw_items: Sequence[dict[str,
 
 
 def _visible_harbour(who: Principal) -> int | None:
-    return who.harbour_id if who.role == HARBOURMASTER else None
+    return who.harbour_id if who.role in HARBOUR_BOUND else None
 
 
 def get(session: Session, who: Principal, landing_id: int) -> LandingOut:
     row = repo.landing(session, landing_id, harbour_id=_visible_harbour(who))
-    if row is None or (who.role == HARBOURMASTER and row[0].harbour_id != who.harbour_id):
+    if row is None or (who.role in HARBOUR_BOUND and row.landing.harbour_id != who.harbour_id):
         raise NotFound(f"landing {landing_id} not found")
     return landing_out(row)
-
-
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    """``minLon,minLat,maxLon,maxLat`` in WGS 84. The antimeridian case (minLon > maxLon) is refused: Sumenep
-    is nowhere near it."""
-    if text is None:
-        return None
-    parts = text.split(",")
-    if len(parts) != 4:
-        raise InvalidInput("bbox: four numbers minLon,minLat,maxLon,maxLat")
-    try:
-        x0, y0, x1, y1 = (float(p) for p in parts)
-    except ValueError:
-        raise InvalidInput("bbox: four numbers minLon,minLat,maxLon,maxLat") from None
-    if not all(math.isfinite(c) for c in (x0, y0, x1, y1)):
-        raise InvalidInput("bbox: numbers must be finite")
-    if not (-180 <= x0 <= 180 and -180 <= x1 <= 180 and -90 <= y0 <= 90 and -90 <= y1 <= 90):
-        raise InvalidInput("bbox: longitudes within [-180, 180], latitudes within [-90, 90]")
-    if x0 > x1 or y0 > y1:
-        raise InvalidInput("bbox: minLon <= maxLon and minLat <= maxLat")
-    return (x0, y0, x1, y1)
-
-
-EARLIEST_DAY = date(1900, 1, 1)
-LATEST_DAY = date(2199, 12, 31)
-"""The days a date or date-time query parameter may name (docs/RELIABILITY.md R2-04): far wider than any data,
-and far from the calendar's ends, where a day more, a time zone or the database's own range would overflow."""
-
-
-def check_day(name: str, value: date | datetime | None) -> None:
-    """400 naming ``name`` when the date (or date-time, on its own time zone's calendar) is outside
-    [EARLIEST_DAY, LATEST_DAY]."""
-    if value is None:
-        return
-    day = value.date() if isinstance(value, datetime) else value
-    if not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise InvalidParameter(f"{name}: must be from {EARLIEST_DAY} to {LATEST_DAY}, got {day}")
-
-
-def check_window(start: datetime | None, end: datetime | None, field: str) -> None:
-    for name, t in ((f"{field}_from", start), (f"{field}_to", end)):
-        if t is not None and t.tzinfo is None:
-            raise InvalidInput(f"{name}: a timestamp with a time zone (e.g. 2025-01-01T00:00:00+07:00)")
-        check_day(name, t)
-    if start is not None and end is not None and end < start:
-        raise InvalidInput(f"{field}_to precedes {field}_from")
 
 
 def listing(
@@ -398,40 +348,36 @@ def listing(
     who: Principal,
     *,
     harbour: str | None = None,
-    bbox: str | None = None,
-    observed_from: datetime | None = None,
-    observed_to: datetime | None = None,
+    bbox: BBox | None = None,
+    observed: Interval = (None, None),
     review_state: str | None = None,
     suspicious: bool | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> LandingPage:
-    check_window(observed_from, observed_to, "observed")
-    box = parse_bbox(bbox)
+    """Landings, newest first; a harbourmaster's own harbour's only. ``bbox`` and ``observed`` come parsed
+    (``app.params``)."""
     harbour_id = _visible_harbour(who)
     if harbour is not None:
-        harbours = repo.harbours_by_slug(session)
+        harbours = harbours_by_slug(session)
         if harbour.lower() not in harbours:
             raise InvalidInput(f"harbour: no harbour with slug {harbour!r}")
-        wanted = harbours[harbour.lower()][0]
+        wanted = harbours[harbour.lower()].id
         if harbour_id is not None and wanted != harbour_id:
-            return LandingPage(items=[], limit=limit, offset=offset, next_offset=None)
+            return LandingPage.of([], landing_out, limit=limit, offset=offset)
         harbour_id = wanted
     rows = repo.landings(
         session,
         harbour_id=harbour_id,
-        bbox=box,
-        observed_from=observed_from,
-        observed_to=observed_to,
+        bbox=bbox,
+        observed_from=observed[0],
+        observed_to=observed[1],
         review_state=review_state,
         suspicious=suspicious,
         limit=limit + 1,
         offset=offset,
     )
-    items = [landing_out(r) for r in rows[:limit]]
-    return LandingPage(
-        items=items, limit=limit, offset=offset, next_offset=offset + limit if len(rows) > limit else None
-    )
+    return LandingPage.of(rows, landing_out, limit=limit, offset=offset)
 
 
 def review(session: Session, who: Principal, landing_id: int, decision: ReviewIn) -> LandingOut:
@@ -439,7 +385,7 @@ def review(session: Session, who: Principal, landing_id: int, decision: ReviewIn
     row = repo.landing(session, landing_id, lock=True)
     if row is None:
         raise NotFound(f"landing {landing_id} not found")
-    landing = row[0]
+    landing = row.landing
     if landing.review_state != "reported":
         raise Conflict(
             f"review_state: landing {landing_id} is {landing.review_state} already; only reported ones are reviewed"
@@ -454,5 +400,5 @@ def review(session: Session, who: Principal, landing_id: int, decision: ReviewIn
     assert fresh is not None
     out = landing_out(fresh)
     audit.record(session, who, "review", "landing", landing_id, before=before, after=out.model_dump(mode="json"))
-    scores.mark_stale_near(session, [(fresh[1], fresh[2])], STALE_REACH_M)
+    scores.mark_stale_near(session, [(fresh.lon, fresh.lat)], STALE_REACH_M)
     return out

@@ -5,7 +5,7 @@ properties whichever way the data leaves."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from app.db.repositories import layers as repo
 from app.db.repositories import risk as risk_repo
 from app.db.repositories import routes as routes_repo
+from app.db.repositories.layers import Filters
 from app.errors import Forbidden, InvalidParameter, NotFound
+from app.security import REVIEWERS
 from geo.vocabulary import HARBOUR_KINDS, INCIDENT_KINDS, RISK_CLASSES, RISK_KINDS, SEASONS
 
 Audience = Literal["planner", "full"]
@@ -90,9 +92,9 @@ ROUTE_SOURCES = (
 
 
 def audience_for(role: str | None) -> Audience:
-    """The audience a user's role gets: intelligence and admin see everything, every other role (and nobody
-    logged in) sees the planners' allow-list. The single place a role becomes an audience."""
-    return "full" if role in ("intelligence", "admin") else "planner"
+    """The audience a user's role gets: the roles that read narratives (``app.security.REVIEWERS``: intelligence
+    and admin) see everything, every other role (and nobody logged in) sees the planners' allow-list."""
+    return "full" if role in REVIEWERS else "planner"
 
 
 def layer(name: str) -> repo.Layer:
@@ -133,21 +135,14 @@ class Query:
     filters: repo.Filters
 
 
-def query(
-    layer_name: str,
-    *,
-    bbox: tuple[float, float, float, float] | None = None,
-    interval: tuple[datetime | None, datetime | None] | None = None,
-    kind: str | None = None,
-    risk_class: str | None = None,
-    min_score: float | None = None,
-    season: str = "annual",
-) -> Query:
-    """Check each filter against the layer and name the parameter and the rule it breaks (400).
+def query(layer_name: str, filters: Filters = Filters(), *, season: str = "annual") -> Query:
+    """Check each filter against the layer and name the parameter and the rule it breaks (400). ``filters``
+    hold values already parsed (``app.params``).
 
-    ``kind`` is the harbour or incident kind, or for segments the risk kind whose scores they carry;
+    ``filters.kind`` is the harbour or incident kind, or for segments the risk kind whose scores they carry;
     ``season`` (segments) picks the annual, west- or east-monsoon scores."""
     lay = layer(layer_name)
+    interval, kind, risk_class, min_score = filters.interval, filters.kind, filters.risk_class, filters.min_score
     if season not in SEASONS:
         raise InvalidParameter(f"season: must be one of {', '.join(SEASONS)}, got '{season}'")
     if season != "annual" and not lay.scored:
@@ -168,14 +163,7 @@ def query(
     if min_score is not None and not (math.isfinite(min_score) and 0 <= min_score <= 1):
         raise InvalidParameter(f"min_score: must be a number from 0 to 1, got {min_score}")
     risk = repo.risk_key(kind if lay.scored and kind is not None else RISK_KINDS[0], season)
-    filters = repo.Filters(
-        bbox=bbox,
-        interval=interval,
-        kind=None if lay.scored else kind,
-        risk_class=risk_class,
-        min_score=min_score,
-    )
-    return Query(lay, risk, filters)
+    return Query(lay, risk, replace(filters, kind=None) if lay.scored else filters)
 
 
 @dataclass(frozen=True)

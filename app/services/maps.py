@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Final
-from zoneinfo import ZoneInfo
 
 from branca.element import Element
 from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
 from app.db.repositories import maps as map_repo
-from app.errors import InvalidParameter
-from app.services import audit, layers, risk, routes
+from app.security import view
+from app.services import audit, risk, routes
 from geo.maps import (
     add_corridors,
     add_event_layers,
@@ -32,7 +31,6 @@ ALERTS_SCRIPT_URL = "/static/pesisir-alerts.js"
 ALERTS_CSS_URL = "/static/pesisir-alerts.css"
 PLACES_URL = "/api/v1/places"
 ROUTES_URL = "/api/v1/routes"
-WIB = ZoneInfo("Asia/Jakarta")
 
 SEGMENT_GEOJSON_LIMIT: Final = 20_000
 """Beyond this many coastal segments the map draws them from vector tiles (``/tiles/segments/...``) instead of
@@ -68,25 +66,17 @@ FULL_SCOPE = MapScope(incidents=True, narratives=True, landings=True, routes=Tru
 
 
 def scope_for(role: str, harbour_id: int | None = None) -> MapScope:
-    """admin and intelligence see everything; planners see incidents without narratives, no landings, and the
-    corridors and route tool; harbourmasters see their own harbour's landings and no incidents."""
-    if role in ("admin", "intelligence"):
-        return FULL_SCOPE
-    if role == "planner":
-        # The planners' allow-list decides (app.services.layers): no landings, incidents without narrative.
-        return MapScope(incidents=True, narratives=False, landings=layers.visible("landings", "planner"), routes=True)
-    if role == "harbourmaster":
-        return MapScope(incidents=False, narratives=False, landings=True, harbour_id=harbour_id)
-    raise ValueError(f"role: unknown role {role!r}")
-
-
-def time_window(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
-    """``?from=&to=`` (days in WIB, both included) as a [start, end) interval of aware datetimes."""
-    if first is not None and last is not None and last < first:
-        raise InvalidParameter(f"to: must not be before from ({last} < {first})")
-    start = datetime.combine(first, time(), WIB) if first is not None else None
-    end = datetime.combine(last + timedelta(days=1), time(), WIB) if last is not None else None
-    return start, end
+    """What ``role`` sees on the map, as ``app.security.view`` says (admin and intelligence: everything;
+    planners: incidents without narratives, no landings, the corridors and route tool; harbourmasters: their own
+    harbour's landings, no incidents). ValueError for an unknown role."""
+    seen = view(role)
+    return MapScope(
+        incidents=seen.incidents,
+        narratives=seen.narratives,
+        landings=seen.landings,
+        harbour_id=harbour_id if seen.own_harbour_only else None,
+        routes=seen.routes,
+    )
 
 
 def render_map(

@@ -129,8 +129,7 @@ def items(
     base: str,
     collection_id: str,
     *,
-    bbox: tuple[float, float, float, float] | None,
-    interval: tuple[datetime | None, datetime | None] | None,
+    filters: layers.Filters,
     limit: int,
     offset: int,
     query: dict[str, str],
@@ -139,10 +138,10 @@ def items(
 ) -> str:
     """One page of features as GeoJSON text, with numberMatched / numberReturned and self / next / prev links.
 
-    ``datetime`` filters collections with time (incidents, landings) and is ignored by the others."""
+    ``filters.interval`` (``datetime``) filters collections with time (incidents, landings) and is ignored by
+    the others."""
     c = _find(collection_id)
     props = layers.properties(c.layer, audience)
-    filters = repo.Filters(bbox=bbox, interval=interval)
     features, matched = repo.page(session, c.layer, c.risk, filters, props, limit=limit, offset=offset)
     if layers.carries_narratives(c.layer, props):
         audit.bulk_read(session, reader, len(features))

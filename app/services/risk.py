@@ -12,13 +12,12 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
 from app.db.repositories import risk as risk_repo
 from app.db.repositories import routes as routes_repo
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput
 from app.services import alerts, base_data
 from geo import evaluation, risk
 from geo.factors import FactorInputs, compute_factors, lanes_frame, shared_factors
@@ -62,7 +61,7 @@ def segment(session: Session, *, length_m: float = 500.0) -> SegmentReport:
             "id": r.id,
             "island_id": ids[r.island_code],
             "ordinal": int(r.ordinal),
-            "geom": f"SRID=4326;{shapely.to_wkt(r.geometry, rounding_precision=-1)}",
+            "geom": repo.ewkt(r.geometry),
             "length_m": float(r.length_m),
             "seaward_bearing": float(r.seaward_bearing),
         }
@@ -434,11 +433,6 @@ def scored_segments(session: Session, *, kind: str, season: str = "annual") -> g
 
 def count_segments(session: Session) -> int:
     return risk_repo.count_segments(session)
-
-
-def require_scores(session: Session, kind: str, season: str = "annual") -> None:
-    if risk_repo.scored_segments_frame(session, kind, season).empty:
-        raise NotFound(f"no {kind} scores for season {season} yet; run 'pesisir score'")
 
 
 def accuracy(session: Session, *, kind: str) -> dict[str, Any]:

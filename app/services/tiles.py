@@ -62,7 +62,8 @@ def tile(
     carries."""
     lay = layers.layer(layer_name)
     check_tile(z, x, y)
-    q = layers.query(layer_name, kind=risk if lay.scored else None, season=season if lay.scored else "annual")
+    filters = layers.Filters(kind=risk if lay.scored else None)
+    q = layers.query(layer_name, filters, season=season if lay.scored else "annual")
     props = layers.properties(q.layer, audience)
     body = repo.tile(session, q.layer, q.risk, z, x, y, props)
     if body and reader is not None and layers.carries_narratives(q.layer, props):

@@ -12,7 +12,7 @@ from app.db.repositories import users as repo
 from app.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from app.schemas import UserOut
 from app.security import (
-    HARBOURMASTER,
+    HARBOUR_BOUND,
     Principal,
     TokenClaims,
     burn_password_check,
@@ -50,7 +50,7 @@ def create_user(
         raise InvalidInput(f"role: one of {', '.join(USER_ROLES)}, not {role!r}")
     harbour_id = None
     slug = None
-    if role == HARBOURMASTER:
+    if role in HARBOUR_BOUND:
         if not harbour:
             raise InvalidInput("harbour: a harbourmaster is bound to exactly one harbour (give --harbour)")
         h = repo.harbour_by_slug_or_id(session, harbour)
@@ -148,7 +148,7 @@ def ensure_demo_users(session: Session) -> list[DemoLogin]:
     logins = []
     for role in USER_ROLES:
         username = f"demo-{role}"
-        harbour = DEMO_HARBOUR if role == HARBOURMASTER else None
+        harbour = DEMO_HARBOUR if role in HARBOUR_BOUND else None
         password = secrets.token_urlsafe(12)
         if repo.by_username(session, username) is None:
             create_user(session, username=username, role=role, harbour=harbour, password=password, actor="pesisir run")

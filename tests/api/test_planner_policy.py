@@ -27,6 +27,7 @@ NO_LAYER_DATA = {
     ("GET", "/docs/oauth2-redirect"): "Swagger UI",
     ("GET", "/redoc"): "ReDoc",
     ("GET", "/login"): "the sign-in form",
+    ("GET", "/report/sw.js"): "the reporting page's service worker (code)",
     ("GET", "/ogc"): "links",
     ("GET", "/ogc/conformance"): "conformance classes",
     ("GET", "/ogc/api"): "the API description",

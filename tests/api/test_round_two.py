@@ -81,6 +81,48 @@ def _with(settings: Settings, **server: object) -> Settings:
     return settings.model_copy(update={"server": settings.server.model_copy(update=server)})
 
 
+def _stalled_export(app, c: TestClient, path: str, token: str, limit: float) -> tuple[float, list[dict]]:
+    """GET ``path`` as a client that stops reading after the first chunk of the body: (seconds until the
+    service gave up, the ASGI messages it sent)."""
+    sent: list[dict] = []
+    stalled = asyncio.Event()
+
+    async def run() -> float:
+        async def receive() -> dict:
+            await asyncio.Event().wait()  # the client sends nothing more (and never says it has gone)
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+            if message["type"] == "http.response.body" and len(sent) >= 3:
+                stalled.set()
+                await asyncio.Event().wait()  # the client stopped reading: the send never completes
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())],
+            "client": ("127.0.0.1", 50000),
+            "server": ("testserver", 80),
+            "state": c.app_state.copy(),
+        }
+        start = time.monotonic()
+        # On the old code the send blocks forever: wait_for gives up (and the test fails) long after the limit.
+        await asyncio.wait_for(app(scope, receive, send), timeout=limit + 10)
+        return time.monotonic() - start
+
+    took = c.portal.call(run)
+    assert stalled.is_set() and sent[0]["status"] == 200
+    return took, sent
+
+
 def test_an_export_whose_client_stops_reading_is_cut_at_its_deadline_and_frees_its_connection(published_settings):
     limit = 1.5
     s = _with(published_settings, export_timeout_s=limit, rescore_interval_s=0)
@@ -88,42 +130,7 @@ def test_an_export_whose_client_stops_reading_is_cut_at_its_deadline_and_frees_i
     with TestClient(app) as c:
         token = published_token(c, "intelligence")  # planners get no landings (R2-11)
         engine = c.app_state["engine"]
-        sent: list[dict] = []
-        stalled = asyncio.Event()
-
-        async def run() -> float:
-            async def receive() -> dict:
-                await asyncio.Event().wait()  # the client sends nothing more (and never says it has gone)
-                return {"type": "http.disconnect"}
-
-            async def send(message: dict) -> None:
-                sent.append(message)
-                if message["type"] == "http.response.body" and len(sent) >= 3:
-                    stalled.set()
-                    await asyncio.Event().wait()  # the client stopped reading: the send never completes
-
-            scope = {
-                "type": "http",
-                "asgi": {"version": "3.0", "spec_version": "2.4"},
-                "http_version": "1.1",
-                "method": "GET",
-                "scheme": "http",
-                "path": "/api/v1/export/landings.geojson",
-                "raw_path": b"/api/v1/export/landings.geojson",
-                "root_path": "",
-                "query_string": b"",
-                "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())],
-                "client": ("127.0.0.1", 50000),
-                "server": ("testserver", 80),
-                "state": c.app_state.copy(),
-            }
-            start = time.monotonic()
-            # On the old code the send blocks forever: wait_for gives up (and the test fails) long after the limit.
-            await asyncio.wait_for(app(scope, receive, send), timeout=limit + 10)
-            return time.monotonic() - start
-
-        took = c.portal.call(run)
-        assert stalled.is_set() and sent[0]["status"] == 200
+        took, sent = _stalled_export(app, c, "/api/v1/export/landings.geojson", token, limit)
         assert limit <= took < limit + 3, took
         assert not any(m.get("type") == "http.response.body" and not m.get("more_body", False) for m in sent)
         assert engine.pool.checkedout() == 0  # the connection is back in the pool, its transaction rolled back
@@ -134,6 +141,50 @@ def test_an_export_whose_client_stops_reading_is_cut_at_its_deadline_and_frees_i
         with engine.connect() as conn:
             assert conn.execute(idle).scalar_one() == 0
         assert c.get("/api/v1/harbours", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_a_cut_export_of_narratives_keeps_its_audit_row(published_settings):
+    """The export's transaction rolls back when it is cut, but part of the narratives may have left: the read
+    is still audited, marked as cut (R2-01)."""
+    s = _with(published_settings, export_timeout_s=1.0, rescore_interval_s=0)
+    app = create_app(s)
+    path = "/api/v1/export/incidents.geojson"
+    rows = text(
+        "SELECT after FROM audit_log WHERE action = 'read_sensitive' AND actor = 'pub-intelligence' "
+        "AND after->>'route' = :path ORDER BY id"
+    )
+    with TestClient(app) as c:
+        token = published_token(c, "intelligence")
+        engine = c.app_state["engine"]
+        with engine.connect() as conn:
+            before = conn.execute(rows, {"path": path}).scalars().all()
+        _stalled_export(app, c, path, token, 1.0)
+        with engine.connect() as conn:
+            after = conn.execute(rows, {"path": path}).scalars().all()
+    assert len(after) == len(before) + 1
+    assert after[-1]["cut"] is True and after[-1]["incidents"] >= 100
+    assert "narrative" not in str(after[-1])
+
+
+def test_an_export_deadline_counts_from_the_start_not_the_first_byte(published_settings, monkeypatch):
+    """A GeoPackage is written before its first byte: when writing it used up the time limit, sending it gets
+    no fresh limit of its own (the export would otherwise run up to twice PESISIR_EXPORT_TIMEOUT_S)."""
+    from app.services import export
+
+    limit = 1.0
+    real = export.write_geopackage
+
+    def slow(*a, **k):
+        real(*a, **k)
+        time.sleep(limit + 0.5)  # the file is ready only after the whole limit
+
+    monkeypatch.setattr(export, "write_geopackage", slow)
+    app = create_app(_with(published_settings, export_timeout_s=limit, rescore_interval_s=0))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        token = published_token(c, "planner")
+        r = c.get("/api/v1/export/harbours.gpkg", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 503, (r.status_code, r.headers, len(r.content))
+    assert "time limit" in r.json()["detail"]
 
 
 def test_a_full_pool_answers_503_with_retry_after_within_the_pool_timeout(published_settings):

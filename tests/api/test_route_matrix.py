@@ -38,6 +38,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # The routes' gazetteer: harbourmasters pick a landing's origin place from it (no personal data).
     ("GET", "/api/v1/places"): _r(401, 200, 200, 200, 200),
     ("GET", "/map"): _r(303, 200, 200, 403, 200),
+    # The harbour post's reporting page: harbourmasters (and admin); another role gets a page saying so (403).
+    ("GET", "/report"): _r(303, 200, 403, 200, 403),
+    ("GET", "/report/sw.js"): _all(200),  # its service worker: code, no data, like /static
+    ("GET", "/report/token"): _r(401, 200, 403, 200, 403),  # a bearer token for the page's writes
     # Segments, scores and the model: planners and up; not harbourmasters (least privilege, as for the map).
     ("GET", "/api/v1/segments"): _r(401, 200, 200, 403, 200),
     ("GET", "/api/v1/model"): _r(401, 200, 200, 403, 200),

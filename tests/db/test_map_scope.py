@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import select, update
 
+from app import params
 from app.db.models import Incident, Landing
 from app.errors import InvalidParameter
 from app.services import demo, maps
@@ -47,13 +47,13 @@ def test_each_role_sees_what_the_api_allows(reports):
 
 
 def test_time_window_limits_the_events(reports):
-    start, end = maps.time_window(date(2024, 1, 1), date(2024, 12, 31))
+    start, end = params.day_window("2024-01-01", "2024-12-31")
     data = _data(maps.render_map(reports, web_tiles=False, start=start, end=end))
     days = [row[2] for row in data["incidents"] + data["landings"]]
     assert days and all("2023-12-01" <= d <= "2024-12-31" for d in days)
     assert len(data["incidents"]) < 120
     with pytest.raises(InvalidParameter, match="to: must not be before from"):
-        maps.time_window(date(2024, 5, 1), date(2024, 1, 1))
+        params.day_window("2024-05-01", "2024-01-01")
 
 
 def test_a_coast_beyond_the_limit_is_drawn_from_vector_tiles(reports, monkeypatch):

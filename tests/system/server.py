@@ -93,6 +93,9 @@ class Server:
             "PESISIR_SECRET_KEY": self.secret,
             "PESISIR_RESCORE_INTERVAL_S": "0",
             "PESISIR_WORKERS": str(self.workers),
+            # A throwaway server of the test's own cluster: as root it stays root (tests/system/test_runas.py covers
+            # the hand-over to the user pesisir).
+            "PESISIR_SERVE_AS_ROOT": "1",
             **self.env,
         }
         env.pop("PESISIR_DATABASE_URL", None)
@@ -112,9 +115,9 @@ class Server:
             except httpx.TransportError:
                 pass
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}")
+                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.log_path.read_text()[-3000:]}")
             time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        raise RuntimeError(f"server did not start in {timeout_s:g} s: {self.log_path.read_text()[-3000:]}")
 
     def worker_pids(self) -> list[int]:
         """The worker processes of a server started with ``workers`` > 1 (children of the process started)."""

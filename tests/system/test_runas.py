@@ -1,4 +1,4 @@
-"""``pesisir run`` started by root serves as the unprivileged user ``pesisir`` (docs/RELIABILITY-STATUS.md R2-13):
+"""``pesisir run`` and ``pesisir serve`` started by root serve as the unprivileged user ``pesisir`` (docs/RELIABILITY-STATUS.md R2-13):
 the served process has no root uid, reaches the private cluster through peer authentication as ``pesisir_app``
 only, and the socket directory is closed to everyone else. CI runs as root, so this runs there."""
 
@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
+from app import runas
 from app.db.cluster import SERVICE_USER, SUPERUSER, LocalCluster
 from tests.system.server import ROOT, free_port, prepare_database
 
@@ -38,7 +39,7 @@ def _connect_as(os_user: str, python: Path, cluster: LocalCluster, role: str) ->
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd="/")
 
 
-def test_run_as_root_serves_as_pesisir_through_peer_authentication(cluster: LocalCluster) -> None:
+def test_run_and_serve_as_root_serve_as_pesisir_through_peer_authentication(cluster: LocalCluster) -> None:
     auth = prepare_database(cluster, "pesisir_runas", SECRET)
     install_dir = Path(tempfile.mkdtemp(prefix="pesisir-install-", dir="/tmp"))
     install_dir.chmod(0o755)
@@ -55,10 +56,11 @@ def test_run_as_root_serves_as_pesisir_through_peer_authentication(cluster: Loca
     env.pop("PESISIR_DATABASE_URL", None)
     env.pop("PESISIR_DATABASE_OWNER_URL", None)
     log = cluster.data_dir / f"runas-{port}.log"
-    # What 'pesisir run' does after its root-only steps: install for pesisir, then exec 'pesisir serve' as it.
-    code = "from app.cli import _serve_unprivileged_if_root, _settings; _serve_unprivileged_if_root(_settings())"
+    env.pop("PESISIR_SERVE_AS_ROOT", None)
+    # 'pesisir serve' started by root, and what 'pesisir run' does after its root-only steps: install for pesisir,
+    # then exec 'pesisir serve' as it.
     proc = subprocess.Popen(
-        [sys.executable, "-c", code], env=env, cwd=ROOT, stdout=log.open("ab"), stderr=log.open("ab")
+        [sys.executable, "-m", "app", "serve"], env=env, cwd=ROOT, stdout=log.open("ab"), stderr=log.open("ab")
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -110,4 +112,26 @@ def test_run_as_root_serves_as_pesisir_through_peer_authentication(cluster: Loca
     assert nobody.returncode != 0 and "Permission denied" in nobody.stderr, nobody.stderr
     # Root's code copy is root's: pesisir may read it, not change it.
     assert install_dir.stat().st_uid == 0 and (install_dir / "app" / "main.py").stat().st_mode & 0o022 == 0
+    # The next start finds the copy current and makes none; a copy that differs from the checkout is made again.
+    assert runas.install(install_dir) == (python, False)
+    (install_dir / "app" / "main.py").write_text("# changed by hand\n")
+    (install_dir / ".pesisir-installed").write_text("another checkout")
+    assert runas.install(install_dir) == (python, True)
+    assert (install_dir / "app" / "main.py").read_bytes() == (ROOT / "app" / "main.py").read_bytes()
     shutil.rmtree(install_dir, ignore_errors=True)
+
+
+def test_the_digest_of_the_shipped_files_follows_what_install_copies(tmp_path: Path) -> None:
+    for name in runas.SHIPPED:
+        if name in ("app", "geo", "data"):
+            (tmp_path / name).mkdir()
+            (tmp_path / name / "x.py").write_text("x = 1\n")
+        else:
+            (tmp_path / name).write_text(name)
+    first = runas.shipped_digest(tmp_path)
+    (tmp_path / "app" / "__pycache__").mkdir()
+    (tmp_path / "app" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"compiled")
+    (tmp_path / "data" / ".hidden").write_text("not copied")
+    assert runas.shipped_digest(tmp_path) == first  # what install leaves out does not count
+    (tmp_path / "geo" / "x.py").write_text("x = 2\n")
+    assert runas.shipped_digest(tmp_path) != first

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import AuditLog
-from app.db.repositories import driver_cursor
+from app.db.repositories.sql import driver_cursor
 
 
 def _jsonb(value: Any) -> Any:
@@ -29,7 +30,9 @@ def _model_json(model: BaseModel) -> str:
 
 
 def append_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Audit rows in one round trip (a batch upload writes one per landing)."""
+    """Audit rows in one round trip (a batch upload writes one per landing): the one way rows are written here.
+    Each row has ``actor``, ``action`` and ``object_type``, and may have ``actor_id``, ``object_id``, ``purpose``,
+    ``before`` and ``after`` (a dict or a pydantic model)."""
     if not rows:
         return
     # The driver's (pipelined) executemany on the session's connection (same transaction): for one row too, as
@@ -74,3 +77,22 @@ def listing(
     if action:
         stmt = stmt.where(AuditLog.action == action)
     return session.execute(stmt.order_by(AuditLog.id.desc()).limit(limit).offset(offset)).scalars().all()
+
+
+class Mark(NamedTuple):
+    """An audit row's id and time."""
+
+    id: int
+    at: datetime
+
+
+def latest(session: Session, *, action: str, object_type: str) -> Mark | None:
+    """The newest audit row of this action on this kind of object (None: there is none)."""
+    stmt = (
+        select(AuditLog.id, AuditLog.at)
+        .where(AuditLog.action == action, AuditLog.object_type == object_type)
+        .order_by(AuditLog.id.desc())
+        .limit(1)
+    )
+    row = session.execute(stmt).first()
+    return None if row is None else Mark(int(row.id), row.at)

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
-from app.db.repositories import driver_cursor
+from app.db.repositories.sql import driver_cursor
 
 
 class Prior(NamedTuple):

@@ -43,7 +43,8 @@ from app.db.models import (
     Place,
     SegmentScore,
 )
-from app.db.repositories import GEOJSON_DECIMALS, driver_cursor, feature, harbour_properties, island_properties
+from app.db.repositories.base import harbour_properties, island_properties
+from app.db.repositories.sql import GEOJSON_DECIMALS, driver_cursor, feature
 
 CHUNK = 2000  # rows fetched per round trip from the server-side cursor
 MVT_EXTENT = 4096
@@ -429,13 +430,13 @@ def extent(session: Session, layer: Layer) -> tuple[list[float] | None, list[str
     """Spatial extent [minx, miny, maxx, maxy] and, for layers with time, the temporal extent."""
     box = session.execute(
         layer.base("landing").with_only_columns(
-            func.ST_XMin(func.ST_Extent(layer.geom)),
+            func.ST_XMin(func.ST_Extent(layer.geom)).label("minx"),
             func.ST_YMin(func.ST_Extent(layer.geom)),
             func.ST_XMax(func.ST_Extent(layer.geom)),
             func.ST_YMax(func.ST_Extent(layer.geom)),
         )
     ).one()
-    spatial = None if box[0] is None else [round(float(v), 6) for v in box]
+    spatial = None if box.minx is None else [round(float(v), 6) for v in box]
     temporal = None
     if layer.time_start is not None:
         lo, hi = session.execute(

@@ -24,8 +24,8 @@ def lock_limiter(session: Session, now: float | None) -> float:
     in-process lock) and return ``now``, or the database's clock in epoch seconds: one clock for every worker and
     host."""
     clock = func.extract("epoch", func.clock_timestamp())
-    row = session.execute(select(func.pg_advisory_xact_lock(LIMITER_LOCK), clock)).one()
-    return float(row[1] if now is None else now)
+    row = session.execute(select(func.pg_advisory_xact_lock(LIMITER_LOCK), clock.label("clock"))).one()
+    return float(row.clock if now is None else now)
 
 
 def windows(session: Session, keys: Iterable[WindowKey]) -> dict[WindowKey, tuple[list[float], float]]:

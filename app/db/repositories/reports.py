@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple
 
 from psycopg import sql as psql
 from psycopg.rows import namedtuple_row
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Harbour, Incident, Landing
 from app.db.models import Place as GazetteerPlace
-from app.db.repositories import driver_cursor
+from app.db.repositories.sql import driver_cursor, insert_new
 
 
 @dataclass(frozen=True)
@@ -99,12 +99,14 @@ def places(
     ]
 
 
-def harbours_by_slug(session: Session) -> dict[str, tuple[int, str]]:
-    return {slug: (id_, name) for id_, slug, name in session.execute(select(Harbour.id, Harbour.slug, Harbour.name))}
+class LandingRow(NamedTuple):
+    """A stored landing, its lon and lat, its harbour's slug and its origin place's slug."""
 
-
-LandingRow = tuple[Landing, float, float, str | None, str | None]
-"""A landing, its lon and lat, its harbour's slug and its origin place's slug."""
+    landing: Landing  # or, from an insert, the driver's named row of the same columns
+    lon: float
+    lat: float
+    harbour: str | None
+    origin_place: str | None
 
 
 # -- landings -----------------------------------------------------------------------------------------------------
@@ -189,7 +191,7 @@ def insert_landings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
         cur.row_factory = namedtuple_row
         cur.execute(query, params)
         return {
-            (r.harbour_id, r.client_uuid): cast(LandingRow, (r, r.lon, r.lat, r.harbour_slug, r.origin_place_slug))
+            (r.harbour_id, r.client_uuid): LandingRow(r, r.lon, r.lat, r.harbour_slug, r.origin_place_slug)
             for r in cur.fetchall()
         }
 
@@ -215,10 +217,6 @@ def _landing_select() -> Select[Any]:
     )
 
 
-def _rows(rows: Sequence[Any]) -> list[Any]:
-    return [tuple(r) for r in rows]
-
-
 def landing(
     session: Session, landing_id: int, *, harbour_id: int | None = None, lock: bool = False
 ) -> LandingRow | None:
@@ -228,7 +226,7 @@ def landing(
     if lock:
         stmt = stmt.with_for_update(of=Landing)
     row = session.execute(stmt).one_or_none()
-    return None if row is None else cast(LandingRow, tuple(row))
+    return None if row is None else LandingRow(*row)
 
 
 def _window(stmt: Select[Any], start_col: Any, end_col: Any, start: datetime | None, end: datetime | None) -> Any:
@@ -268,11 +266,16 @@ def landings(
     if suspicious is not None:
         stmt = stmt.where(Landing.suspicious.is_(suspicious))
     stmt = stmt.order_by(Landing.observed_start.desc(), Landing.id.desc()).limit(limit).offset(offset)
-    return _rows(session.execute(stmt).all())
+    return [LandingRow(*r) for r in session.execute(stmt).all()]
 
 
 # -- incidents ----------------------------------------------------------------------------------------------------
-IncidentRow = tuple[Incident, float, float]
+class IncidentRow(NamedTuple):
+    """A stored incident and its lon and lat."""
+
+    incident: Incident
+    lon: float
+    lat: float
 
 
 def _incident_select() -> Select[Any]:
@@ -291,7 +294,7 @@ def incident(session: Session, incident_id: int, *, lock: bool = False) -> Incid
     if lock:
         stmt = stmt.with_for_update(of=Incident)
     row = session.execute(stmt).one_or_none()
-    return None if row is None else cast(IncidentRow, tuple(row))
+    return None if row is None else IncidentRow(*row)
 
 
 def incidents(
@@ -313,7 +316,13 @@ def incidents(
     if review_state is not None:
         stmt = stmt.where(Incident.review_state == review_state)
     stmt = stmt.order_by(Incident.occurred_start.desc(), Incident.id.desc()).limit(limit).offset(offset)
-    return _rows(session.execute(stmt).all())
+    return [IncidentRow(*r) for r in session.execute(stmt).all()]
+
+
+def insert_incidents_by_uuid(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert the incidents whose ``uuid`` is not stored yet (the demo data's, derived from its seed); return how
+    many were new."""
+    return insert_new(session, Incident, rows, key="uuid")
 
 
 # -- incident imports: keyed by the source's own id -----------------------------------------------------------------
@@ -334,7 +343,7 @@ def insert_incidents_keyed(session: Session, rows: Sequence[Mapping[str, Any]]) 
     )
     out: dict[IncidentKey, IncidentRow] = {}
     for n, lon, lat in session.execute(stmt, execution_options={"populate_existing": True}).all():
-        out[(n.source, str(n.source_ref))] = (n, lon, lat)
+        out[(n.source, str(n.source_ref))] = IncidentRow(n, lon, lat)
     return out
 
 

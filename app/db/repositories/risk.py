@@ -12,7 +12,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from app.db.models import CoastalSegment, Incident, Island, Landing, ModelEvaluation, SegmentScore
-from app.db.repositories import _collection, _comparable, _frame, feature, layers, literal_column_xmax
+from app.db.repositories import layers
+from app.db.repositories.sql import collection, comparable, feature, frame, was_inserted
 
 
 def island_ids_by_code(session: Session) -> dict[str, int]:
@@ -29,13 +30,13 @@ def replace_segments(session: Session, rows: Sequence[Mapping[str, Any]]) -> tup
     cols = ("island_id", "ordinal", "geom", "length_m", "seaward_bearing")
     for start in range(0, len(rows), 1000):
         ins = pg_insert(table).values(list(rows[start : start + 1000]))
-        current = tuple_(*[_comparable(table.c[c]) for c in cols])
-        proposed = tuple_(*[_comparable(ins.excluded[c]) for c in cols])
+        current = tuple_(*[comparable(table.c[c]) for c in cols])
+        proposed = tuple_(*[comparable(ins.excluded[c]) for c in cols])
         stmt = ins.on_conflict_do_update(
             index_elements=["id"],
             set_={c: ins.excluded[c] for c in cols},
             where=current.is_distinct_from(proposed),
-        ).returning(literal_column_xmax())
+        ).returning(was_inserted())
         for (was_insert,) in session.execute(stmt):
             inserted += int(bool(was_insert))
             updated += int(not was_insert)
@@ -56,7 +57,7 @@ def segments_frame(session: Session) -> gpd.GeoDataFrame:
         .join(i, s.island_id == i.id)
         .order_by(s.id)
     )
-    return _frame(session, stmt)
+    return frame(session, stmt)
 
 
 def segment_ids(session: Session) -> list[str]:
@@ -70,7 +71,7 @@ def incidents_for_model(session: Session, *, synthetic: bool | None = None) -> g
     stmt = select(n.id, n.kind, n.occurred_start, n.precision_m, n.review_state, n.geom).order_by(n.id)
     if synthetic is not None:
         stmt = stmt.where(n.synthetic.is_(synthetic))
-    return _frame(session, stmt)
+    return frame(session, stmt)
 
 
 def count_incidents(session: Session, *, synthetic: bool) -> dict[str, int]:
@@ -89,7 +90,7 @@ def landings_for_model(session: Session) -> gpd.GeoDataFrame:
     stmt = select(
         ld.id, ld.direction, ld.suspicion_flags, ld.observed_start, ld.precision_m, ld.review_state, ld.geom
     ).order_by(ld.id)
-    return _frame(session, stmt)
+    return frame(session, stmt)
 
 
 def write_scores(
@@ -122,7 +123,7 @@ def _current_scores(kind: str, season: str) -> Any:
 def segments_geojson(session: Session, kind: str, season: str = "annual") -> str:
     segments = layers.LAYERS["segments"]
     stmt, cols = layers.filtered(segments, layers.risk_key(kind, season), layers.Filters())
-    return _collection(
+    return collection(
         session,
         stmt.with_only_columns(feature(segments.id_col, segments.geom, cols).label("f")).order_by(segments.id_col),
     )
@@ -149,7 +150,7 @@ def scored_segments_frame(session: Session, kind: str, season: str = "annual") -
         .join(i, s.island_id == i.id)
         .order_by(s.id)
     )
-    return _frame(session, stmt)
+    return frame(session, stmt)
 
 
 def current_score_versions(session: Session) -> dict[str, tuple[str, datetime]]:

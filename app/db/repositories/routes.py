@@ -21,13 +21,14 @@ from app.db.models import (
     RouteBuild,
     SegmentCorridorExposure,
 )
-from app.db.repositories import _collection, _frame, feature
+from app.db.repositories.sql import collection, feature, frame
 
 
 def place_lonlat(session: Session, slug: str) -> tuple[float, float] | None:
     """Where the place ``slug`` is (lon, lat), or None."""
-    row = session.execute(select(func.ST_X(Place.geom), func.ST_Y(Place.geom)).where(Place.slug == slug)).one_or_none()
-    return None if row is None else (float(row[0]), float(row[1]))
+    stmt = select(func.ST_X(Place.geom).label("lon"), func.ST_Y(Place.geom).label("lat")).where(Place.slug == slug)
+    row = session.execute(stmt).one_or_none()
+    return None if row is None else (float(row.lon), float(row.lat))
 
 
 def watched_points(session: Session) -> list[tuple[float, float]]:
@@ -71,7 +72,7 @@ def replace_layers(
 def ferry_routes_frame(session: Session) -> gpd.GeoDataFrame:
     f = FerryRoute
     stmt = select(f.route, f.name, f.from_slug, f.to_slug, f.hours, f.distance_km, f.geom).order_by(f.route)
-    return _frame(session, stmt)
+    return frame(session, stmt)
 
 
 def exposure_frame(session: Session) -> pd.DataFrame:
@@ -107,7 +108,7 @@ def corridors_geojson(session: Session, *, kind: str | None, season: str | None)
     if season is not None:
         stmt = stmt.where(c.season == season)
     # Heaviest last, so a map draws the busiest lines on top.
-    return _collection(session, stmt.order_by(c.traffic, c.id))
+    return collection(session, stmt.order_by(c.traffic, c.id))
 
 
 def count_corridors(session: Session) -> int:

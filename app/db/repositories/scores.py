@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import SegmentScore
-from app.db.repositories import driver_cursor
+from app.db.repositories.sql import driver_cursor
 
 # Each point finds its segments through the GiST index on their geometry (a box ``deg`` degrees around the point,
 # larger than ``reach_m`` at these latitudes), then they are measured on the spheroid. Point by point: a batch of

@@ -17,10 +17,6 @@ def by_username(session: Session, username: str) -> User | None:
     return session.execute(stmt).scalar_one_or_none()
 
 
-def by_id(session: Session, user_id: int) -> User | None:
-    return session.get(User, user_id)
-
-
 @cache
 def _active_by_id() -> Select[int, str, str, int | None, str, str, str]:
     # Built once: the statement's cache key is then memoised, and every request skips building and hashing it.
