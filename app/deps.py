@@ -29,6 +29,7 @@ from app.errors import (
 )
 from app.security import (
     ADMINS,
+    ALERT_SUBSCRIBERS,
     ALL_ROLES,
     COOKIE,
     LANDING_READERS,
@@ -263,6 +264,7 @@ LandingReporter = Annotated[Principal, Depends(require(LANDING_REPORTERS))]
 LandingReader = Annotated[Principal, Depends(require(LANDING_READERS))]
 Reviewer = Annotated[Principal, Depends(require(REVIEWERS))]
 Admin = Annotated[Principal, Depends(require(ADMINS))]
+AlertSubscriber = Annotated[Principal, Depends(require(ALERT_SUBSCRIBERS))]
 LimiterDep = Annotated[LoginLimiter, Depends(get_login_limiter)]
 
 

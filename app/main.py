@@ -22,6 +22,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app import __version__
 from app.api import (
     admin,
+    alerts,
     auth,
     export,
     features,
@@ -39,10 +40,10 @@ from app.db.session import make_engine, make_sessionmaker, unit_of_work
 from app.errors import register_error_handlers
 from app.hardening import Hardening, with_nonce
 from app.security import signing_key
-from app.services import rescoring
+from app.services import alert_delivery, rescoring
 from app.services.login_limiter import LoginLimiter
 from app.services.risk import ModelStore
-from app.settings import Settings
+from app.settings import AlertSettings, Settings
 from app.web import STATIC_DIR, PageCompression, StaticAssets
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,16 @@ async def _refresher(factory: sessionmaker[Session], interval_s: float, store: M
             log.warning("background re-scoring failed; retrying in %.0f s", interval_s, exc_info=True)
 
 
+async def _deliverer(factory: sessionmaker[Session], cfg: AlertSettings) -> None:
+    """Send the alerts outbox every ``cfg.delivery_interval_s`` seconds (``app.services.alert_delivery``)."""
+    while True:
+        await asyncio.sleep(cfg.delivery_interval_s)
+        try:
+            await run_in_threadpool(alert_delivery.deliver_due, factory, cfg)
+        except Exception:  # a database outage must not end the loop
+            log.warning("alert delivery failed; retrying in %.0f s", cfg.delivery_interval_s, exc_info=True)
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the service. Tests pass explicit settings (and may pass an engine bound to a test database)."""
     settings = settings or Settings()
@@ -89,6 +100,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         interval = settings.server.rescore_interval_s
         store = ModelStore(settings.models_dir)
         task = asyncio.create_task(_refresher(factory, interval, store)) if interval > 0 else None
+        cfg = settings.alerts
+        sender = asyncio.create_task(_deliverer(factory, cfg)) if cfg.delivery_interval_s > 0 else None
         # Everything imported and built so far (the scientific stack is large) lives as long as the process: move
         # it out of the garbage collector's sight, so a full collection walks only what requests allocate. Without
         # this, a collection pauses every in-flight request for a few hundred milliseconds (issue 4's p99).
@@ -107,10 +120,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                 "login_limiter": limiter,
             }
         finally:
-            if task is not None:
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
+            for t in (task, sender):
+                if t is not None:
+                    t.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await t
             if engine is None:
                 eng.dispose()
 
@@ -133,7 +147,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         application.add_middleware(
             CORSMiddleware,
             allow_origins=settings.server.cors_origins,
-            allow_methods=["GET", "POST", "PATCH"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
         )
     # Inside the guard rails: gzip for the pages and static files only (app.web), never for streamed exports.
@@ -161,6 +175,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         tiles,
         landings,
         incidents,
+        alerts,
         admin,
     ):
         application.include_router(module.router)

@@ -335,3 +335,125 @@ class UserOut(BaseModel):
     role: str
     harbour: str | None
     is_active: bool
+
+
+# -- alerts (issue 14) --------------------------------------------------------------------------------------------
+RiskClassName = Literal[v.RISK_CLASSES]  # type: ignore[valid-type]
+RiskKindName = Literal[v.RISK_KINDS]  # type: ignore[valid-type]
+SeasonName = Literal[v.SEASONS]  # type: ignore[valid-type]
+Ring = Annotated[list[tuple[Lon, Lat]], Field(min_length=4, max_length=10_000)]
+MAX_SUBSCRIPTION_SEGMENTS = 5000
+
+
+class ClassRule(Strict):
+    """A segment in the area rises to at least ``risk_class`` after re-scoring (of ``risk_kind``, any when
+    omitted, for ``season``)."""
+
+    type: Literal["class_at_least"]
+    risk_class: RiskClassName
+    risk_kind: RiskKindName | None = None
+    season: SeasonName = "annual"
+
+
+class LandingRule(Strict):
+    """A landing flagged suspicious, or with foreign nationals aboard, is logged in the area."""
+
+    type: Literal["suspicious_landing"]
+
+
+class IncidentRule(Strict):
+    """An incident is recorded in the area (``verified_only``: when one there is verified instead)."""
+
+    type: Literal["incident"]
+    verified_only: bool = False
+
+
+AlertRule = Annotated[ClassRule | LandingRule | IncidentRule, Field(discriminator="type")]
+
+
+class PolygonArea(Strict):
+    """A GeoJSON Polygon or MultiPolygon in WGS 84 lon/lat (EPSG:4326)."""
+
+    type: Literal["Polygon", "MultiPolygon"]
+    coordinates: list[Ring] | list[list[Ring]]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_crs(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "crs" in data:
+            raise ValueError("the crs member is not allowed: only WGS 84 lon/lat (RFC 7946 §4)")
+        return data
+
+    @model_validator(mode="after")
+    def _shape(self) -> PolygonArea:
+        polygons: list[Any] = [self.coordinates] if self.type == "Polygon" else list(self.coordinates)
+        shape = "a list of rings" if self.type == "Polygon" else "a list of polygons, each a list of rings"
+        for polygon in polygons:
+            if not polygon or not all(isinstance(ring, list) and ring for ring in polygon):
+                raise ValueError(f"coordinates: a {self.type} is {shape}, each ring a list of [lon, lat] pairs")
+            for ring in polygon:
+                if not all(isinstance(pt, tuple) for pt in ring):
+                    raise ValueError(f"coordinates: a {self.type} is {shape}, each ring a list of [lon, lat] pairs")
+                if ring[0] != ring[-1]:
+                    raise ValueError("coordinates: every ring must end where it starts (RFC 7946 §3.1.6)")
+        return self
+
+
+class WebhookIn(Strict):
+    url: str = Field(max_length=2000, description="http(s) URL the alerts are POSTed to as signed JSON.")
+
+
+class SubscriptionIn(Strict):
+    """An area (``area`` or ``segment_ids``, one of them), rules, and targets (a webhook and/or an e-mail address;
+    alerts are listed at ``GET /api/v1/alerts`` either way)."""
+
+    name: str | None = Field(default=None, max_length=120)
+    area: PolygonArea | None = None
+    segment_ids: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
+        default=None, min_length=1, max_length=MAX_SUBSCRIPTION_SEGMENTS
+    )
+    rules: list[AlertRule] = Field(min_length=1, max_length=20)
+    webhook: WebhookIn | None = None
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+    @model_validator(mode="after")
+    def _one_area(self) -> SubscriptionIn:
+        if (self.area is None) == (self.segment_ids is None):
+            raise ValueError("area, segment_ids: give exactly one (a GeoJSON polygon, or a list of segment ids)")
+        return self
+
+
+class SubscriptionOut(BaseModel):
+    id: int
+    name: str | None
+    audience: str
+    area: dict[str, Any] | None
+    segment_ids: list[str] | None
+    rules: list[dict[str, Any]]
+    webhook_url: str | None
+    email: str | None
+    created_at: datetime
+    webhook_secret: str | None = Field(
+        default=None,
+        description="The key of the webhook's HMAC-SHA256 signatures: in the answer to the creation only, never again.",
+    )
+
+
+class SubscriptionPage(Paging):
+    items: list[SubscriptionOut]
+
+
+class AlertOut(BaseModel):
+    id: int
+    subscription_id: int | None
+    rule: str
+    event: str
+    created_at: datetime
+    acknowledged_at: datetime | None
+    payload: dict[str, Any]
+    deliveries: dict[str, str] = Field(default_factory=dict, description="Per target: pending or delivered.")
+
+
+class AlertPage(Paging):
+    items: list[AlertOut]
+    unacknowledged: int

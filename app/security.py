@@ -44,6 +44,9 @@ LANDING_READERS = frozenset({ADMIN, INTELLIGENCE, HARBOURMASTER})
 REVIEWERS = frozenset({ADMIN, INTELLIGENCE})
 """Review landings, record and edit incidents, read narratives, trigger re-scoring."""
 ADMINS = frozenset({ADMIN})
+ALERT_SUBSCRIBERS = frozenset({ADMIN, INTELLIGENCE, PLANNER})
+"""Subscribe to alerts and read their own (a planner's alerts carry only the planners' allow-list and never a
+landing); harbourmasters report, they are not alerted."""
 HARBOUR_BOUND = frozenset({HARBOURMASTER})
 """Roles whose landings are those of their own harbour only: in every listing, on the map, and in the database's
 row-level security (``app.db.rls``)."""

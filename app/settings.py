@@ -240,6 +240,55 @@ class RoutesSettings(BaseSettings):
     )
 
 
+class AlertSettings(BaseSettings):
+    """Alert delivery (issue 14): how often the outbox is polled, the retry back-off, the webhook hosts allowed on
+    private addresses, and the SMTP server for e-mail targets."""
+
+    model_config = _ENV
+
+    delivery_interval_s: float = Field(
+        default=5.0,
+        ge=0,
+        validation_alias="PESISIR_ALERT_DELIVERY_INTERVAL_S",
+        description="How often each worker looks for alert deliveries that are due; 0 pauses delivery (alerts "
+        "are still written and listed, and are sent once delivery runs again).",
+    )
+    retry_base_s: float = Field(
+        default=30.0,
+        gt=0,
+        validation_alias="PESISIR_ALERT_RETRY_BASE_S",
+        description="The first retry of a failed delivery waits this long; each further one twice as long as the last.",
+    )
+    retry_max_s: float = Field(
+        default=3600.0,
+        gt=0,
+        validation_alias="PESISIR_ALERT_RETRY_MAX_S",
+        description="The longest wait between two attempts of one delivery (retries go on until one succeeds).",
+    )
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=120, validation_alias="PESISIR_WEBHOOK_TIMEOUT_S")
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        validation_alias="PESISIR_WEBHOOK_ALLOWED_HOSTS",
+        description="Webhook host names (JSON list) allowed although they resolve to a private, loopback or "
+        "link-local address. Every other such webhook is refused, at subscription and again at delivery.",
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        validation_alias="PESISIR_SMTP_HOST",
+        description="The SMTP server e-mail alerts are sent through. Unset: subscriptions with an e-mail target "
+        "are refused.",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, validation_alias="PESISIR_SMTP_PORT")
+    smtp_user: str | None = Field(default=None, validation_alias="PESISIR_SMTP_USER")
+    smtp_password: SecretStr | None = Field(default=None, validation_alias="PESISIR_SMTP_PASSWORD")
+    smtp_from: str = Field(default="pesisir@localhost", validation_alias="PESISIR_SMTP_FROM")
+    smtp_starttls: bool = Field(
+        default=True,
+        validation_alias="PESISIR_SMTP_STARTTLS",
+        description="Upgrade the SMTP connection with STARTTLS before signing in or sending.",
+    )
+
+
 class Settings(BaseModel):
     """All of Pesisir's settings. ``Settings()`` reads the environment; tests build it explicitly."""
 
@@ -248,6 +297,7 @@ class Settings(BaseModel):
     demo: DemoSettings = Field(default_factory=DemoSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     routes: RoutesSettings = Field(default_factory=RoutesSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @property
     def routes_dir(self) -> Path:

@@ -33,7 +33,15 @@ from app.main import create_app
 from app.security import Principal, hash_password, issue_token
 from app.services import base_data, demo, risk
 from app.services import users as user_service
-from app.settings import AuthSettings, DatabaseSettings, DemoSettings, RoutesSettings, ServerSettings, Settings
+from app.settings import (
+    AlertSettings,
+    AuthSettings,
+    DatabaseSettings,
+    DemoSettings,
+    RoutesSettings,
+    ServerSettings,
+    Settings,
+)
 
 # The test client calls itself "testserver": every app built in the tests (their settings read the environment for
 # what they do not set) answers to it besides the default hosts (docs/RELIABILITY.md R2-09).
@@ -72,6 +80,8 @@ def settings(cluster: LocalCluster) -> Settings:
         auth=AuthSettings(secret_key=SECRET),
         # Empty until a test asks for ``sea_graph``, which builds the graph there once per run.
         routes=RoutesSettings(dir=cluster.data_dir / "routes"),
+        # No background alert delivery in the test apps (tests/db/test_alert_delivery.py sends the outbox itself).
+        alerts=AlertSettings(delivery_interval_s=0),
     )
 
 

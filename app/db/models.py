@@ -485,3 +485,82 @@ class RouteBuild(Base):
     edges: Mapped[int] = mapped_column(Integer, nullable=False)
     corridors: Mapped[int] = mapped_column(Integer, nullable=False)
     seconds: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+# -- alerts (migration 0013): subscriptions, the outbox written with the change, and its deliveries --------------
+ALERT_AUDIENCES = ("full", "planner")
+ALERT_TARGETS = ("webhook", "email")
+DELIVERY_STATES = ("pending", "delivered")
+
+
+class AlertSubscription(Base):
+    """A user's standing request to be told about events in an area (a polygon, or a list of segment ids): the
+    rules (``app.services.alerts``), and where to send each alert. ``audience`` is fixed at creation from the
+    owner's role: a planner's alerts carry only the planners' allow-list."""
+
+    __tablename__ = "alert_subscriptions"
+    __table_args__ = (
+        CheckConstraint("(area IS NULL) <> (segment_ids IS NULL)", name="one_area"),
+        CheckConstraint("(webhook_url IS NULL) = (webhook_secret IS NULL)", name="webhook_has_secret"),
+        CheckConstraint(f"audience IN {ALERT_AUDIENCES!r}", name="audience_known"),
+        CheckConstraint("jsonb_typeof(rules) = 'array' AND jsonb_array_length(rules) > 0", name="rules_listed"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    name: Mapped[str | None] = mapped_column(String(120))
+    audience: Mapped[str] = mapped_column(String(10), nullable=False)
+    area: Mapped[WKBElement | None] = mapped_column(_geom("MULTIPOLYGON"))
+    segment_ids: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    webhook_url: Mapped[str | None] = mapped_column(Text)
+    webhook_secret: Mapped[str | None] = mapped_column(Text)
+    """The HMAC-SHA256 key of the webhook's signatures, made by the server and shown once, at creation."""
+    email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class Alert(Base):
+    """The outbox: one row per subscription and event, written in the transaction of the change that caused it
+    (a landing, an incident, a re-scoring). ``payload`` is already trimmed to the subscription's audience."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_key"),
+        Index("ix_alerts_owner_id_id", "owner_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("alert_subscriptions.id", ondelete="CASCADE"), nullable=False
+    )
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    event_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    rule: Mapped[str] = mapped_column(String(40), nullable=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AlertDelivery(Base):
+    """One alert to one target (``webhook`` or ``email``): written with the alert, claimed by a delivery worker
+    with ``FOR UPDATE SKIP LOCKED`` and marked ``delivered`` in the transaction that holds the claim."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        CheckConstraint(f"target IN {ALERT_TARGETS!r}", name="target_known"),
+        CheckConstraint(f"state IN {DELIVERY_STATES!r}", name="state_known"),
+        CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
+        Index("ix_alert_deliveries_due", "next_attempt_at", postgresql_where=text("state = 'pending'")),
+    )
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True)
+    target: Mapped[str] = mapped_column(String(10), primary_key=True)
+    destination: Mapped[str] = mapped_column(Text, nullable=False)
+    state: Mapped[str] = mapped_column(String(10), nullable=False, server_default=text("'pending'"))
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

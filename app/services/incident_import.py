@@ -37,7 +37,7 @@ from app.db.repositories import reports as repo
 from app.errors import Forbidden, InvalidInput, validation_errors
 from app.schemas import IncidentBatchItemOut, IncidentBatchOut, IncidentImportIn
 from app.security import Principal
-from app.services import audit
+from app.services import alerts, audit
 from app.services.incidents import audited_state, incident_out
 from app.services.landings import REGENCY_REACH_M, STALE_REACH_M
 
@@ -438,6 +438,7 @@ def _record_import(
     entries.append(audit.entry(who, "import", "incident_import", after=summary))
     audit.record_many(session, entries)
     scores.mark_stale_near(session, [(o.location.lon, o.location.lat) for o in made], STALE_REACH_M)
+    alerts.on_incidents(session, made, verified=False)
 
 
 def import_file(session: Session, actor: str, path: Path, *, progress: Progress = _no_progress) -> ImportReport:

@@ -14,7 +14,7 @@ from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.params import BBox, Interval
 from app.schemas import IncidentIn, IncidentOut, IncidentPage, IncidentPatch, IncidentPublicOut, Point, ReviewIn
 from app.security import Principal
-from app.services import audit
+from app.services import alerts, audit
 from app.services.landings import STALE_REACH_M
 
 
@@ -76,6 +76,7 @@ def create(session: Session, who: Principal, data: IncidentIn) -> IncidentOut:
     out = incident_out(row)
     audit.record(session, who, "create", "incident", incident_id, after=audited_state(out))
     scores.mark_stale_near(session, [(data.location.lon, data.location.lat)], STALE_REACH_M)
+    alerts.on_incidents(session, [out], verified=False)
     return out
 
 
@@ -166,4 +167,6 @@ def review(session: Session, who: Principal, incident_id: int, decision: ReviewI
         session, who, "review", "incident", incident_id, before=audited_state(before), after=audited_state(out)
     )
     scores.mark_stale_near(session, [(fresh.lon, fresh.lat)], STALE_REACH_M)
+    if out.review_state == "verified":
+        alerts.on_incidents(session, [out], verified=True)
     return out

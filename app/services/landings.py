@@ -41,7 +41,7 @@ from app.schemas import (
     ReviewIn,
 )
 from app.security import HARBOUR_BOUND, Principal
-from app.services import audit
+from app.services import alerts, audit
 
 REGENCY_REACH_M = 60_000
 """A report further than this from every island of Sumenep is refused (swapped or mistyped lon/lat)."""
@@ -166,6 +166,12 @@ def _record(session: Session, who: Principal, outcomes: Sequence[Outcome]) -> No
         scores.mark_stale_near(session, [(out.location.lon, out.location.lat) for _, out in created], STALE_REACH_M)
 
 
+def _alert(session: Session, outcomes: Sequence[Outcome]) -> None:
+    """The alerts of the landings just created (suspicious ones), in the same transaction. Outside the pipeline:
+    matching them to subscriptions reads a result. Unflagged landings, the common case, cost nothing."""
+    alerts.on_landings(session, [o.out for o in outcomes if o.status == "created" and o.out is not None])
+
+
 def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> list[Outcome]:
     """Validate against the database and insert; each item gets its own outcome. No exceptions for bad items.
     The caller then ``_record``s them."""
@@ -276,6 +282,7 @@ def submit(session: Session, who: Principal, key: str, item: LandingIn) -> Reply
     with pipelined(session):
         _record(session, who, [outcome])
         stored = keys.store(session, who.id, key, digest, status, body)
+    _alert(session, [outcome])
     if not stored:
         prior = keys.prior(session, who.id, key)
         assert prior is not None  # the key exists: that is why it was not stored
@@ -307,6 +314,7 @@ def submit_batch(session: Session, who: Principal, raw_items: Sequence[dict[str,
     outcomes = _create(session, who, parsed)
     with pipelined(session):
         _record(session, who, outcomes)
+    _alert(session, outcomes)
     for i, item, outcome in zip(index, parsed, outcomes, strict=True):
         results[i] = BatchItemOut(
             index=i,

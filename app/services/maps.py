@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from branca.element import Element
 from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
@@ -163,6 +164,11 @@ def render_map(
             season=ROUTE_TOOL_SEASON[season],
             lang=lang,
         )
+    # The alerts bell (issue 14): the reader's own alerts, drawn by app/static/pesisir-alerts.js into this element.
+    m.default_js = [*m.default_js, ("pesisiralerts", static_url("pesisir-alerts.js"))]
+    m.default_css = [*m.default_css, ("pesisiralertscss", static_url("pesisir-alerts.css"))]
+    bell = f'<div id="pesisir-alerts" class="pesisir-alerts" data-lang="{"en" if lang == "en" else "id"}" hidden></div>'
+    m.get_root().html.add_child(Element(bell))  # type: ignore[attr-defined]
     return m.get_root().render()
 
 

@@ -18,7 +18,7 @@ from app.db import repositories as repo
 from app.db.repositories import risk as risk_repo
 from app.db.repositories import routes as routes_repo
 from app.errors import InvalidInput
-from app.services import base_data
+from app.services import alerts, base_data
 from geo import evaluation, risk
 from geo.factors import FactorInputs, compute_factors, lanes_frame, shared_factors
 from geo.io import read_layer
@@ -229,6 +229,9 @@ def score(
     when = cutoff or datetime.now(UTC)
     lengths = segments["length_m"].to_numpy(dtype=np.float64)
     reports = []
+    # Classes before, to alert subscriptions whose segments rise (in this transaction, app.services.alerts).
+    before = risk_repo.current_classes(session) if alerts.class_rules_exist(session) else None
+    changes: list[alerts.ClassChange] = []
     shared = shared_factors(segments, inputs)
     for kind, sn in itertools.product(RISK_KINDS, seasons):
         progress(f"factors for {kind} ({sn})")
@@ -255,11 +258,20 @@ def score(
             )
         ]
         risk_repo.write_scores(session, kind, sn, model.version, rows)
+        if before is not None:
+            changes.extend(
+                alerts.ClassChange(
+                    r["segment_id"], kind, sn, before.get((r["segment_id"], kind, sn)), r["risk_class"], r["score"]
+                )
+                for r in rows
+                if before.get((r["segment_id"], kind, sn)) != r["risk_class"]
+            )
         progress(f"scored {kind} ({sn})")
         counts = scored["risk_class"].value_counts().to_dict()
         reports.append(
             ScoreReport(kind, sn, model.version, len(rows), when, {str(k): int(v) for k, v in counts.items()})
         )
+    alerts.on_rescore(session, changes, when)
     session.flush()
     return reports
 

@@ -37,6 +37,8 @@ NO_LAYER_DATA = {
     ("POST", "/auth/token"): "a token",
     ("POST", "/auth/login"): "a cookie",
     ("POST", "/auth/logout"): "a redirect",
+    ("POST", "/api/v1/alerts/subscriptions"): "creates the planner's own subscription (landing rules refused)",
+    ("GET", "/api/v1/alerts/subscriptions"): "the planner's own areas, rules and targets",
 }
 
 
@@ -149,6 +151,15 @@ def walk_corridors(c):
     assert _geojson_fields(c, "/api/v1/corridors") <= _allowed("corridors") | {"id"}
 
 
+def walk_alerts(c):
+    """The published database holds no alerts; tests/api/test_alerts.py walks real ones with the same check."""
+    from tests.api.test_alerts import assert_planner_payloads
+
+    r = c.get("/api/v1/alerts")
+    assert r.status_code == 200, r.text
+    assert_planner_payloads(r.json()["items"])
+
+
 WALKS = {
     ("GET", "/api/v1/export/{layer}.{fmt}"): walk_exports,
     ("GET", "/tiles/{layer}/{z}/{x}/{y}.pbf"): walk_tiles,
@@ -163,6 +174,7 @@ WALKS = {
     ("GET", "/api/v1/harbours"): walk_harbours,
     ("GET", "/api/v1/segments"): walk_segments,
     ("GET", "/api/v1/corridors"): walk_corridors,
+    ("GET", "/api/v1/alerts"): walk_alerts,
 }
 
 

@@ -71,6 +71,13 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/incidents/{incident_id}/review"): _r(401, 422, 422, 403, 403),
     ("GET", "/api/v1/audit"): _r(401, 200, 403, 403, 403),
     ("POST", "/api/v1/scores/refresh"): _r(401, 200, 200, 403, 403),
+    # Alerts: intelligence, admin and planners (a planner's alerts carry their allow-list only), each their own
+    # subscriptions and alerts; the ids used are nobody's (404).
+    ("POST", "/api/v1/alerts/subscriptions"): _r(401, 422, 422, 403, 422),
+    ("GET", "/api/v1/alerts/subscriptions"): _r(401, 200, 200, 403, 200),
+    ("DELETE", "/api/v1/alerts/subscriptions/{subscription_id}"): _r(401, 404, 404, 403, 404),
+    ("GET", "/api/v1/alerts"): _r(401, 200, 200, 403, 200),
+    ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): _r(401, 404, 404, 403, 404),
 }
 MOUNTS = {"/static"}
 """Public on purpose: the map's vendored JavaScript, CSS and icons, no data."""
@@ -118,6 +125,8 @@ def ids(client, headers):
         "z": 10,  # Kangean: a tile with islands in it
         "x": 840,
         "y": 531,
+        "subscription_id": 2**62,  # nobody's
+        "alert_id": 2**62,
     }
 
 

@@ -11,6 +11,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from app.db import migrate
 
 TABLES = {
+    "alert_subscriptions",
+    "alerts",
+    "alert_deliveries",
     "islands",
     "harbours",
     "incidents",
@@ -57,6 +60,8 @@ def test_upgrade_matches_models_and_downgrades_to_base(empty_db):
         gist = set(
             c.execute(text("SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%USING gist (geom)%'")).scalars()
         )
+        area_gist = c.execute(text("SELECT count(*) FROM pg_indexes WHERE indexdef LIKE '%USING gist (area)%'"))
+        assert area_gist.scalar_one() == 1  # alert_subscriptions.area
     assert geoms == {
         ("islands", "MULTIPOLYGON", 4326),
         ("harbours", "POINT", 4326),
@@ -70,8 +75,9 @@ def test_upgrade_matches_models_and_downgrades_to_base(empty_db):
         ("places", "POINT", 4326),  # the routes gazetteer (migration 0008)
         ("corridors", "LINESTRING", 4326),
         ("ferry_routes", "LINESTRING", 4326),
+        ("alert_subscriptions", "MULTIPOLYGON", 4326),  # a subscription's area (migration 0013)
     }
-    assert gist == {t for t, _, _ in geoms} - {"landings_published"}
+    assert gist == {t for t, _, _ in geoms} - {"landings_published", "alert_subscriptions"}
 
     with empty_db.connect() as c:
         granted = {

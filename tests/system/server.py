@@ -67,6 +67,8 @@ class Server:
     workers: int = 1
     """PESISIR_WORKERS. One by default: ``kill`` (kill -9 of the process started) then ends the whole server."""
     proc: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    """More environment for the server (set before ``start``; a restart takes the current one)."""
 
     @property
     def log_path(self) -> Path:
@@ -94,6 +96,7 @@ class Server:
             # A throwaway server of the test's own cluster: as root it stays root (tests/system/test_runas.py covers
             # the hand-over to the user pesisir).
             "PESISIR_SERVE_AS_ROOT": "1",
+            **self.env,
         }
         env.pop("PESISIR_DATABASE_URL", None)
         env.pop("PESISIR_DATABASE_OWNER_URL", None)  # the private cluster: the service connects as pesisir_app

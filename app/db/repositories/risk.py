@@ -108,6 +108,13 @@ def write_scores(
     return len(rows)
 
 
+def current_classes(session: Session) -> dict[tuple[str, str, str], str]:
+    """The served class of every segment: (segment id, risk kind, season) -> class."""
+    sc = SegmentScore
+    rows = session.execute(select(sc.segment_id, sc.risk_kind, sc.season, sc.risk_class).where(sc.stale.is_(False)))
+    return {(str(s), str(k), str(n)): str(c) for s, k, n, c in rows}
+
+
 def _current_scores(kind: str, season: str) -> Any:
     sc = SegmentScore
     return select(sc).where(sc.risk_kind == kind, sc.season == season, sc.stale.is_(False)).subquery()
