@@ -254,7 +254,7 @@ def test_the_map_carries_the_alerts_bell_under_the_csp(api, headers):
     nonce = r.headers["content-security-policy"].split("'nonce-")[1].split("'")[0]
     tags = [t for t in r.text.split("<script")[1:] if "pesisir-alerts.js" in t.split(">")[0]]
     assert len(tags) == 1 and f'nonce="{nonce}"' in tags[0].split(">")[0], tags
-    assert 'id="pesisir-alerts"' in r.text and "/static/pesisir-alerts.css" in r.text
+    assert 'id="pesisir-alerts"' in r.text and "pesisir-alerts.css" in r.text
     assert api.get("/static/pesisir-alerts.js").status_code == 200
 
 
