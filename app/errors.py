@@ -221,6 +221,12 @@ def localized_errors(errors: Any, lang: str) -> list[dict[str, Any]]:
     return out
 
 
+def localized_text(exc: PesisirError, lang: str) -> dict[str, str]:
+    """A domain error's ``error`` text in ``lang`` and its ``code``, for a batch item's answer."""
+    text = gettext(lang, exc.code, **exc.params) if exc.code else str(exc)
+    return {"error": text, "code": exc.code or class_code(exc)}
+
+
 def language(request: Request) -> str:
     return negotiate(request.headers.get("accept-language"))
 
@@ -250,8 +256,8 @@ def register_error_handlers(app: FastAPI) -> None:
             return _answer(body, status, lang)
         if status == 503:
             log.warning("503 on %s %s: %s", request.method, request.url.path, exc)
-        text = gettext(lang, exc.code, **exc.params) if exc.code else str(exc)
-        body = {"detail": text, "code": exc.code or class_code(exc)}
+        said = localized_text(exc, lang)
+        body = {"detail": said["error"], "code": said["code"]}
         field = field_of(str(exc))
         if field:
             body["field"] = field

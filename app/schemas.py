@@ -178,7 +178,8 @@ class BatchItemOut(BaseModel):
     client_uuid: str | None
     status: Literal["created", "duplicate", "invalid"]
     id: int | None = None
-    error: str | None = None
+    error: str | None = Field(default=None, description="Why an invalid item was refused, in the client's language.")
+    code: str | None = Field(default=None, description="The refusal's stable code (e.g. ``location.swapped``).")
 
 
 class BatchOut(BaseModel):

@@ -28,7 +28,8 @@ from app.errors import (
     InvalidInput,
     NotFound,
     PesisirError,
-    validation_errors,
+    localized_errors,
+    localized_text,
 )
 from app.params import BBox, Interval
 from app.schemas import (
@@ -286,17 +287,12 @@ def submit(session: Session, who: Principal, key: str, item: LandingIn) -> Reply
     return Reply(status, body, False)
 
 
-def _error_text(exc: ValidationError) -> str:
-    parts = []
-    for e in validation_errors(exc.errors()):
-        where = ".".join(str(p) for p in e["loc"])
-        parts.append(f"{where}: {e['msg']}" if where else e["msg"])
-    return "; ".join(parts)
-
-
-def submit_batch(session: Session, who: Principal, raw_items: Sequence[dict[str, Any]]) -> BatchOut:
+def submit_batch(
+    session: Session, who: Principal, raw_items: Sequence[dict[str, Any]], *, lang: str = "en"
+) -> BatchOut:
     """An offline queue: every item validated and stored on its own; duplicates (by client UUID) answered with the
-    stored id. Retrying a whole batch is safe without an Idempotency-Key."""
+    stored id. Retrying a whole batch is safe without an Idempotency-Key. An invalid item's ``error`` is in
+    ``lang`` (each message names its field), its ``code`` that of its first error."""
     parsed: list[LandingIn] = []
     index: list[int] = []
     results: list[BatchItemOut | None] = [None] * len(raw_items)
@@ -306,7 +302,11 @@ def submit_batch(session: Session, who: Principal, raw_items: Sequence[dict[str,
             parsed.append(LandingIn.model_validate(raw))
             index.append(i)
         except ValidationError as exc:
-            results[i] = BatchItemOut(index=i, client_uuid=uuid_text, status="invalid", error=_error_text(exc))
+            errors = localized_errors(exc.errors(), lang)
+            text = "; ".join(e["msg"] for e in errors)
+            results[i] = BatchItemOut(
+                index=i, client_uuid=uuid_text, status="invalid", error=text, code=errors[0]["code"] if errors else None
+            )
     outcomes = _create(session, who, parsed)
     with pipelined(session):
         _record(session, who, outcomes)
@@ -316,7 +316,7 @@ def submit_batch(session: Session, who: Principal, raw_items: Sequence[dict[str,
             client_uuid=str(item.client_uuid),
             status=outcome.status,
             id=outcome.id,
-            error=str(outcome.error) if outcome.error is not None else None,
+            **(localized_text(outcome.error, lang) if outcome.error is not None else {}),
         )
     items = [r for r in results if r is not None]
     return BatchOut(

@@ -133,3 +133,17 @@ def test_local_date_gets_an_iso_8601_example(client, headers, lang):
 def test_naive_time_gets_its_own_moment_with_an_offset(client, headers):
     text, _, _ = _error(_post(client, headers, "naive timestamp", "id"), "timezone_aware", "observed_start")
     assert "2025-06-01T10:00:00+07:00" in text
+
+
+def test_a_batch_answers_each_refusal_in_the_language_with_its_code(client, headers):
+    items = [landing(**BODIES["swapped lat/lon"]), landing(**BODIES["far from the regency"]), landing()]
+    for lang, swapped, far in [("id", "tertukar", "pulau terdekat"), ("en", "look swapped", "nearest island")]:
+        for item in items:
+            item["client_uuid"] = landing()["client_uuid"]
+        r = client.post(
+            f"{URL}/batch", json={"items": items}, headers={**headers["harbourmaster"], "Accept-Language": lang}
+        )
+        assert r.status_code == 200, r.text
+        got = [(i["status"], i["code"]) for i in r.json()["items"]]
+        assert got == [("invalid", "location.swapped"), ("invalid", "landing.far_from_regency"), ("created", None)]
+        assert swapped in r.json()["items"][0]["error"] and far in r.json()["items"][1]["error"]
