@@ -191,8 +191,10 @@ _TIME_TYPES = {"timezone_aware", "datetime_parsing", "datetime_from_date_parsing
 
 def localized_errors(errors: Any, lang: str) -> list[dict[str, Any]]:
     """Pydantic errors for an API answer: each with its ``loc``, its stable ``code`` (the error type), the
-    ``field`` it concerns, and a ``msg`` from the catalogue in ``lang`` naming the field and how to fix the input.
-    The input itself is not echoed (only a reformatted time in an example)."""
+    ``field`` it concerns (also in ``loc``), and a ``msg`` from the catalogue in ``lang`` saying the rule and how
+    to fix the input. Like pydantic's own, ``msg`` does not repeat the field (clients show ``loc: msg``), except
+    where Pesisir's own messages name the fields they compare. The input itself is not echoed (only a reformatted
+    time in an example)."""
     out = []
     for e in errors:
         loc = list(e.get("loc", ()))

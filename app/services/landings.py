@@ -303,7 +303,9 @@ def submit_batch(
             index.append(i)
         except ValidationError as exc:
             errors = localized_errors(exc.errors(), lang)
-            text = "; ".join(e["msg"] for e in errors)
+            text = "; ".join(
+                e["msg"] if e["msg"].startswith(e["field"]) else f"{e['field']}: {e['msg']}" for e in errors
+            )
             results[i] = BatchItemOut(
                 index=i, client_uuid=uuid_text, status="invalid", error=text, code=errors[0]["code"] if errors else None
             )

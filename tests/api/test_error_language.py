@@ -94,7 +94,6 @@ def test_bad_input_in_indonesian_with_a_stable_code(client, headers, name):
     assert (code_id, field_id) == (code, field)
     assert r_id.headers["content-language"] == "id"
     assert _fits(_template(code, "id"), text_id), text_id
-    assert field in text_id or code in ("time.window", "location.swapped", "location.crs")
 
     r_en = _post(client, headers, name, "en")
     text_en, code_en, field_en = _error(r_en, code, field)
@@ -107,12 +106,12 @@ def test_bad_input_in_indonesian_with_a_stable_code(client, headers, name):
 def test_english_unless_indonesian_is_preferred(client, headers, accept_language):
     r = _post(client, headers, "negative count", accept_language)
     assert r.headers["content-language"] == "en"
-    assert r.json()["detail"][0]["msg"] == "persons_aboard: Input should be greater than or equal to 0"
+    assert r.json()["detail"][0]["msg"] == "Input should be greater than or equal to 0"
 
 
 def test_q_values_decide(client, headers):
     r = _post(client, headers, "negative count", "en;q=0.4, id;q=0.9")
-    assert r.json()["detail"][0]["msg"] == "persons_aboard: harus lebih dari atau sama dengan 0"
+    assert r.json()["detail"][0]["msg"] == "harus lebih dari atau sama dengan 0"
 
 
 @pytest.mark.parametrize(
