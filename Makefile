@@ -29,4 +29,5 @@ import-rule:
 	$(VENV)/lint-imports
 
 pytest:
+	@$(VENV)/python -m compileall -q -j 0 app geo tests >/dev/null  # written even under PYTHONDONTWRITEBYTECODE
 	$(VENV)/pytest

@@ -3,23 +3,48 @@
 Error bodies never carry stack traces, SQL or paths: a 500 says "internal server error" and the details go to
 the log. Validation errors name the field (``loc``) and the rule (``msg``, ``type``) but never echo the input
 (an echoed NaN would make the error itself unserialisable, docs/RELIABILITY.md BI-02).
+
+Every error body carries a stable machine-readable ``code`` next to the text, and the text follows the request's
+``Accept-Language`` (English or Indonesian, from the catalogue in app/i18n): ``{"detail": "...", "code": "...",
+"field": "..."}`` for a domain error, ``{"detail": [{"loc", "msg", "type", "code", "field"}, ...]}`` for a body or
+parameter that fails its schema (``code`` is pydantic's error type, or Pesisir's own such as ``location.swapped``).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Self
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from app.i18n import gettext, has, negotiate
+
 log = logging.getLogger(__name__)
 
 
 class PesisirError(Exception):
-    """Base class of every error Pesisir raises on purpose. The message is safe to show to the user."""
+    """Base class of every error Pesisir raises on purpose. The message is safe to show to the user.
+
+    Made with :meth:`coded`, it carries a catalogue ``code`` and its parameters, and the API answers it in the
+    client's language; otherwise its code is its class's (``invalid_input``, ``not_found``, ...) and its text
+    English."""
+
+    code: str | None = None
+    params: Mapping[str, Any] = MappingProxyType({})
+
+    @classmethod
+    def coded(cls, code: str, **params: Any) -> Self:
+        """The error whose message is the catalogue's ``code`` (English in logs and the CLI)."""
+        exc = cls(gettext("en", code, **params))
+        exc.code, exc.params = code, params
+        return exc
 
 
 class SetupError(PesisirError):
@@ -122,6 +147,99 @@ def _headers(exc: PesisirError, status: int) -> dict[str, str] | None:
     return None
 
 
+def class_code(exc: PesisirError) -> str:
+    """``InvalidInput`` → ``invalid_input``: the code of an error made without one."""
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", type(exc).__name__).lower()
+
+
+_FIELD = re.compile(r"^([A-Za-z_][\w.\-]*): ")
+_LOCAL_DATE = re.compile(
+    r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?\s*$"
+)
+EXAMPLE_TIME = "2026-11-30T21:15:00+07:00"
+WIB = "+07:00"
+
+
+def field_of(message: str) -> str | None:
+    """The field a domain error's message names first (``location: point is ...`` → ``location``)."""
+    m = _FIELD.match(message)
+    return m.group(1) if m else None
+
+
+def time_example(value: Any) -> str:
+    """An ISO 8601 time with offset to show next to a refused one: the same moment in WIB when the input was a
+    local form (``30/11/2026 21:15``) or lacked only its offset, else :data:`EXAMPLE_TIME`."""
+    if isinstance(value, str) and len(value) < 64:
+        m = _LOCAL_DATE.match(value)
+        if m:
+            d, mo, y, h, mi, sec = (int(g) if g else 0 for g in m.groups())
+            try:
+                return datetime(y, mo, d, h, mi, sec).isoformat() + WIB
+            except ValueError:
+                return EXAMPLE_TIME
+        try:
+            naive = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return EXAMPLE_TIME
+        if naive.tzinfo is None:
+            return naive.isoformat() + WIB
+    return EXAMPLE_TIME
+
+
+_TIME_TYPES = {"timezone_aware", "datetime_parsing", "datetime_from_date_parsing", "datetime_type"}
+
+
+def localized_errors(errors: Any, lang: str) -> list[dict[str, Any]]:
+    """Pydantic errors for an API answer: each with its ``loc``, its stable ``code`` (the error type), the
+    ``field`` it concerns (also in ``loc``), and a ``msg`` from the catalogue in ``lang`` saying the rule and how
+    to fix the input. Like pydantic's own, ``msg`` does not repeat the field (clients show ``loc: msg``), except
+    where Pesisir's own messages name the fields they compare. The input itself is not echoed (only a reformatted
+    time in an example)."""
+    out = []
+    for e in errors:
+        loc = list(e.get("loc", ()))
+        kind = str(e.get("type", ""))
+        ctx = dict(e.get("ctx") or {})
+        path = loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else loc
+        field = str(ctx.pop("field", "") or ".".join(map(str, path)) or (loc[0] if loc else "body"))
+        params: dict[str, Any] = {
+            k: f"{v:g}" if isinstance(v, float) else v
+            for k, v in ctx.items()
+            if isinstance(v, str | int | float | None)
+        }
+        if "error" in ctx:
+            params["error"] = str(ctx["error"]).removeprefix("Value error, ")
+        if kind in _TIME_TYPES:
+            params["example"] = time_example(e.get("input"))
+        if lang != "en" and isinstance(params.get("expected"), str):
+            params["expected"] = params["expected"].replace("' or '", "' atau '")
+        if has(kind):  # Pesisir's own codes, raised with app.schemas.coded
+            msg = gettext(lang, kind, field=field, **params)
+        elif has(f"pydantic.{kind}"):
+            msg = gettext(lang, f"pydantic.{kind}", field=field, **params)
+        else:
+            msg = gettext(lang, "pydantic.other", field=field, msg=str(e.get("msg", "")), type=kind)
+        out.append({"loc": loc, "msg": msg, "type": kind, "code": kind, "field": field})
+    return out
+
+
+def localized_text(exc: PesisirError, lang: str) -> dict[str, str]:
+    """A domain error's ``error`` text in ``lang`` and its ``code``, for a batch item's answer."""
+    text = gettext(lang, exc.code, **exc.params) if exc.code else str(exc)
+    return {"error": text, "code": exc.code or class_code(exc)}
+
+
+def language(request: Request) -> str:
+    return negotiate(request.headers.get("accept-language"))
+
+
+def _answer(body: dict[str, Any], status: int, lang: str, headers: Any = None) -> JSONResponse:
+    r = JSONResponse(body, status_code=status, headers=headers)
+    r.headers["Content-Language"] = lang
+    r.headers["Vary"] = "Accept-Language"
+    return r
+
+
 def validation_errors(errors: Any) -> list[dict[str, Any]]:
     """Pydantic errors without the offending input: field location, rule message and rule type."""
     return [
@@ -133,26 +251,32 @@ def register_error_handlers(app: FastAPI) -> None:
     async def _handle(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, PesisirError)
         status = status_for(exc)
+        lang = language(request)
         if status >= 500 and status != 503:
             log.exception("internal error on %s %s", request.method, request.url.path)
-            return JSONResponse({"detail": "internal server error"}, status_code=status)
+            body = {"detail": gettext(lang, "server.internal"), "code": "server.internal"}
+            return _answer(body, status, lang)
         if status == 503:
             log.warning("503 on %s %s: %s", request.method, request.url.path, exc)
-        return JSONResponse({"detail": str(exc)}, status_code=status, headers=_headers(exc, status))
+        said = localized_text(exc, lang)
+        body = {"detail": said["error"], "code": said["code"]}
+        field = field_of(str(exc))
+        if field:
+            body["field"] = field
+        return _answer(body, status, lang, _headers(exc, status))
 
     async def _invalid(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return JSONResponse({"detail": validation_errors(exc.errors())}, status_code=422)
+        lang = language(request)
+        return _answer({"detail": localized_errors(exc.errors(), lang)}, 422, lang)
 
     async def _pool_full(request: Request, exc: Exception) -> JSONResponse:
         # Every pooled connection is in use and none came back within the pool timeout (docs/RELIABILITY.md
         # LD-04, R2-03): the service is busy, not broken.
         log.warning("503 on %s %s: connection pool exhausted (%s)", request.method, request.url.path, exc)
-        return JSONResponse(
-            {"detail": "the service is busy: every database connection is in use; retry shortly"},
-            status_code=503,
-            headers={"Retry-After": str(RETRY_AFTER_S)},
-        )
+        lang = language(request)
+        body = {"detail": gettext(lang, "server.busy"), "code": "server.busy"}
+        return _answer(body, 503, lang, {"Retry-After": str(RETRY_AFTER_S)})
 
     app.add_exception_handler(PesisirError, _handle)
     app.add_exception_handler(PoolTimeout, _pool_full)

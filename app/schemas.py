@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from app.i18n import gettext
 from geo import vocabulary as v
 
 MAX_FUTURE = timedelta(minutes=5)
@@ -37,6 +39,26 @@ Count = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
 Precision = Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False, strict=True)]
 
 
+SWAP_LAT = (-9.0, -4.0)
+SWAP_LON = (110.0, 121.0)
+"""A Point whose first coordinate lies in the regency's latitudes and second in its longitudes (with a margin) is a
+latitude/longitude swap, named as such (code ``location.swapped``)."""
+
+
+def coded(code: str, **params: Any) -> PydanticCustomError:
+    """A validation error with a stable ``code`` (its pydantic ``type``) and the catalogue's English text; the API
+    answers it in the client's language (app/i18n, app/errors.py)."""
+    return PydanticCustomError(code, gettext("en", code, **params), params)
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _swapped(first: float, second: float) -> bool:
+    return SWAP_LAT[0] <= first <= SWAP_LAT[1] and SWAP_LON[0] <= second <= SWAP_LON[1]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
 
@@ -51,7 +73,10 @@ class Point(Strict):
     @classmethod
     def _no_crs(cls, data: Any) -> Any:
         if isinstance(data, dict) and "crs" in data:
-            raise ValueError("the crs member is not allowed: only WGS 84 lon/lat (RFC 7946 §4)")
+            raise coded("location.crs")
+        xy = data.get("coordinates") if isinstance(data, dict) else None
+        if isinstance(xy, list | tuple) and len(xy) == 2 and all(_number(c) for c in xy) and _swapped(*xy):
+            raise coded("location.swapped", lon=f"{xy[1]:g}", lat=f"{xy[0]:g}")
         return data
 
     @property
@@ -66,9 +91,9 @@ class Point(Strict):
 def _not_future(value: datetime, field: str, now: datetime | None = None) -> datetime:
     now = now or datetime.now(UTC)
     if value > now + MAX_FUTURE:
-        raise ValueError(f"{field} lies more than 5 minutes in the future (check the device clock)")
+        raise coded("time.future", field=field)
     if value < EARLIEST:
-        raise ValueError(f"{field} lies before 2000")
+        raise coded("time.before_2000", field=field)
     return value
 
 
@@ -107,13 +132,13 @@ class LandingIn(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> LandingIn:
         if self.observed_end is not None and self.observed_end < self.observed_start:
-            raise ValueError("observed_end precedes observed_start")
+            raise coded("time.window", field="observed_end", end="observed_end", start="observed_start")
         for name in ("crew", "foreign_nationals"):
             n = getattr(self, name)
             if n is not None and (self.persons_aboard is None or n > self.persons_aboard):
-                raise ValueError(f"{name} ({n}) exceeds persons_aboard ({self.persons_aboard})")
+                raise coded("count.exceeds", field=name, n=n, persons=self.persons_aboard)
         if len(set(self.suspicion_flags)) != len(self.suspicion_flags):
-            raise ValueError("suspicion_flags repeats a flag")
+            raise coded("flags.repeated", field="suspicion_flags")
         return self
 
 
@@ -153,7 +178,8 @@ class BatchItemOut(BaseModel):
     client_uuid: str | None
     status: Literal["created", "duplicate", "invalid"]
     id: int | None = None
-    error: str | None = None
+    error: str | None = Field(default=None, description="Why an invalid item was refused, in the client's language.")
+    code: str | None = Field(default=None, description="The refusal's stable code (e.g. ``location.swapped``).")
 
 
 class BatchOut(BaseModel):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from app.api.params import BBoxDep, ObservedDep
 from app.deps import LandingReader, LandingReporter, Reviewer, SessionDep
+from app.errors import language
 from app.schemas import BatchOut, LandingBatchIn, LandingIn, LandingOut, LandingPage, ReviewIn, ReviewState
 from app.services import landings
 
@@ -41,11 +42,11 @@ def create_landing(item: LandingIn, key: IdempotencyKey, who: LandingReporter, s
 
 
 @router.post("/batch", response_model=BatchOut)
-def upload_batch(batch: LandingBatchIn, who: LandingReporter, session: SessionDep) -> Response:
+def upload_batch(request: Request, batch: LandingBatchIn, who: LandingReporter, session: SessionDep) -> Response:
     """An offline queue of up to 500 reports; each is ``created``, ``duplicate`` (by ``client_uuid``) or
-    ``invalid`` with its error. Safe to resend as a whole."""
+    ``invalid`` with its error (in the language ``Accept-Language`` prefers) and code. Safe to resend as a whole."""
     # Serialised here: returned as a model, the answer would be validated again against response_model.
-    body = landings.submit_batch(session, who, batch.items).model_dump_json()
+    body = landings.submit_batch(session, who, batch.items, lang=language(request)).model_dump_json()
     return Response(body, media_type="application/json")
 
 

@@ -28,7 +28,8 @@ from app.errors import (
     InvalidInput,
     NotFound,
     PesisirError,
-    validation_errors,
+    localized_errors,
+    localized_text,
 )
 from app.params import BBox, Interval
 from app.schemas import (
@@ -107,10 +108,10 @@ def landing_out(row: repo.LandingRow) -> LandingOut:
 def _harbour_id(who: Principal, item: LandingIn, harbours: dict[str, HarbourRef]) -> int | None:
     slug = item.harbour.lower() if item.harbour else None
     if slug is not None and slug not in harbours:
-        raise InvalidInput(f"harbour: no harbour with slug {item.harbour!r}")
+        raise InvalidInput.coded("landing.unknown_harbour", slug=repr(item.harbour))
     if who.role in HARBOUR_BOUND:
         if slug is not None and harbours[slug].id != who.harbour_id:
-            raise Forbidden("harbour: a harbourmaster reports landings for their own harbour only")
+            raise Forbidden.coded("landing.other_harbour")
         return who.harbour_id
     return None if slug is None else harbours[slug].id
 
@@ -121,24 +122,27 @@ def _origin_place(item: LandingIn) -> str | None:
 
 def _check_place(place: repo.Place, item: LandingIn) -> None:
     if item.origin_place and place.origin_place_id is None:
-        raise InvalidInput(
-            f"origin_place: no place with slug {item.origin_place!r}; GET /api/v1/places lists them "
-            "(the free-text 'origin' takes anything else)"
-        )
+        raise InvalidInput.coded("landing.unknown_origin_place", slug=repr(item.origin_place))
     if place.island_m > REGENCY_REACH_M:
-        raise InvalidInput(
-            f"location: point is {place.island_m / 1000:.0f} km from the nearest island of Sumenep ({place.island}); "
-            f"the limit is {REGENCY_REACH_M // 1000} km: check the lon/lat order"
+        raise InvalidInput.coded(
+            "landing.far_from_regency",
+            km=f"{place.island_m / 1000:.0f}",
+            island=place.island,
+            limit=REGENCY_REACH_M // 1000,
         )
     if place.harbour is not None and place.harbour_m is not None and place.harbour_m > HARBOUR_REACH_M:
-        raise InvalidInput(
-            f"location: point is {place.harbour_m / 1000:.0f} km from harbour {place.harbour}; "
-            f"the limit is {HARBOUR_REACH_M // 1000} km: check the lon/lat order"
+        raise InvalidInput.coded(
+            "landing.far_from_harbour",
+            km=f"{place.harbour_m / 1000:.0f}",
+            harbour=place.harbour,
+            limit=HARBOUR_REACH_M // 1000,
         )
     if place.inland_m > INLAND_LIMIT_M:
-        raise InvalidInput(
-            f"location: point is {place.inland_m / 1000:.1f} km inland on {place.island}; a landing is reported "
-            f"at the coast (limit {INLAND_LIMIT_M / 1000:.0f} km inland)"
+        raise InvalidInput.coded(
+            "landing.inland",
+            km=f"{place.inland_m / 1000:.1f}",
+            island=place.island,
+            limit=f"{INLAND_LIMIT_M / 1000:.0f}",
         )
 
 
@@ -197,7 +201,7 @@ def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> lis
         except PesisirError as exc:
             outcomes[i] = Outcome("invalid", error=exc)
     if pending and not places:
-        raise InvalidInput("location: no islands are loaded to check positions against (run pesisir load-base)")
+        raise InvalidInput.coded("landing.no_islands")
 
     # Reports are deduplicated per harbour: the same client UUID at another harbour is another report, so the
     # answer never tells a harbourmaster what another harbour has stored (issue 13, defect 12).
@@ -250,9 +254,9 @@ def request_hash(item: LandingIn) -> str:
 
 def _replay(prior: keys.Prior, digest: str) -> Reply:
     if prior.request_hash != digest:
-        raise InvalidInput("Idempotency-Key: already used with a different body")
+        raise InvalidInput.coded("idempotency.mismatch")
     if prior.status_code is None or prior.response_body is None:  # rows from before keys were stored answered
-        raise Conflict("Idempotency-Key: a request with this key is still being processed; retry")
+        raise Conflict.coded("idempotency.pending")
     return Reply(prior.status_code, prior.response_body, True)
 
 
@@ -290,17 +294,12 @@ def submit(session: Session, who: Principal, key: str, item: LandingIn) -> Reply
     return Reply(status, body, False)
 
 
-def _error_text(exc: ValidationError) -> str:
-    parts = []
-    for e in validation_errors(exc.errors()):
-        where = ".".join(str(p) for p in e["loc"])
-        parts.append(f"{where}: {e['msg']}" if where else e["msg"])
-    return "; ".join(parts)
-
-
-def submit_batch(session: Session, who: Principal, raw_items: Sequence[dict[str, Any]]) -> BatchOut:
+def submit_batch(
+    session: Session, who: Principal, raw_items: Sequence[dict[str, Any]], *, lang: str = "en"
+) -> BatchOut:
     """An offline queue: every item validated and stored on its own; duplicates (by client UUID) answered with the
-    stored id. Retrying a whole batch is safe without an Idempotency-Key."""
+    stored id. Retrying a whole batch is safe without an Idempotency-Key. An invalid item's ``error`` is in
+    ``lang`` (each message names its field), its ``code`` that of its first error."""
     parsed: list[LandingIn] = []
     index: list[int] = []
     results: list[BatchItemOut | None] = [None] * len(raw_items)
@@ -310,7 +309,13 @@ def submit_batch(session: Session, who: Principal, raw_items: Sequence[dict[str,
             parsed.append(LandingIn.model_validate(raw))
             index.append(i)
         except ValidationError as exc:
-            results[i] = BatchItemOut(index=i, client_uuid=uuid_text, status="invalid", error=_error_text(exc))
+            errors = localized_errors(exc.errors(), lang)
+            text = "; ".join(
+                e["msg"] if e["msg"].startswith(e["field"]) else f"{e['field']}: {e['msg']}" for e in errors
+            )
+            results[i] = BatchItemOut(
+                index=i, client_uuid=uuid_text, status="invalid", error=text, code=errors[0]["code"] if errors else None
+            )
     outcomes = _create(session, who, parsed)
     with pipelined(session):
         _record(session, who, outcomes)
@@ -321,7 +326,7 @@ def submit_batch(session: Session, who: Principal, raw_items: Sequence[dict[str,
             client_uuid=str(item.client_uuid),
             status=outcome.status,
             id=outcome.id,
-            error=str(outcome.error) if outcome.error is not None else None,
+            **(localized_text(outcome.error, lang) if outcome.error is not None else {}),
         )
     items = [r for r in results if r is not None]
     return BatchOut(
@@ -361,7 +366,7 @@ def listing(
     if harbour is not None:
         harbours = harbours_by_slug(session)
         if harbour.lower() not in harbours:
-            raise InvalidInput(f"harbour: no harbour with slug {harbour!r}")
+            raise InvalidInput.coded("landing.unknown_harbour", slug=repr(harbour))
         wanted = harbours[harbour.lower()].id
         if harbour_id is not None and wanted != harbour_id:
             return LandingPage.of([], landing_out, limit=limit, offset=offset)

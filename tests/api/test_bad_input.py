@@ -23,7 +23,7 @@ NOW = datetime.now(UTC)
 CASES = {
     "lat out of range": ({"location": _pt(113.95, 200)}, "location.coordinates.1", "less than or equal to 90"),
     "lon out of range": ({"location": _pt(-181, -7.07)}, "location.coordinates.0", "greater than or equal to -180"),
-    "swapped lat/lon": ({"location": _pt(-7.07, 113.95)}, "location.coordinates.1", "less than or equal to 90"),
+    "swapped lat/lon": ({"location": _pt(-7.07, 113.95)}, "location", "coordinates look swapped"),
     "far from the regency": ({"location": _pt(110.4, -7.0)}, "location", "km from the nearest island"),
     "far from own harbour": ({"location": _pt(115.71, -7.02)}, "location", "km from harbour Kalianget"),
     "on land far from the coast": ({"location": _pt(113.80, -7.00)}, "location", "inland"),
