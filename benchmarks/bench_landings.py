@@ -16,11 +16,12 @@ no authentication, validation, idempotency or audit, uvicorn with the largest co
    auto``) they are ``wrk`` (Debian's ``apt-get install wrk``: one C thread with an event loop, a Lua script making
    each report unique), which costs a few microseconds per request; without ``wrk`` (or with ``--client python``)
    they are asyncio tasks in this process (httpx), which cost about 3.7 ms of a core per request, more than half of
-   what a Pesisir worker spends, and so cap what a second worker can gain on two cores. By default each report
-   comes on a new connection (``--connections per-request``), as from a reverse proxy without upstream keep-alive:
-   uvicorn's workers share one listening socket, and the kernel hands a burst of new connections to whichever
-   worker wakes first, so 20 persistent connections opened at once land unevenly (20/0, 18/2 and 11/9 in three
-   tries here) and a persistent-connection run measures that draw more than the workers;
+   what a Pesisir worker spends, and so cap what a second worker can gain on two cores. Each client keeps its
+   connection (``--connections persistent``, the default). Note that uvicorn's workers share one listening socket
+   and the kernel hands a burst of new connections to whichever worker wakes first: 20 connections opened at once
+   landed 20/0, 18/2 and 11/9 in three tries here, so the per-window ratios spread. ``--connections per-request``
+   opens a connection per report (``Connection: close``), as a reverse proxy without upstream keep-alive does:
+   even spread, but each POST then also pays for a connection;
 2. batch upload (500 reports per request) in reports per second, on the one-worker Pesisir;
 3. the ceiling of a batch: a raw INSERT of the same rows through the database driver (psycopg ``executemany``,
    one transaction), with the ratios.
@@ -162,7 +163,7 @@ class Target:
     base: str
     auth: dict[str, str]
     wrk_script: Path | None = None  # None: the asyncio clients of this process
-    per_request: bool = True  # a new connection per request (see --connections)
+    per_request: bool = False  # a new connection per request (see --connections)
     latencies: list[tuple[float, float]] = field(default_factory=list)  # (seconds, weight)
     created: int = 0
     failures: int = 0
@@ -305,7 +306,7 @@ def main() -> None:
     ap.add_argument(
         "--connections",
         choices=["per-request", "persistent"],
-        default="per-request",
+        default="persistent",
         help="per-request: each report on a new connection (Connection: close), as from a reverse proxy without "
         "upstream keep-alive or a phone on a bad link; persistent: each client keeps its connection",
     )
