@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar, cast
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine
 
 from app.errors import InvalidInput, PesisirError, SetupError
@@ -205,7 +206,7 @@ def _saved(ledger: Any) -> None:
     """Keep the fingerprints noted, once their transaction committed; say so when they cannot be kept."""
     problem = ledger.save()
     if problem is not None:
-        out.print(f"[yellow]note:[/yellow] {problem}", highlight=False)
+        out.print(f"[yellow]note:[/yellow] {escape(problem)}", highlight=False)
 
 
 def _up_to_date(settings: Settings, ledger: Any, step: Any, skipped: str, doing: str) -> bool:
@@ -390,10 +391,10 @@ def import_incidents(
         _in_transaction(_settings(), work)
     for r in report.results:
         if r.status == "invalid":
-            out.print(f"row {r.row}: invalid: {r.reason}", highlight=False)
+            out.print(f"row {r.row}: invalid: {r.reason}", highlight=False, markup=False)  # the file's own text
     duplicates = [r for r in report.results if r.status == "duplicate"]
     for r in duplicates[:20]:
-        out.print(f"row {r.row}: duplicate: {r.reason}", highlight=False)
+        out.print(f"row {r.row}: duplicate: {r.reason}", highlight=False, markup=False)
     if len(duplicates) > 20:
         out.print(f"... and {len(duplicates) - 20} more duplicates", highlight=False)
     valid = report.created + report.duplicate

@@ -289,7 +289,7 @@ def _item(raw: dict[str, Any], lonlat: tuple[Any, Any]) -> dict[str, Any]:
 
 
 # -- validating and storing ---------------------------------------------------------------------------------------
-_LOC = {("location", "coordinates", 0): "lon", ("location", "coordinates", 1): "lat"}
+_LOC = {("location", "coordinates", 0): "lon", ("location", "coordinates", 1): "lat", ("location",): "lon/lat"}
 
 
 def _error_text(exc: ValidationError, *, file: bool) -> str:

@@ -62,7 +62,7 @@ FAULTS = [
     ({"precision_m": "0"}, "precision_m:"),
     ({"people": "-3"}, "people:"),
     ({"source_ref": ""}, "source_ref:"),
-    ({"lon": "-7.07", "lat": "113.95"}, "lat:"),  # swapped: a latitude beyond 90
+    ({"lon": "-7.07", "lat": "113.95"}, "lon/lat: coordinates look swapped"),
     ({"lon": "110.40", "lat": "-6.97"}, "lon/lat:"),  # Semarang: far from every island of Sumenep
 ]
 

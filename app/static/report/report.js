@@ -364,6 +364,7 @@
           "Content-Type": "application/json",
           Authorization: "Bearer " + bearer,
           "Idempotency-Key": record.key,
+          "Accept-Language": lang, // the service's reasons in the page's language
         },
         body: JSON.stringify(record.body),
         signal: abort.signal,
