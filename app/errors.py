@@ -5,7 +5,7 @@ the log. Validation errors name the field (``loc``) and the rule (``msg``, ``typ
 (an echoed NaN would make the error itself unserialisable, docs/RELIABILITY.md BI-02).
 
 Every error body carries a stable machine-readable ``code`` next to the text, and the text follows the request's
-``Accept-Language`` (English or Indonesian, from the catalogue in app/i18n): ``{"detail": "...", "code": "...",
+``Accept-Language`` (English or Indonesian, from the catalogue in geo/i18n): ``{"detail": "...", "code": "...",
 "field": "..."}`` for a domain error, ``{"detail": [{"loc", "msg", "type", "code", "field"}, ...]}`` for a body or
 parameter that fails its schema (``code`` is pydantic's error type, or Pesisir's own such as ``location.swapped``).
 """
@@ -24,7 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from app.i18n import gettext, has, negotiate
+from geo.i18n import gettext, has, negotiate
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal, Self, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from app.i18n import gettext
 from geo import vocabulary as v
+from geo.i18n import gettext
 
 MAX_FUTURE = timedelta(minutes=5)
 """An observation may lie at most this far in the future (device clocks drift); more is a 422."""
@@ -47,7 +47,7 @@ latitude/longitude swap, named as such (code ``location.swapped``)."""
 
 def coded(code: str, **params: Any) -> PydanticCustomError:
     """A validation error with a stable ``code`` (its pydantic ``type``) and the catalogue's English text; the API
-    answers it in the client's language (app/i18n, app/errors.py)."""
+    answers it in the client's language (geo/i18n, app/errors.py)."""
     return PydanticCustomError(code, gettext("en", code, **params), params)
 
 

@@ -1,4 +1,4 @@
-"""The message catalogue (app/i18n): every message of the template exists, non-empty, in English and Indonesian,
+"""The message catalogue (geo/i18n): every message of the template exists, non-empty, in English and Indonesian,
 with the same ``{placeholders}``; nothing is translated that the template lacks; and ``Accept-Language`` picks the
 language the client prefers (q-values honoured)."""
 
@@ -9,7 +9,7 @@ import string
 import pytest
 from babel.messages.pofile import read_po
 
-from app.i18n import CATALOGUES, DEFAULT, HERE, LANGUAGES, gettext, negotiate, template_ids
+from geo.i18n import CATALOGUES, DEFAULT, HERE, LANGUAGES, gettext, negotiate, template_ids, tree
 
 
 def _placeholders(text: str) -> set[str]:
@@ -46,9 +46,38 @@ def test_placeholders_match_across_languages(msgid):
     assert len(set(map(frozenset, shapes.values()))) == 1, shapes
 
 
-def test_indonesian_differs_from_english():
-    same = [m for m in IDS if CATALOGUES["id"][m] == CATALOGUES["en"][m]]
-    assert not same, f"untranslated (identical) messages: {same}"
+SAME = "same in both languages"
+"""The template's comment on a message whose text is the same in both (a name such as ``TPPO`` or ``Sumenep``)."""
+
+
+def _template() -> dict[str, list[str]]:
+    with (HERE / "messages.pot").open("rb") as f:
+        return {str(m.id): list(m.auto_comments) for m in read_po(f) if m.id}
+
+
+def test_indonesian_differs_from_english_unless_marked_the_same():
+    marked = {m for m, comments in _template().items() if SAME in comments}
+    same = [m for m in IDS if CATALOGUES["id"][m] == CATALOGUES["en"][m] and m not in marked]
+    assert not same, f"untranslated (identical) messages: {same}; if on purpose, comment '#. {SAME}' in the template"
+    stale = [m for m in marked if CATALOGUES["id"][m] != CATALOGUES["en"][m]]
+    assert not stale, f"marked '{SAME}' but they differ: {stale}"
+
+
+def test_tree_gives_the_messages_under_a_prefix_as_a_nested_table():
+    words = tree("id", "map")
+    assert words["classes"]["high"] == CATALOGUES["id"]["map.classes.high"] == "tinggi"
+    assert tree("en", "map")["route"]["title"] == CATALOGUES["en"]["map.route.title"]
+    assert set(tree("id", "report")) == set(tree("en", "report"))
+    words["classes"]["high"] = "changed"
+    assert tree("id", "map")["classes"]["high"] == "tinggi"  # a fresh table each call
+    with pytest.raises(KeyError):
+        tree("en", "no_such_part")
+
+
+@pytest.mark.parametrize("part", ["map", "notes", "login", "report", "report_refused", "alerts"])
+def test_every_part_of_the_interface_is_in_the_catalogue(part):
+    """The map, its notes, the sign-in page, the reporting page and the bell take their words from here."""
+    assert len(tree("en", part)) >= 2 and tree("en", part).keys() == tree("id", part).keys()
 
 
 def test_gettext_fills_parameters_and_falls_back():

@@ -19,7 +19,7 @@ from app.db.repositories import risk as risk_repo
 from app.db.repositories import routes as routes_repo
 from app.errors import InvalidInput
 from app.services import alerts, base_data
-from geo import evaluation, risk
+from geo import evaluation, i18n, risk
 from geo.factors import FactorInputs, compute_factors, lanes_frame, shared_factors
 from geo.io import read_layer
 from geo.segmentation import segment_coast
@@ -486,62 +486,28 @@ def accuracy(session: Session, *, kind: str) -> dict[str, Any]:
     }
 
 
-_NOTES: dict[str, dict[str, Any]] = {
-    "en": {
-        "weights": "Weights: {provenance}.",
-        "measured": "Accuracy of this model on {data} ({n} incidents in {k} yearly test windows from {first}): "
-        "PAI at 10 % of coast {pai:.2f} (95 % interval {lo:.2f}-{hi:.2f}), hit rate {hr:.0%} ({hrlo:.0%}-"
-        "{hrhi:.0%}); best baseline ({name}) {best:.2f}.",
-        "too_few": "Too few incidents to measure accuracy: {n} {data} of this risk in the test windows, at least "
-        "{min} needed.",
-        "too_few_stored": "Too few incidents to measure accuracy: {n} {data} of this risk stored, at least {min} "
-        "needed in the test windows.",
-        "not_measured": "Accuracy of this model not measured yet: run 'pesisir model evaluate'.",
-        "behind": "The model is clearly behind the {name} baseline here (PAI ratio {ratio:.2f}, 95 % interval up to "
-        "{high:.2f}): where incidents were before ranks this coast better than its factors.",
-        "data": {"real incidents": "real incidents", "synthetic demo data": "synthetic demo incidents"},
-    },
-    "id": {
-        "weights": "Bobot: {provenance}.",
-        "measured": "Akurasi model ini pada {data} ({n} kejadian dalam {k} jendela uji tahunan sejak {first}): "
-        "PAI pada 10 % pantai {pai:.2f} (interval 95 % {lo:.2f}-{hi:.2f}), hit rate {hr:.0%} ({hrlo:.0%}-"
-        "{hrhi:.0%}); baseline terbaik ({name}) {best:.2f}.",
-        "too_few": "Kejadian terlalu sedikit untuk mengukur akurasi: {n} {data} untuk risiko ini dalam jendela uji, "
-        "minimal {min}.",
-        "too_few_stored": "Kejadian terlalu sedikit untuk mengukur akurasi: {n} {data} untuk risiko ini tersimpan, "
-        "minimal {min} dalam jendela uji.",
-        "not_measured": "Akurasi model ini belum diukur: jalankan 'pesisir model evaluate'.",
-        "behind": "Model jelas tertinggal dari baseline {name} di sini (rasio PAI {ratio:.2f}, interval 95 % sampai "
-        "{high:.2f}): lokasi kejadian sebelumnya lebih baik mengurutkan pantai ini daripada faktornya.",
-        "data": {"real incidents": "kejadian nyata", "synthetic demo data": "kejadian demo sintetis"},
-    },
-}
-_PROVENANCE_ID = (
-    ("expert prior", "prior pakar"),
-    ("fitted on synthetic demo data", "disesuaikan pada data demo sintetis"),
-    ("fitted on", "disesuaikan pada"),
-    ("real incidents until", "kejadian nyata sampai"),
-    ("incidents until", "kejadian sampai"),
-)
+_DATA_WORDS = {"real incidents": "real", "synthetic demo data": "synthetic"}
+""":func:`accuracy`'s ``data`` values and their messages in the catalogue (``notes.data.*``)."""
 
 
 def provenance_words(provenance: str, lang: str) -> str:
     """A weights provenance (``geo.risk.ModelConfig.provenance``) in the map's language."""
-    if lang != "id":
+    if lang == i18n.DEFAULT:
         return provenance
-    for en, id_ in _PROVENANCE_ID:
-        provenance = provenance.replace(en, id_)
+    english, words = i18n.tree(i18n.DEFAULT, "notes.provenance"), i18n.tree(lang, "notes.provenance")
+    for key in sorted(english, key=lambda k: -len(english[k])):  # "fitted on synthetic demo data" before "fitted on"
+        provenance = provenance.replace(english[key], words[key])
     return provenance
 
 
 def accuracy_note(session: Session, *, kind: str, lang: str = "en") -> str:
     """The legend's lines for ``kind``: where the weights come from and what is known of the accuracy of the model
     that colours the map (:func:`accuracy`), in ``lang`` (``id`` or ``en``)."""
-    words = _NOTES.get(lang, _NOTES["en"])
+    words = i18n.tree(lang, "notes")
     acc = accuracy(session, kind=kind)
     source = risk_repo.current_weights_sources(session).get(kind)
     lines = [words["weights"].format(provenance=provenance_words(source, lang))] if source else []
-    data = words["data"][acc["data"]]
+    data = words["data"][_DATA_WORDS[acc["data"]]]
     if acc["status"] == "measured":
         pai, hr = acc["pai_10"], acc["hit_rate_10"]
         lines.append(

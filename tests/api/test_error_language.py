@@ -1,5 +1,5 @@
 """API errors in the client's language (issue 14, item 2): every bad-input case of the landing API answered with
-``Accept-Language: id`` carries a stable ``code`` and the Indonesian text of the catalogue (app/i18n), not the
+``Accept-Language: id`` carries a stable ``code`` and the Indonesian text of the catalogue (geo/i18n), not the
 English one; ``en`` and no header give English; swapped lat/lon is named as such and a local date gets an example
 of the accepted ISO 8601 form."""
 
@@ -10,7 +10,7 @@ import string
 
 import pytest
 
-from app.i18n import CATALOGUES, has
+from geo.i18n import CATALOGUES, has
 from tests.api.helpers import key, landing
 from tests.api.test_bad_input import CASES
 

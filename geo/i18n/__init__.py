@@ -1,7 +1,11 @@
 """Pesisir's messages in the user's language, from one catalogue (gettext ``.po`` files read with Babel).
 
 ``messages.pot`` is the template: one ``msgid`` per message, a stable code such as ``location.swapped``, which is
-also what API errors carry as ``code``. ``<lang>/LC_MESSAGES/messages.po`` holds each language's text, with
+also what API errors carry as ``code``. Its parts name where a message is shown: ``map.*`` the risk map and its
+legend (:mod:`geo.maps`), ``notes.*`` the legend's notes on weights and accuracy, ``login.*`` the sign-in page,
+``report.*`` the harbour reporting page, ``alerts.*`` the map's bell, ``cli.*`` the ``pesisir`` command's output;
+the rest are API errors. One catalogue for all of them: pages that look words up by parts get a nested table
+(:func:`tree`). ``<lang>/LC_MESSAGES/messages.po`` holds each language's text, with
 ``{name}`` placeholders (Python brace format). The catalogues are read at import with
 :func:`babel.messages.pofile.read_po`, so there is no compile step to forget; tests/test_i18n.py checks that every
 message exists, non-empty, in every language with the same placeholders. README.md says how to add one.
@@ -51,6 +55,25 @@ def gettext(lang: str, msgid: str, **params: Any) -> str:
     filled in; an unknown ``msgid`` comes back as itself."""
     text = CATALOGUES.get(lang, {}).get(msgid) or CATALOGUES[DEFAULT].get(msgid) or msgid
     return text.format_map(_Keep(params))
+
+
+def tree(lang: str, prefix: str) -> dict[str, Any]:
+    """The messages under ``prefix`` in ``lang`` as a nested table, for code and pages that look words up by
+    parts: ``tree("id", "map")["classes"]["high"]`` is ``map.classes.high``. A message missing in ``lang`` is
+    taken from English, like :func:`gettext`; a fresh table each call (the caller may change it)."""
+    out: dict[str, Any] = {}
+    start = prefix + "."
+    for msgid, text in CATALOGUES[DEFAULT].items():
+        if not msgid.startswith(start):
+            continue
+        node = out
+        *parents, leaf = msgid[len(start) :].split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = CATALOGUES.get(lang, {}).get(msgid) or text
+    if not out:
+        raise KeyError(f"no message under {prefix!r} in the catalogue")
+    return out
 
 
 _RANGE = re.compile(r"^\s*([A-Za-z*]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")
