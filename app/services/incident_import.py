@@ -107,7 +107,7 @@ class RowResult:
 
     @classmethod
     def coded(
-        cls, row: int, source_ref: str | None, status: Status, id: int | None, code: str, **params: Any
+        cls, row: int, source_ref: str | None, status: Status, id: int | None, code: str, /, **params: Any
     ) -> RowResult:
         """A result whose reason is the catalogue's ``code`` with ``params``."""
         return cls(row, source_ref, status, id, gettext("en", code, **params), code, params)
