@@ -1141,6 +1141,7 @@ def add_route_tool(
         "seasons": [[s, words["seasons"][s]] for s in ROUTE_SEASONS],
         "season": season,
         "locale": "id-ID" if lang == "id" else "en-GB",
+        "lang": lang,  # sent as Accept-Language: the API's error messages come back in the map's language
         "places_url": places_url,
         "routes_url": routes_url,
     }

@@ -35,6 +35,7 @@ from app.errors import RateLimited, TimedOut
 from app.services import audit, layers
 from app.services.layers import Audience, Query
 from geo.crs import WGS84
+from geo.i18n import gettext
 from geo.io import write_geopackage
 
 Format = Literal["geojson", "csv", "gpkg"]
@@ -55,10 +56,10 @@ def take_turn(session: Session, user_id: int) -> None:
     back at commit or rollback, or when a killed worker's connection closes). RateLimited (429) while another
     export of theirs runs, so five planners hold at most five exports (and five connections) between them."""
     if not limits.try_export_turn(session, user_id):
-        raise RateLimited(
-            "export: one at a time per user, and one of yours is still running: retry when it has finished",
-            RETRY_AFTER_S,
-        )
+        # Coded by hand: RateLimited.coded cannot pass retry_after.
+        busy = RateLimited(gettext("en", "export.one_at_a_time"), RETRY_AFTER_S)
+        busy.code = "export.one_at_a_time"
+        raise busy
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,7 @@ class _Limit:
     def check(self) -> None:
         """TimedOut when the deadline is past."""
         if self.deadline is not None and _clock() > self.deadline:
-            raise TimedOut(
-                f"export: stopped at its time limit of {self.seconds:g} s (PESISIR_EXPORT_TIMEOUT_S); "
-                "narrow it with bbox, datetime or kind"
-            )
+            raise TimedOut.coded("export.time_limit", seconds=f"{self.seconds:g}")
 
     def rows(self, chunks: Iterator[_T]) -> Iterator[_T]:
         """``chunks`` until the deadline is past, then TimedOut."""

@@ -221,11 +221,13 @@ def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> lis
             continue
         found = existing.get(k) or (inserted[k].landing.id if k in inserted else None)
         if found is None:  # not inserted and not visible: cannot happen within one harbour; refuse, reveal nothing
-            outcomes[i] = Outcome("invalid", error=Conflict("client_uuid: could not be stored; retry the report"))
+            outcomes[i] = Outcome("invalid", error=Conflict.coded("landing.not_stored"))
         else:
             outcomes[i] = Outcome("duplicate", found)
 
-    return [o if o is not None else Outcome("invalid", error=InvalidInput("unprocessed")) for o in outcomes]
+    return [
+        o if o is not None else Outcome("invalid", error=InvalidInput.coded("landing.unprocessed")) for o in outcomes
+    ]
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[repo.LandingKey, repo.LandingRow]:
@@ -344,7 +346,7 @@ def _visible_harbour(who: Principal) -> int | None:
 def get(session: Session, who: Principal, landing_id: int) -> LandingOut:
     row = repo.landing(session, landing_id, harbour_id=_visible_harbour(who))
     if row is None or (who.role in HARBOUR_BOUND and row.landing.harbour_id != who.harbour_id):
-        raise NotFound(f"landing {landing_id} not found")
+        raise NotFound.coded("landing.not_found", id=landing_id)
     return landing_out(row)
 
 
@@ -389,12 +391,10 @@ def review(session: Session, who: Principal, landing_id: int, decision: ReviewIn
     """``reported -> verified | rejected`` with a reason; reviewing twice is a 409."""
     row = repo.landing(session, landing_id, lock=True)
     if row is None:
-        raise NotFound(f"landing {landing_id} not found")
+        raise NotFound.coded("landing.not_found", id=landing_id)
     landing = row.landing
     if landing.review_state != "reported":
-        raise Conflict(
-            f"review_state: landing {landing_id} is {landing.review_state} already; only reported ones are reviewed"
-        )
+        raise Conflict.coded("landing.already_reviewed", id=landing_id, state=landing.review_state)
     before = landing_out(row).model_dump(mode="json")
     landing.review_state = decision.review_state
     landing.review_reason = decision.reason

@@ -86,7 +86,7 @@ def conformance() -> dict[str, Any]:
 def _find(collection_id: str) -> Collection:
     c = COLLECTIONS.get(collection_id)
     if c is None:
-        raise NotFound(f"collection '{collection_id}' does not exist")
+        raise NotFound.coded("ogc.unknown_collection", collection=collection_id)
     return c
 
 
@@ -178,7 +178,7 @@ def item(
     props = layers.properties(c.layer, audience)
     found = repo.one(session, c.layer, c.risk, props, feature_id)
     if found is None:
-        raise NotFound(f"feature '{feature_id}' does not exist in collection '{collection_id}'")
+        raise NotFound.coded("ogc.unknown_feature", feature=feature_id, collection=collection_id)
     if layers.carries_narratives(c.layer, props):
         audit.bulk_read(session, reader, 1, feature_id)
     url = f"{base}/ogc/collections/{c.id}"

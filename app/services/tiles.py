@@ -39,11 +39,11 @@ class Tile:
 def check_tile(z: int, x: int, y: int) -> None:
     """Name the coordinate that is off the tile matrix (400)."""
     if not 0 <= z <= MAX_ZOOM:
-        raise InvalidParameter(f"z: must be from 0 to {MAX_ZOOM}, got {z}")
+        raise InvalidParameter.coded("tiles.zoom_range", max=MAX_ZOOM, z=z)
     top = (1 << z) - 1
     for name, value in (("x", x), ("y", y)):
         if not 0 <= value <= top:
-            raise InvalidParameter(f"{name}: must be from 0 to {top} at zoom {z}, got {value}")
+            raise InvalidParameter.coded("tiles.xy_range", name=name, top=top, z=z, value=value)
 
 
 def tile(

@@ -121,7 +121,7 @@ def principal(session: Session, claims: TokenClaims) -> Principal:
     take effect at once (the token's version must still be the user's)."""
     row = repo.active_by_id(session, claims.user_id, claims.version)
     if row is None:
-        raise Unauthenticated.coded("auth.token_revoked")
+        raise Unauthenticated.coded("auth.token_invalid")
     return Principal(row.id, row.username, row.role, row.harbour_id, claims.version)
 
 

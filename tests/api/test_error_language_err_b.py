@@ -155,7 +155,7 @@ def test_a_disabled_users_token_is_answered_in_indonesian(client, headers, users
         return client.get("/api/v1/places", headers={**headers["planner"], **extra})
 
     said_id, said_en = _both(get, 401)
-    assert said_id["code"] == "auth.token_revoked"
+    assert said_id["code"] == "auth.token_invalid"  # as a token that fails its signature or expiry
     assert said_id["detail"] == "token tidak sah atau kedaluwarsa: masuk lagi di POST /auth/token"
     assert said_en["detail"] == "invalid or expired token: sign in again at POST /auth/token"
 
