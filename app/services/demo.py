@@ -62,7 +62,7 @@ def load_demo(
     islands = repo.islands_frame(session)
     harbours = repo.harbours_frame(session)
     if islands.empty or harbours.empty:
-        raise InvalidInput("demo data needs the base layers: run 'pesisir load-base' first")
+        raise InvalidInput.coded("demo.no_base_layers")
     try:
         boundaries = read_layer(DEFAULT_LAND_BOUNDARIES) if DEFAULT_LAND_BOUNDARIES.is_file() else None
         data = synthetic.generate(
@@ -74,7 +74,7 @@ def load_demo(
             land_boundaries=boundaries,
         )
     except GeoInputError as exc:
-        raise InvalidInput(f"demo data: {exc}") from None
+        raise InvalidInput.coded("demo.failed", error=str(exc)) from None
 
     incidents = _rows(data.incidents)
     harbours = repo.harbours_by_slug(session)
