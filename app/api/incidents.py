@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.params import BBoxDep, OccurredDep
 from app.deps import MapReader, Reviewer, SessionDep
-from app.errors import language
+from app.errors import language, language_headers
 from app.schemas import (
     IncidentBatchIn,
     IncidentBatchOut,
@@ -50,7 +50,8 @@ def import_batch(request: Request, batch: IncidentBatchIn, who: Reviewer, sessio
     when every item was a duplicate, 207 when some were invalid, 422 when none was valid (nothing stored). Safe
     to send again as a whole. The reasons follow ``Accept-Language`` (English or Indonesian) where the catalogue
     has them, each with its ``code``."""
-    result = incident_import.submit_batch(session, who, batch.items, lang=language(request))
+    lang = language(request)
+    result = incident_import.submit_batch(session, who, batch.items, lang=lang)
     if result.invalid == len(result.items):
         status = 422
     elif result.invalid:
@@ -59,7 +60,8 @@ def import_batch(request: Request, batch: IncidentBatchIn, who: Reviewer, sessio
         status = 201
     else:
         status = 200
-    return Response(result.model_dump_json(), status_code=status, media_type="application/json")
+    headers = language_headers(lang)
+    return Response(result.model_dump_json(), status_code=status, media_type="application/json", headers=headers)
 
 
 @router.get("", response_model=IncidentPage)

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from app.db.repositories import ewkt, scores
 from app.db.repositories import reports as repo
-from app.errors import Forbidden, InvalidInput, validation_errors
+from app.errors import Forbidden, InvalidInput, localized_errors, validation_errors
 from app.schemas import IncidentBatchItemOut, IncidentBatchOut, IncidentImportIn
 from app.security import Principal
 from app.services import alerts, audit
@@ -104,6 +104,9 @@ class RowResult:
     """The catalogue code of ``reason`` (with ``params``), when it has one: the batch answers it in the client's
     language."""
     params: dict[str, Any] = field(default_factory=dict)
+    schema_errors: list[Any] = field(default_factory=list)
+    """The schema's errors of an invalid record (pydantic's, inputs kept in memory only): the batch answers them
+    from the catalogue in the client's language, ``code`` being the first one's type."""
 
     @classmethod
     def coded(
@@ -114,6 +117,8 @@ class RowResult:
 
     def error(self, lang: str) -> str | None:
         """``reason`` in ``lang`` (English when it has no code)."""
+        if self.schema_errors:
+            return _error_text(self.schema_errors, file=False, lang=lang)
         return gettext(lang, self.code, **self.params) if self.code else self.reason
 
 
@@ -309,14 +314,19 @@ def _item(raw: dict[str, Any], lonlat: tuple[Any, Any]) -> dict[str, Any]:
 _LOC = {("location", "coordinates", 0): "lon", ("location", "coordinates", 1): "lat", ("location",): "lon/lat"}
 
 
-def _error_text(exc: ValidationError, *, file: bool) -> str:
+def _error_text(errors: list[Any], *, file: bool, lang: str | None = None) -> str:
+    """A record's schema errors as one line, ``field: rule; field: rule``: pydantic's English for the CLI's report
+    (``lang`` None), the catalogue's text in ``lang`` for the API (``app.errors.localized_errors``)."""
     parts = []
-    for e in validation_errors(exc.errors()):
-        loc = tuple(e["loc"])
+    said = validation_errors(errors) if lang is None else localized_errors(errors, lang)
+    for e in said:
+        loc = tuple(p for p in e["loc"] if p != "body")
         where = _LOC.get(loc[:3], ".".join(str(p) for p in loc)) if file else ".".join(str(p) for p in loc)
         msg = e["msg"]
         if not where and msg.startswith("Value error, occurred_end"):
             where = "occurred_end"
+        if not where and lang is not None and e.get("field") not in (None, "", "body"):
+            where = str(e["field"])
         msg = msg.removeprefix("Value error, ")
         parts.append(f"{where}: {msg}" if where else msg)
     return "; ".join(parts)
@@ -362,8 +372,14 @@ def import_records(
             parsed.append((pos, rec, IncidentImportIn.model_validate(rec.item)))
         except ValidationError as exc:
             ref = rec.item.get("source_ref")
+            errors = exc.errors()
             results[pos] = RowResult(
-                rec.row, ref if isinstance(ref, str) else None, "invalid", reason=_error_text(exc, file=file)
+                rec.row,
+                ref if isinstance(ref, str) else None,
+                "invalid",
+                reason=_error_text(errors, file=file),
+                code=str(errors[0].get("type")) if errors else None,
+                schema_errors=errors,
             )
     progress("checking positions", 0, len(records))
 

@@ -1,13 +1,11 @@
 """API errors in the client's language (issue 14, item 2) for sea routes, sign-in, the incident batch, the published
 layers and the risk model: answered with ``Accept-Language: id`` each carries its stable ``code`` and the
 catalogue's Indonesian text; without the header the English text is exactly what it was before the catalogue
-(the strings below are written out, not read from it). A source scan keeps every error of these services coded,
-but for an explicit list of CLI-only or pass-through messages."""
+(the strings below are written out, not read from it); tests/test_coded_errors.py keeps every new error coded."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,7 +16,7 @@ from app.errors import PesisirError
 from app.main import create_app
 from app.services import risk, routes, users
 from app.settings import RoutesSettings
-from geo.i18n import CATALOGUES, gettext, has
+from geo.i18n import CATALOGUES, gettext
 from tests.api.helpers import incident
 
 ID = {"Accept-Language": "id-ID,id;q=0.9,en;q=0.5"}
@@ -220,6 +218,29 @@ def test_the_incident_batch_answers_each_reason_in_the_language_with_its_code(cl
         )
 
 
+def test_an_items_schema_errors_are_answered_from_the_catalogue_in_the_language(client, headers):
+    """An item that fails the schema (swapped lon/lat, a negative precision, a local date) is answered field by
+    field with the catalogue's text in the request's language, and the first error's code; nothing is stored."""
+    swapped = incident(
+        source="Polres schema", source_ref="S/1", location={"type": "Point", "coordinates": [-7.07, 113.95]}
+    )
+    negative = incident(source="Polres schema", source_ref="S/2", precision_m=-5)
+    local = incident(source="Polres schema", source_ref="S/3", occurred_start="30/11/2026 21:15")
+    for lang in ("id", "en"):
+        extra = ID if lang == "id" else {"Accept-Language": "en"}
+        r = client.post(BATCH, json={"items": [swapped, negative, local]}, headers={**headers["intelligence"], **extra})
+        assert r.status_code == 422, r.text
+        assert (r.headers["content-language"], r.headers["vary"]) == (lang, "Accept-Language")
+        got = r.json()["items"]
+        assert [i["status"] for i in got] == ["invalid"] * 3 and all(i["id"] is None for i in got)
+        assert got[0]["code"] == "location.swapped"
+        assert got[0]["error"] == "location: " + gettext(lang, "location.swapped", lon="113.95", lat="-7.07")
+        assert got[1]["code"] == "greater_than"
+        assert got[1]["error"] == "precision_m: " + gettext(lang, "pydantic.greater_than", field="precision_m", gt="0")
+        assert got[2]["code"] == "datetime_from_date_parsing" or got[2]["code"].startswith("datetime")
+        assert got[2]["error"].startswith("occurred_start: ") and "2026-11-30T21:15:00+07:00" in got[2]["error"]
+
+
 def test_a_far_points_reason_keeps_its_english(client, headers):
     """The reason of a far point is the catalogue's English with the numbers filled in, word for word as before."""
     item = incident(source="Polres far", source_ref="LP/9", location={"type": "Point", "coordinates": [110.4, -6.97]})
@@ -303,53 +324,3 @@ def test_risk_parameter_errors_are_coded():
         with pytest.raises(PesisirError) as caught:
             call()
         assert (caught.value.code, str(caught.value)) == (code, english)
-
-
-# -- every error of these services is coded ------------------------------------------------------------------------
-SERVICES = ("users", "routes", "layers", "incident_import", "risk", "demo", "base_data")
-ROOT = Path(__file__).resolve().parents[2]
-ERROR_CLASSES = sorted(
-    {cls.__name__ for cls in PesisirError.__subclasses__()}
-    | {sub.__name__ for cls in PesisirError.__subclasses__() for sub in cls.__subclasses__()}
-    | {"PesisirError"}
-)
-UNCODED = re.compile(r"\b(" + "|".join(ERROR_CLASSES) + r")\(")
-ALLOWED = {
-    # (file, the uncoded construction as written): why it stays English
-    ("routes", "raise InvalidInput(str(exc)) from None"): "CLI only: ensure_graph (pesisir routes build) and a bad "
-    "flows.csv/ferries.csv row in build, geo's message naming the file, row and rule",
-    ("routes", "return InvalidInput(text)"): "a router message not in ROUTER_ERRORS: passed on as the router says it",
-    ("risk", "raise InvalidInput(str(exc)) from None"): "CLI only (pesisir segment, evaluate), or a broken shipped "
-    "prior (a fault of the installation, not of the request): geo's message passed on",
-    ("risk", 'raise InvalidInput(f"{exc} ({_data_label(synthetic)})") from None'): "CLI only: pesisir model fit",
-    ("base_data", 'raise InvalidInput(f"{what}: {exc}") from None'): "CLI only: pesisir load-base, geo's message",
-    ("base_data", 'raise InvalidInput(f"places: {exc}") from None'): "CLI only: pesisir load-base, geo's message",
-}
-
-
-def _uncoded(name: str) -> list[str]:
-    text = (ROOT / "app" / "services" / f"{name}.py").read_text()
-    return [line.strip() for line in text.splitlines() if UNCODED.search(line)]
-
-
-@pytest.mark.parametrize("name", SERVICES)
-def test_no_uncoded_error_is_left_in_the_service(name):
-    found = _uncoded(name)
-    allowed = {line for (service, line) in ALLOWED if service == name}
-    assert not [line for line in found if line not in allowed], "code it: X.coded('<area>.<rule>', ...)"
-    assert allowed <= set(found), "an allow-listed line is gone: remove it from ALLOWED"
-
-
-def test_the_scan_knows_the_error_classes():
-    assert {"InvalidInput", "InvalidParameter", "NotFound", "Forbidden", "NotReady", "Unauthenticated"} <= set(
-        ERROR_CLASSES
-    )
-
-
-@pytest.mark.parametrize("name", [s for s in SERVICES if s != "base_data"])  # base_data's two are allow-listed
-def test_every_code_the_service_uses_is_in_the_catalogue(name):
-    text = (ROOT / "app" / "services" / f"{name}.py").read_text()
-    codes = set(re.findall(r"\.coded\(\s*\"([a-z_.]+)\"", text)) | set(
-        re.findall(r"\"((?:routes|incidents|risk|models|users|auth|layers|data|demo)\.\w+)\"", text)
-    )
-    assert codes and all(has(c) for c in codes), sorted(c for c in codes if not has(c))
