@@ -1,6 +1,10 @@
 """The ``pesisir`` command: database management, data loading and the web service.
 
 Every command has ``--help``. Errors print one line saying what is wrong and what to do, and exit 1.
+
+What it prints for a reader is in the language of the environment (``LANG=id_ID.UTF-8``: Bahasa Indonesia, else
+English; :func:`geo.i18n.from_environment`), from the catalogue's ``cli.*`` messages (geo/i18n). What machines read
+stays as it is: ``--json``/``--geojson`` output, files, logs; ``--help`` is documentation, in English.
 """
 
 from __future__ import annotations
@@ -28,6 +32,14 @@ db_cli = typer.Typer(
 )
 SEASON_WORDS = {"west": "cli.seasons.west", "east": "cli.seasons.east", "transition": "cli.seasons.transition"}
 """How a route season reads in a sentence (catalogue codes)."""
+STEP_WORDS = {
+    "base layers": "cli.steps.base",
+    "demo data": "cli.steps.demo",
+    "coastal segments": "cli.steps.segments",
+    "scores": "cli.steps.scores",
+    "accuracy": "cli.steps.accuracy",
+}
+"""The words of ``pesisir run``'s steps (``app.services.preparation``; their names are the ledger's keys)."""
 
 cli.add_typer(db_cli, name="db")
 model_cli = typer.Typer(help="Fit and evaluate the landing and tppo risk models.", no_args_is_help=True)
@@ -250,7 +262,8 @@ def _up_to_date(settings: Settings, ledger: Any, step: Any, skipped: str, doing:
     each case, in the command's language."""
     check = _in_transaction(settings, lambda s: ledger.check(s, step))
     said = skipped if check.current else doing
-    out.print(f"{step.name}: {said} ({_said(check.reason)})", highlight=False, markup=False)
+    name = _t(STEP_WORDS[step.name]) if step.name in STEP_WORDS else step.name
+    out.print(f"{name}: {said} ({_said(check.reason)})", highlight=False, markup=False)
     return bool(check.current)
 
 

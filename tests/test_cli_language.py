@@ -58,7 +58,7 @@ def test_an_indonesian_shell_gets_indonesian_output_and_errors(tmp_path):
     bad = _shell(INDONESIAN, "export", "harbours", "--out", str(missing / "h.geojson"))
     assert bad.returncode == 1 and bad.stdout == ""
     said = gettext("id", "cli.export.no_folder", folder=missing)
-    assert bad.stderr.strip() == f"galat: {said}"
+    assert bad.stderr.strip() == f"kesalahan: {said}"
     assert f"--out: folder {missing} tidak ada: buat dulu (mkdir -p {missing})" in bad.stderr
     assert not missing.exists()
 
@@ -87,3 +87,17 @@ def test_an_error_text_with_brackets_is_printed_as_it_is(tmp_path, monkeypatch, 
     out = str(tmp_path / "x")
     status, said = _main(monkeypatch, capsys, "export", "islands", "--out", out, "--format", "[red]x[/red]")
     assert status == 1 and said.strip().endswith("got '[red]x[/red]'"), said
+
+
+def test_every_step_of_pesisir_run_has_its_words():
+    from app.services import preparation
+
+    here = Path(".")
+    steps = [
+        preparation.base_step(here, here, here),
+        preparation.demo_step(7, 1, 1),
+        preparation.segment_step(500.0),
+        preparation.score_step(here, here),
+        preparation.evaluation_step(here, here),
+    ]
+    assert sorted(s.name for s in steps) == sorted(cli.STEP_WORDS)

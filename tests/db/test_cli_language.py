@@ -6,6 +6,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from app import cli
+from app.services import preparation
 from geo.i18n import gettext
 
 INDONESIAN = {"LANG": "id_ID.UTF-8", "LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None}
@@ -40,3 +41,21 @@ def test_users_commands_speak_indonesian_in_an_indonesian_shell(db, monkeypatch)
     english = runner.invoke(cli.cli, ["users", "list"])  # the suite's own environment: English
     rows = {line.split()[1]: line.split()[-1] for line in english.stdout.splitlines()}
     assert rows["budi"] == "disabled" and rows["sri"] == "active"
+
+
+def test_pesisir_run_says_why_a_step_runs_in_indonesian(db, monkeypatch, capsys):
+    """The reasons the services give (``geo.i18n.Message``) are said in the shell's language too: a step never
+    noted runs, and says so; after a run is noted with nothing changed, it is skipped with the time it ran."""
+    monkeypatch.setattr(cli, "_in_transaction", lambda settings, work: work(db))
+    monkeypatch.delenv("LANGUAGE", raising=False)
+    monkeypatch.setenv("LANG", "id_ID.UTF-8")
+    ledger, step = preparation.Ledger(None), preparation.segment_step(500.0)
+    skipped, doing = cli._t("cli.run.not_resegmented"), cli._t("cli.run.segmenting")
+    assert not cli._up_to_date(None, ledger, step, skipped, doing)
+    assert capsys.readouterr().out == "segmen pantai: menyegmentasi (belum pernah tercatat dijalankan)\n"
+    ledger.note(db, step)
+    assert cli._up_to_date(None, ledger, step, skipped, doing)
+    said = capsys.readouterr().out
+    assert said.startswith("segmen pantai: tidak disegmentasi ulang (masukan tidak berubah sejak ") and said.endswith(
+        " UTC)\n"
+    )
