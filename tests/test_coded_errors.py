@@ -1,6 +1,6 @@
 """Every error the service answers over HTTP comes from the catalogue (issue 14, item 2): a scan of app/ finds each
 ``PesisirError`` made without ``.coded(code, ...)`` and fails unless it is listed below with the reason it may stay
-English (start-up, the command line, or a message passed on from elsewhere). Every code the source names exists in
+English (start-up, a command's own step, or a message passed on from geo's readers). Every code the source names exists in
 the catalogue. The scan reads the source (no database): a new uncoded error fails here before any request does."""
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ to a request's input, so its text stays English."""
 
 UNCODED: dict[tuple[str, str], str] = {
     # (file, the construction as written, up to its first parenthesis' content start): why it stays English
-    ("app/cli.py", "InvalidInput"): "the command's own arguments (--out, --format, --audience): command line only",
-    ("app/cli.py", "InvalidParameter"): "the command's own arguments (--format, --audience): command line only",
     ("app/db/cluster.py", "DatabaseUnavailable"): "the private cluster's start (pesisir db start, run): never HTTP",
     ("app/db/session.py", "DatabaseUnavailable"): "check_connection at start-up and in commands; over HTTP the "
     "service answers the coded db.* errors of app/deps.py",

@@ -31,6 +31,7 @@ from app.db.repositories import risk as risk_repo
 from app.db.repositories import routes as routes_repo
 from app.errors import InvalidInput, NotReady
 from geo import corridors, routedata, seagraph
+from geo.i18n import Message
 from geo.validation import GeoInputError
 from geo.vocabulary import BOAT_CLASSES, RISK_KINDS, ROUTE_SEASONS
 
@@ -258,13 +259,15 @@ def status(session: Session, routes_dir: Path) -> Status:
     """Whether the stored build matches the current inputs and its sea graph is in ``routes_dir``."""
     latest = routes_repo.latest_build(session)
     if latest is None:
-        return Status(False, "no build stored")
+        return Status(False, Message("cli.reasons.no_build"))
     version = graph_version()
     if not graph_file(routes_dir).is_file():
-        return Status(False, f"the sea graph {version} is not in {routes_dir}")
+        return Status(False, Message("cli.reasons.no_graph", version=version, path=str(routes_dir)))
     if latest.inputs_hash != inputs_hash(session, version):
-        return Status(False, "its inputs changed")
-    return Status(True, f"built {latest.built_at:%Y-%m-%d %H:%M} on graph {latest.graph_version}")
+        return Status(False, Message("cli.reasons.routes_inputs_changed"))
+    return Status(
+        True, Message("cli.reasons.built", at=f"{latest.built_at:%Y-%m-%d %H:%M}", version=latest.graph_version)
+    )
 
 
 @dataclass(frozen=True)
