@@ -44,7 +44,6 @@ from app.security import (
 from app.services import audit, users
 from app.services.login_limiter import LoginLimiter
 from app.settings import Settings
-from geo.i18n import gettext
 
 log = logging.getLogger(__name__)
 
@@ -241,10 +240,7 @@ async def get_page_user(
     if principal is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         language = "&lang=en" if request.query_params.get("lang") == "en" else ""
-        # Coded by hand: SignInFirst.coded cannot pass the redirect's location.
-        redirect = SignInFirst(gettext("en", "auth.sign_in_first"), f"/login?next={quote(target, safe='/')}{language}")
-        redirect.code = "auth.sign_in_first"
-        raise redirect
+        raise SignInFirst.coded("auth.sign_in_first", f"/login?next={quote(target, safe='/')}{language}")
     return principal
 
 

@@ -302,7 +302,14 @@ class IncidentBatchItemOut(BaseModel):
     source_ref: str | None
     status: Literal["created", "duplicate", "invalid"]
     id: int | None = Field(default=None, description="The incident created, or the one stored before (duplicate).")
-    error: str | None = Field(default=None, description="Why the item is invalid (field and rule), or duplicate.")
+    error: str | None = Field(
+        default=None,
+        description="Why the item is invalid (field and rule), or duplicate, in the client's language where the "
+        "catalogue has it.",
+    )
+    code: str | None = Field(
+        default=None, description="The reason's stable code (e.g. ``incidents.far_from_regency``)."
+    )
 
 
 class IncidentBatchOut(BaseModel):

@@ -35,7 +35,6 @@ from app.errors import RateLimited, TimedOut
 from app.services import audit, layers
 from app.services.layers import Audience, Query
 from geo.crs import WGS84
-from geo.i18n import gettext
 from geo.io import write_geopackage
 
 Format = Literal["geojson", "csv", "gpkg"]
@@ -56,10 +55,7 @@ def take_turn(session: Session, user_id: int) -> None:
     back at commit or rollback, or when a killed worker's connection closes). RateLimited (429) while another
     export of theirs runs, so five planners hold at most five exports (and five connections) between them."""
     if not limits.try_export_turn(session, user_id):
-        # Coded by hand: RateLimited.coded cannot pass retry_after.
-        busy = RateLimited(gettext("en", "export.one_at_a_time"), RETRY_AFTER_S)
-        busy.code = "export.one_at_a_time"
-        raise busy
+        raise RateLimited.coded("export.one_at_a_time", RETRY_AFTER_S)
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ def audience_for(role: str | None) -> Audience:
 def layer(name: str) -> repo.Layer:
     found = repo.LAYERS.get(name)
     if found is None:
-        raise NotFound(f"layer '{name}' does not exist (one of: {', '.join(repo.LAYERS)})")
+        raise NotFound.coded("layers.unknown", name=name, allowed=", ".join(repo.LAYERS))
     return found
 
 
@@ -116,9 +116,9 @@ def properties(layer_: repo.Layer, audience: Audience) -> list[str]:
         return list(layer_.columns(RISK_KINDS[0]))
     if audience == "planner":
         if layer_.name not in PLANNER_PROPERTIES:
-            raise Forbidden(f"layer '{layer_.name}': not for planners (see the role table in README.md)")
+            raise Forbidden.coded("layers.not_for_planners", name=layer_.name)
         return list(PLANNER_PROPERTIES[layer_.name])
-    raise InvalidParameter(f"audience: must be one of {', '.join(AUDIENCES)}, got '{audience}'")
+    raise InvalidParameter.coded("layers.not_one_of", field="audience", allowed=", ".join(AUDIENCES), value=audience)
 
 
 NARRATIVES: dict[str, tuple[str, frozenset[str]]] = {
@@ -164,24 +164,26 @@ def query(layer_name: str, filters: Filters = Filters(), *, season: str = "annua
     lay = layer(layer_name)
     interval, kind, risk_class, min_score = filters.interval, filters.kind, filters.risk_class, filters.min_score
     if season not in SEASONS:
-        raise InvalidParameter(f"season: must be one of {', '.join(SEASONS)}, got '{season}'")
+        raise InvalidParameter.coded("layers.not_one_of", field="season", allowed=", ".join(SEASONS), value=season)
     if season != "annual" and not lay.scored:
-        raise InvalidParameter(f"season: layer '{lay.name}' has no scores; only segments take it")
+        raise InvalidParameter.coded("layers.no_scores", field="season", name=lay.name)
     if interval is not None and lay.time_start is None:
-        raise InvalidParameter(f"datetime: layer '{lay.name}' has no time; only incidents and landings take one")
+        raise InvalidParameter.coded("layers.no_time", name=lay.name)
     if kind is not None:
         allowed = _KINDS.get(lay.name)
         if allowed is None:
-            raise InvalidParameter(f"kind: layer '{lay.name}' has no kind; only {', '.join(_KINDS)} take one")
+            raise InvalidParameter.coded("layers.no_kind", name=lay.name, layers=", ".join(_KINDS))
         if kind not in allowed:
-            raise InvalidParameter(f"kind: must be one of {', '.join(allowed)} for {lay.name}, got '{kind}'")
+            raise InvalidParameter.coded("layers.unknown_kind", allowed=", ".join(allowed), name=lay.name, value=kind)
     if (risk_class is not None or min_score is not None) and not lay.scored:
         name = "class" if risk_class is not None else "min_score"
-        raise InvalidParameter(f"{name}: layer '{lay.name}' has no scores; only segments take it")
+        raise InvalidParameter.coded("layers.no_scores", field=name, name=lay.name)
     if risk_class is not None and risk_class not in RISK_CLASSES:
-        raise InvalidParameter(f"class: must be one of {', '.join(RISK_CLASSES)}, got '{risk_class}'")
+        raise InvalidParameter.coded(
+            "layers.not_one_of", field="class", allowed=", ".join(RISK_CLASSES), value=risk_class
+        )
     if min_score is not None and not (math.isfinite(min_score) and 0 <= min_score <= 1):
-        raise InvalidParameter(f"min_score: must be a number from 0 to 1, got {min_score}")
+        raise InvalidParameter.coded("layers.min_score_range", value=min_score)
     risk = repo.risk_key(kind if lay.scored and kind is not None else RISK_KINDS[0], season)
     return Query(lay, risk, replace(filters, kind=None) if lay.scored else filters)
 

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db.repositories import limits as repo
 from app.db.session import unit_of_work
 from app.errors import DatabaseUnavailable, RateLimited
-from geo.i18n import gettext
 
 ADDRESS, PAIR, USER = "a", "p", "u"
 _SEP = "\x1f"  # between address and username in a pair's key; neither can hold it unnoticed
@@ -95,10 +94,7 @@ class LoginLimiter:
                 hits = [t for t in stored.get((c.kind, c.key), ([], 0.0))[0] if t > now - self.window_s]
                 if len(hits) >= c.limit:
                     retry = max(1, int(hits[-c.limit] + self.window_s - now + 0.999))
-                    # Coded by hand: RateLimited.coded cannot pass retry_after.
-                    limited = RateLimited(gettext("en", c.code, retry=retry), retry)
-                    limited.code, limited.params = c.code, {"retry": retry}
-                    raise limited
+                    raise RateLimited.coded(c.code, retry, retry=retry)
                 current[(c.kind, c.key)] = hits
             repo.save_windows(session, {k: ([*hits, now][-self._limit(k[0]) :], now) for k, hits in current.items()})
             repo.expire_windows(session, now - self.window_s, self.max_keys, (ADDRESS, PAIR, USER))

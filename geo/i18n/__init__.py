@@ -13,8 +13,11 @@ message exists, non-empty, in every language with the same placeholders. README.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final
 
 from babel.messages.pofile import read_po
@@ -55,6 +58,25 @@ def gettext(lang: str, msgid: str, **params: Any) -> str:
     filled in; an unknown ``msgid`` comes back as itself."""
     text = CATALOGUES.get(lang, {}).get(msgid) or CATALOGUES[DEFAULT].get(msgid) or msgid
     return text.format_map(_Keep(params))
+
+
+class Message(str):
+    """A message's English text that keeps its catalogue code and parameters, so that whoever shows it may say it
+    in another language (:func:`say`): what a service returns as a plain reason (``"its inputs changed"``) and the
+    ``pesisir`` command prints in the user's language. Anything that treats it as a string gets the English."""
+
+    code: str
+    params: Mapping[str, Any]
+
+    def __new__(cls, code: str, **params: Any) -> Message:
+        text = super().__new__(cls, gettext(DEFAULT, code, **params))
+        text.code, text.params = code, MappingProxyType(dict(params))
+        return text
+
+
+def say(lang: str, text: str) -> str:
+    """``text`` in ``lang``: a :class:`Message` from the catalogue, any other text as it is."""
+    return gettext(lang, text.code, **text.params) if isinstance(text, Message) else str(text)
 
 
 def tree(lang: str, prefix: str) -> dict[str, Any]:
@@ -99,3 +121,25 @@ def negotiate(accept_language: str | None, default: str = DEFAULT) -> str:
         if tag in LANGUAGES:
             return tag
     return default
+
+
+_C_LOCALES: Final = ("C", "POSIX")
+
+
+def from_environment(environ: Mapping[str, str] = os.environ) -> str:
+    """The language of :data:`LANGUAGES` that the process environment asks for, read as GNU gettext reads it (the
+    ``pesisir`` command's output): the locale of messages is the first non-empty of ``LC_ALL``, ``LC_MESSAGES``
+    and ``LANG``; ``LANGUAGE``, a colon-separated list of languages in order of preference, overrides it unless
+    that locale is ``C``/``POSIX`` (or unset), where GNU gettext ignores ``LANGUAGE``. The first entry naming a
+    language of the catalogue wins (``id_ID.UTF-8``, ``id`` and the withdrawn ``in`` are Indonesian); none:
+    :data:`DEFAULT`. (:func:`babel.core.default_locale` differs: it reads ``LC_CTYPE`` instead of ``LC_MESSAGES``
+    and honours ``LANGUAGE`` in the C locale.)"""
+    locale = next((environ[k] for k in ("LC_ALL", "LC_MESSAGES", "LANG") if environ.get(k)), "C")
+    if locale in _C_LOCALES:
+        return DEFAULT
+    for entry in (environ.get("LANGUAGE") or locale).split(":"):
+        code = re.split(r"[_.@\-]", entry.strip(), maxsplit=1)[0].lower()
+        code = _ALIASES.get(code, code)
+        if code in LANGUAGES:
+            return code
+    return DEFAULT

@@ -145,6 +145,7 @@ def test_a_batch_answers_each_refusal_in_the_language_with_its_code(client, head
             f"{URL}/batch", json={"items": items}, headers={**headers["harbourmaster"], "Accept-Language": lang}
         )
         assert r.status_code == 200, r.text
+        assert (r.headers["content-language"], r.headers["vary"]) == (lang, "Accept-Language")
         got = [(i["status"], i["code"]) for i in r.json()["items"]]
         assert got == [("invalid", "location.swapped"), ("invalid", "landing.far_from_regency"), ("created", None)]
         assert swapped in r.json()["items"][0]["error"] and far in r.json()["items"][1]["error"]

@@ -1,16 +1,14 @@
 """API errors in the client's language (issue 14, item 2), for the query parameters (app/params.py), sign-in and
 roles (app/deps.py, app/security.py, the login limiter), incidents, alert subscriptions, landings' look-ups and
 reviews, tiles, OGC API Features and exports: with ``Accept-Language: id`` each answer carries the catalogue's
-Indonesian text and a stable ``code``; without the header its English text is what it always was. A scan of these
-files keeps every new error coded."""
+Indonesian text and a stable ``code``; without the header its English text is what it always was
+(tests/test_coded_errors.py keeps every new error coded)."""
 
 from __future__ import annotations
 
-import ast
 import re
 import string
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -294,84 +292,3 @@ def test_export_one_at_a_time_is_coded(monkeypatch):
     assert exc.retry_after == export.RETRY_AFTER_S and exc.code == "export.one_at_a_time"
     assert str(exc) == "export: one at a time per user, and one of yours is still running: retry when it has finished"
     assert localized_text(exc, "id") == {"error": CATALOGUES["id"]["export.one_at_a_time"], "code": exc.code}
-
-
-# -- every error of these files is coded -----------------------------------------------------------------------------
-ROOT = Path(__file__).resolve().parents[2]
-FILES = (
-    "app/params.py",
-    "app/deps.py",
-    "app/security.py",
-    "app/services/incidents.py",
-    "app/services/alerts.py",
-    "app/services/landings.py",
-    "app/services/tiles.py",
-    "app/services/ogc.py",
-    "app/services/export.py",
-    "app/api/export.py",
-    "app/services/login_limiter.py",
-)
-UNCODED = {
-    ("app/security.py", "SetupError"): "start-up only (a missing or weak PESISIR_SECRET_KEY): never an HTTP answer",
-}
-"""Errors these files may still make without a code, and why."""
-BY_HAND = {
-    ("app/deps.py", "SignInFirst"): "its second argument is the redirect's location",
-    ("app/services/export.py", "RateLimited"): "its second argument is the Retry-After",
-    ("app/services/login_limiter.py", "RateLimited"): "its second argument is the Retry-After",
-}
-"""Errors whose class takes a second argument that ``PesisirError.coded`` cannot pass: made directly, then given
-their code (``error.code = ...``) in the same function."""
-ERROR_CLASSES = {
-    name for name, value in vars(errors).items() if isinstance(value, type) and issubclass(value, errors.PesisirError)
-}
-
-
-def _made(source: str) -> list[tuple[str, str, int]]:
-    """(class, enclosing function's source, line) of every PesisirError made in ``source`` without ``.coded``."""
-    found = []
-    for fn in ast.walk(ast.parse(source)):
-        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        for node in ast.walk(fn):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ERROR_CLASSES:
-                found.append((node.func.id, ast.get_source_segment(source, fn) or "", node.lineno))
-    return found
-
-
-def _uncoded(path: str, source: str) -> list[str]:
-    out = []
-    for name, body, line in _made(source):
-        if (path, name) in UNCODED:
-            continue
-        if (path, name) in BY_HAND and re.search(r"\.code(, \w+\.params)? = ", body):
-            continue
-        out.append(f"{path}:{line} {name}(...)")
-    return out
-
-
-@pytest.mark.parametrize("path", FILES)
-def test_every_error_of_these_files_is_coded(path):
-    uncoded = _uncoded(path, (ROOT / path).read_text(encoding="utf-8"))
-    assert not uncoded, f"make these with .coded(code, **params) and a catalogue entry in geo/i18n: {uncoded}"
-
-
-def test_the_scan_finds_an_uncoded_error():
-    source = """
-def find(n):
-    if n is None:
-        raise NotFound.coded("landing.not_found", id=n)
-    raise NotFound(f"landing {n} not found")
-
-def limited():
-    raise RateLimited("too many", 5)
-"""
-    assert sorted(_uncoded("app/services/export.py", source)) == [
-        "app/services/export.py:5 NotFound(...)",
-        "app/services/export.py:8 RateLimited(...)",
-    ]
-    by_hand = source.replace(
-        'raise RateLimited("too many", 5)', 'e = RateLimited("many", 5)\n    e.code = "x"\n    raise e'
-    )
-    assert _uncoded("app/services/export.py", by_hand) == ["app/services/export.py:5 NotFound(...)"]
-    assert len(_uncoded("app/services/landings.py", by_hand)) == 2  # coded by hand only where listed
