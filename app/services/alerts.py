@@ -11,7 +11,7 @@ Each writes at most one alert per subscription and event (``alerts`` is unique o
 delivery per target, in the caller's transaction: the alert exists exactly when the change does. Sending is
 ``app.services.alert_delivery``. A planner's alert carries only the planners' allow-list
 (``app.services.layers.PLANNER_PROPERTIES``) and never a narrative; nobody's carries a narrative (it is read at the
-incident's own URL, where the read is audited).
+incident's own URL, where the read is audited) or a landing's notes (read with the landing).
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ from geo.vocabulary import RISK_CLASSES
 CLASS_RULE, LANDING_RULE, INCIDENT_RULE = "class_at_least", "suspicious_landing", "incident"
 INCIDENT_HIDDEN = ("narrative", "review_reason")
 """Never in an alert: the narrative is read at GET /api/v1/incidents/{id}, where each read is audited."""
+LANDING_HIDDEN = {"notes"}
+"""Never in an alert: a landing's notes are free text a person typed (names may appear), read with the landing at
+GET /api/v1/landings/{id}. An alert goes out by webhook and e-mail, beyond the service's access rules."""
 
 
 # -- subscriptions ---------------------------------------------------------------------------------------------
@@ -223,7 +226,7 @@ def on_landings(session: Session, landings: Sequence[LandingOut]) -> int:
                 "subscription_id": m.subscription_id,
                 "event_key": f"landing:{m.key}",
                 "rule": LANDING_RULE,
-                "payload": {"landing": flagged[m.key].model_dump(mode="json")},
+                "payload": {"landing": flagged[m.key].model_dump(mode="json", exclude=LANDING_HIDDEN)},
             }
         )
     return _write(session, rows)

@@ -25,8 +25,8 @@ AUDIENCES: tuple[Audience, ...] = ("planner", "full")
 # The one allow-list of what planners (and anyone not entitled to more) see, per layer; every surface a planner
 # reaches (exports, vector tiles, OGC API Features, /api/v1/incidents, the map) is derived from it, and a test walks
 # them all against it (tests/api/test_planner_policy.py). Personal data (vessel names and registrations,
-# reporters), free text (narratives, review reasons, sources and origins a person typed) and identifiers that lead
-# to them (an incident's UUID) never appear here.
+# reporters), free text (narratives, landings' notes, review reasons, sources and origins a person typed) and
+# identifiers that lead to them (an incident's UUID) never appear here.
 #
 # Landings are not in it at all: a landing report is one boat's arrival at one place and hour, with how many people
 # were aboard, how many were foreign and under which flag. At a small harbour that picks out the boat and the
@@ -121,9 +121,29 @@ def properties(layer_: repo.Layer, audience: Audience) -> list[str]:
     raise InvalidParameter.coded("layers.not_one_of", field="audience", allowed=", ".join(AUDIENCES), value=audience)
 
 
-def carries_narratives(layer_: repo.Layer, props: list[str]) -> bool:
-    """Whether features of ``layer_`` with ``props`` carry an incident's free text (audited when read in bulk)."""
-    return layer_.name == "incidents" and bool({"narrative", "source", "review_reason"} & set(props))
+NARRATIVES: dict[str, tuple[str, frozenset[str]]] = {
+    "incidents": ("incident", frozenset({"narrative", "source", "review_reason"})),
+    "landings": ("landing", frozenset({"notes"})),
+}
+"""Per layer, the object its features are (as the audit log names it) and its properties that are free text a
+person wrote about people: reading them in bulk is audited (``audit.bulk_read``)."""
+
+NOT_IN_TILES: dict[str, frozenset[str]] = {"landings": frozenset({"notes"})}
+"""Properties no vector tile carries, whatever the audience: a tile is cached by the browser and drawn on a map,
+and a landing's notes are read with the landing (the API, exports, OGC API Features), not on a map."""
+
+
+def narrative_object(layer_: repo.Layer, props: list[str]) -> str | None:
+    """The object type (``incident``, ``landing``) when features of ``layer_`` with ``props`` carry free text about
+    people (audited when read in bulk), else None."""
+    kind, fields = NARRATIVES.get(layer_.name, ("", frozenset()))
+    return kind if fields & set(props) else None
+
+
+def tile_properties(layer_: repo.Layer, audience: Audience) -> list[str]:
+    """``properties`` without those no vector tile carries (:data:`NOT_IN_TILES`)."""
+    hidden = NOT_IN_TILES.get(layer_.name, frozenset())
+    return [p for p in properties(layer_, audience) if p not in hidden]
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ CODES = {
     "text too long": ("string_too_long", "vessel_name"),
     "bad flag code": ("string_pattern_mismatch", "vessel_flag"),
     "bad uuid": ("uuid_parsing", "client_uuid"),
+    "notes too long": ("string_too_long", "notes"),
+    "control character in notes": ("text.control_character", "notes"),
     "local date": ("datetime_from_date_parsing", "observed_start"),
     "missing field": ("missing", "direction"),
 }

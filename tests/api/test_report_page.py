@@ -9,6 +9,7 @@ import re
 import pytest
 
 from app.api.report import SHELL, STATIC
+from app.schemas import LandingIn
 from app.security import COOKIE
 from geo import vocabulary as v
 from tests.api.helpers import key, landing
@@ -56,6 +57,17 @@ def test_the_form_offers_the_apis_vocabulary():
     assert flags is not None and re.findall(r'"([a-z_]+)"', flags.group(1)) == list(v.SUSPICION_FLAGS)
     directions = re.search(r'<select name="direction">(.*?)</select>', page, re.S)
     assert directions is not None and re.findall(r'value="([a-z]+)"', directions.group(1)) == list(v.DIRECTIONS)
+
+
+def test_the_forms_length_limits_are_the_apis():
+    """A field the page lets a person type more into than the API takes would only fail once sent."""
+    page = (STATIC / "report" / "index.html").read_text()
+    limits = dict(re.findall(r'<(?:input|textarea) name="([a-z_]+)"[^>]*\bmaxlength="(\d+)"', page))
+    assert limits["notes"] == str(v.LANDING_NOTES_MAX)
+    assert set(limits) == {"vessel_name", "origin", "harbour", "notes"}
+    for name, most in limits.items():
+        rule = next(m for m in LandingIn.model_fields[name].metadata if hasattr(m, "max_length"))
+        assert rule.max_length == int(most), name
 
 
 def test_a_harbourmaster_signing_in_lands_on_the_report_page(client, users):
