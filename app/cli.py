@@ -1,6 +1,10 @@
 """The ``pesisir`` command: database management, data loading and the web service.
 
 Every command has ``--help``. Errors print one line saying what is wrong and what to do, and exit 1.
+
+What it prints for a reader is in the language of the environment (``LANG=id_ID.UTF-8``: Bahasa Indonesia, else
+English; :func:`geo.i18n.from_environment`), from the catalogue's ``cli.*`` messages (geo/i18n). What machines read
+stays as it is: ``--json``/``--geojson`` output, files, logs; ``--help`` is documentation, in English.
 """
 
 from __future__ import annotations
@@ -19,14 +23,23 @@ from sqlalchemy import Engine
 
 from app.errors import InvalidInput, PesisirError, SetupError
 from app.settings import Settings
+from geo.i18n import from_environment, gettext, has, say
 
 cli = typer.Typer(help="Pesisir: risk mapping of the Sumenep coast.", no_args_is_help=True, add_completion=False)
 db_cli = typer.Typer(
     help="Manage the database (the private cluster, or the server in PESISIR_DATABASE_URL).",
     no_args_is_help=True,
 )
-SEASON_WORDS = {"west": "the west monsoon", "east": "the east monsoon", "transition": "the transition months"}
-"""How a route season reads in a sentence."""
+SEASON_WORDS = {"west": "cli.seasons.west", "east": "cli.seasons.east", "transition": "cli.seasons.transition"}
+"""How a route season reads in a sentence (catalogue codes)."""
+STEP_WORDS = {
+    "base layers": "cli.steps.base",
+    "demo data": "cli.steps.demo",
+    "coastal segments": "cli.steps.segments",
+    "scores": "cli.steps.scores",
+    "accuracy": "cli.steps.accuracy",
+}
+"""The words of ``pesisir run``'s steps (``app.services.preparation``; their names are the ledger's keys)."""
 
 cli.add_typer(db_cli, name="db")
 model_cli = typer.Typer(help="Fit and evaluate the landing and tppo risk models.", no_args_is_help=True)
@@ -43,6 +56,30 @@ cli.add_typer(import_cli, name="import")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
+
+
+def _t(code: str, **params: Any) -> str:
+    """The command's message ``code`` (``cli.*`` in the catalogue, geo/i18n) in the language the environment asks
+    for (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``: Indonesian for ``id_ID.UTF-8``, else English). The
+    catalogue's texts hold no rich markup; a caller that prints with markup escapes what comes from files or the
+    database, or prints with ``markup=False``."""
+    return gettext(from_environment(), code, **params)
+
+
+def _said(reason: str | None) -> str:
+    """A service's reason in the command's language: a :class:`geo.i18n.Message` from the catalogue, other text
+    as it is."""
+    return say(from_environment(), reason or "")
+
+
+def _message(exc: PesisirError) -> str:
+    """An error's text in the command's language: from the catalogue when it was made with ``.coded``."""
+    return gettext(from_environment(), exc.code, **exc.params) if exc.code else str(exc)
+
+
+def _prefixed(kind: str, colour: str, text: str) -> str:
+    """``error: text`` (``kind`` a ``cli.prefix.*`` code) in colour, for a console with markup; ``text`` escaped."""
+    return f"[{colour}]{escape(_t(kind))}:[/{colour}] {escape(text)}"
 
 
 @contextmanager
@@ -82,12 +119,12 @@ def _db_start(settings: Settings) -> None:
 
     if _external(settings):
         engine = _engine(settings)
-        out.print(f"Using the external database at {describe(engine.url)}; nothing to start.")
+        out.print(_t("cli.db.external_nothing_to_start", server=describe(engine.url)), markup=False)
         return
     cluster = local_cluster(settings.database)
-    with step(f"Starting PostgreSQL in {cluster.pgdata} ..."):
+    with step(escape(_t("cli.db.starting", pgdata=cluster.pgdata))):
         started = cluster.start()
-    out.print(f"PostgreSQL {'started' if started else 'already running'}: data in {cluster.pgdata}")
+    out.print(_t("cli.db.started" if started else "cli.db.already_running", pgdata=cluster.pgdata), markup=False)
 
 
 @db_cli.command("stop")
@@ -95,13 +132,13 @@ def db_stop() -> None:
     """Stop the private cluster. Its data stays for the next start."""
     settings = _settings()
     if _external(settings):
-        out.print("PESISIR_DATABASE_URL is set: Pesisir does not manage that server; nothing to stop.")
+        out.print(_t("cli.db.external_nothing_to_stop"), markup=False)
         return
     from app.db.session import local_cluster
 
     cluster = local_cluster(settings.database)
     stopped = cluster.stop()
-    out.print("PostgreSQL stopped." if stopped else "PostgreSQL was not running.")
+    out.print(_t("cli.db.stopped" if stopped else "cli.db.not_running"), markup=False)
 
 
 @db_cli.command("status")
@@ -113,17 +150,27 @@ def db_status() -> None:
     settings = _settings()
     if not _external(settings):
         st = local_cluster(settings.database).status()
-        out.print(
-            f"private cluster: {st.data_dir / 'pg'} ({'running, pid ' + str(st.pid) if st.running else 'stopped'})"
+        path = st.data_dir / "pg"
+        said = (
+            _t("cli.db.cluster_running", path=path, pid=st.pid)
+            if st.running
+            else _t("cli.db.cluster_stopped", path=path)
         )
+        out.print(said, markup=False)
         if not st.running:
             raise typer.Exit(1)
     engine = _engine(settings)
     from app.db.session import check_connection
 
     out.print(
-        f"database: {describe(engine.url)}/{engine.url.database}, PostGIS {check_connection(engine)}, "
-        f"schema revision {migrate.current(engine) or 'none (run pesisir db upgrade)'}"
+        _t(
+            "cli.db.status",
+            server=describe(engine.url),
+            database=engine.url.database,
+            postgis=check_connection(engine),
+            revision=migrate.current(engine) or _t("cli.db.no_revision"),
+        ),
+        markup=False,
     )
 
 
@@ -156,9 +203,9 @@ def _upgrade(settings: Settings, revision: str = "head") -> None:
     from app.db import migrate
 
     engine = _engine(settings)
-    with step("Applying migrations ..."):
+    with step(escape(_t("cli.db.migrating"))):
         migrate.upgrade(engine, revision)
-    out.print(f"Schema at revision {migrate.current(engine)}.")
+    out.print(_t("cli.db.at_revision", revision=migrate.current(engine)), markup=False)
 
 
 @db_cli.command("downgrade")
@@ -170,7 +217,7 @@ def db_downgrade(
 
     engine = _engine(_settings())
     migrate.downgrade(engine, revision)
-    out.print(f"Schema at revision {migrate.current(engine) or 'base'}.")
+    out.print(_t("cli.db.at_revision", revision=migrate.current(engine) or "base"), markup=False)
 
 
 # -- data -------------------------------------------------------------------------------------------------------
@@ -206,17 +253,17 @@ def _saved(ledger: Any) -> None:
     """Keep the fingerprints noted, once their transaction committed; say so when they cannot be kept."""
     problem = ledger.save()
     if problem is not None:
-        out.print(f"[yellow]note:[/yellow] {escape(problem)}", highlight=False)
+        out.print(_prefixed("cli.prefix.note", "yellow", problem), highlight=False)
 
 
 def _up_to_date(settings: Settings, ledger: Any, step: Any, skipped: str, doing: str) -> bool:
     """``pesisir run``'s test before a step: True (and one line saying so) when its inputs and stored results are
-    those noted when it last ran; else False, having said why it runs."""
+    those noted when it last ran; else False, having said why it runs. ``skipped`` and ``doing``: the words of
+    each case, in the command's language."""
     check = _in_transaction(settings, lambda s: ledger.check(s, step))
-    if check.current:
-        out.print(f"{step.name}: {skipped} ({check.reason})", highlight=False)
-    else:
-        out.print(f"{step.name}: {doing} ({check.reason})", highlight=False)
+    said = skipped if check.current else doing
+    name = _t(STEP_WORDS[step.name]) if step.name in STEP_WORDS else step.name
+    out.print(f"{name}: {said} ({_said(check.reason)})", highlight=False, markup=False)
     return bool(check.current)
 
 
@@ -252,9 +299,9 @@ def _load_base(
         places or base_data.DEFAULT_PLACES,
     )
     ledger, noted = _ledger(settings), preparation.base_step(*files)
-    if skip_when_current and _up_to_date(settings, ledger, noted, "not reloaded", "loading"):
+    if skip_when_current and _up_to_date(settings, ledger, noted, _t("cli.run.not_reloaded"), _t("cli.run.loading")):
         return
-    with step("Loading islands, harbours and places ..."):
+    with step(escape(_t("cli.load.base"))):
         reports = _in_transaction(
             settings,
             _noting(
@@ -263,7 +310,9 @@ def _load_base(
         )
     _saved(ledger)
     for r in reports:
-        out.print(f"{r.layer}: {r.total} in file, {r.inserted} added, {r.updated} updated")
+        out.print(
+            _t("cli.load.report", layer=r.layer, total=r.total, inserted=r.inserted, updated=r.updated), markup=False
+        )
 
 
 @cli.command("load-patrol-bases")
@@ -283,11 +332,12 @@ def load_patrol_bases(
     run 'pesisir score' afterwards. Idempotent: bases are matched by slug (default: from the name)."""
     from app.services import base_data
 
-    with step(f"Loading patrol bases from {path} ..."):
+    with step(escape(_t("cli.load.patrol_bases", path=path))):
         r = _in_transaction(_settings(), lambda s: base_data.load_patrol_bases(s, path, replace=replace))
-    out.print(f"{r.layer}: {r.total} in file, {r.inserted} added, {r.updated} updated, {r.deleted} removed")
+    counts = {"total": r.total, "inserted": r.inserted, "updated": r.updated, "deleted": r.deleted}
+    out.print(_t("cli.load.report_removed", layer=r.layer, **counts), markup=False)
     if r.inserted or r.updated or r.deleted:
-        out.print("Run 'pesisir score' to bring the scores up to date with the new patrol bases.")
+        out.print(_t("cli.load.patrol_bases_score"), markup=False)
 
 
 @cli.command("demo-data")
@@ -318,30 +368,39 @@ def _demo(
     from app.services import demo, preparation
 
     ledger, noted = _ledger(settings), preparation.demo_step(seed, incidents, landings)
-    if skip_when_current and _up_to_date(settings, ledger, noted, f"seed {seed} already loaded", "loading"):
+    if skip_when_current and _up_to_date(
+        settings, ledger, noted, _t("cli.run.demo_loaded", seed=seed), _t("cli.run.loading")
+    ):
         return
-    with step(f"Generating synthetic incidents and landings (seed {seed}) ..."):
+    with step(escape(_t("cli.demo.generating", seed=seed))):
         r = _in_transaction(
             settings,
             _noting(lambda s: demo.load_demo(s, seed=seed, n_incidents=incidents, n_landings=landings), ledger, noted),
         )
     _saved(ledger)
     out.print(
-        f"demo data (seed {r.seed}): incidents {r.incidents_inserted} added of {r.incidents_generated}, "
-        f"landings {r.landings_inserted} added of {r.landings_generated}"
+        _t(
+            "cli.demo.loaded",
+            seed=r.seed,
+            incidents_inserted=r.incidents_inserted,
+            incidents_generated=r.incidents_generated,
+            landings_inserted=r.landings_inserted,
+            landings_generated=r.landings_generated,
+        ),
+        markup=False,
     )
 
 
 def _demo_remove(settings: Settings) -> None:
     from app.services import demo
 
-    with step("Removing the synthetic demo data and re-scoring the coast ..."):
+    with step(escape(_t("cli.demo.removing"))):
         r = _in_transaction(settings, lambda s: demo.remove_demo(s, actor=_actor(), store=_models(settings)))
-    out.print(f"demo data removed: {r.incidents} synthetic incidents, {r.landings} synthetic landings")
+    out.print(_t("cli.demo.removed", incidents=r.incidents, landings=r.landings), markup=False)
     if r.rescored:
-        out.print(f"re-scored: {r.rescored} segment scores")
+        out.print(_t("cli.demo.rescored", count=r.rescored), markup=False)
     elif r.incidents or r.landings:
-        out.print(f"not re-scored: {r.not_rescored}")
+        out.print(_t("cli.demo.not_rescored", reason=_said(r.not_rescored)), markup=False)
 
 
 def _demo_if_wanted(settings: Settings) -> None:
@@ -350,7 +409,7 @@ def _demo_if_wanted(settings: Settings) -> None:
 
     reason = _in_transaction(settings, demo.reason_not_to_load)
     if reason is not None:
-        out.print(f"demo data: not loaded ({reason})")
+        out.print(_t("cli.demo.not_loaded", reason=_said(reason)), markup=False)
         return
     _demo(settings, settings.demo.seed, skip_when_current=True)
 
@@ -381,7 +440,7 @@ def import_incidents(
 
     def work(session: Any) -> Any:
         nonlocal report
-        with _progress(f"Importing {path.name}") as progress:
+        with _progress(_t("cli.import.importing", file=path.name)) as progress:
             report = incident_import.import_file(session, _actor(), path, progress=progress)
         if dry_run:
             raise _DryRun
@@ -390,22 +449,28 @@ def import_incidents(
     with suppress(_DryRun):
         _in_transaction(_settings(), work)
     for r in report.results:
-        if r.status == "invalid":
-            out.print(f"row {r.row}: invalid: {r.reason}", highlight=False, markup=False)  # the file's own text
+        if r.status == "invalid":  # the file's own text: no markup
+            out.print(_t("cli.import.invalid_row", row=r.row, reason=r.reason), highlight=False, markup=False)
     duplicates = [r for r in report.results if r.status == "duplicate"]
     for r in duplicates[:20]:
-        out.print(f"row {r.row}: duplicate: {r.reason}", highlight=False, markup=False)
+        out.print(_t("cli.import.duplicate_row", row=r.row, reason=r.reason), highlight=False, markup=False)
     if len(duplicates) > 20:
-        out.print(f"... and {len(duplicates) - 20} more duplicates", highlight=False)
+        out.print(_t("cli.import.more_duplicates", count=len(duplicates) - 20), highlight=False, markup=False)
     valid = report.created + report.duplicate
-    verb = "would be" if dry_run else ""
     out.print(
-        f"{path.name}: {report.rows} rows: {report.created} {verb + ' ' if verb else ''}created, "
-        f"{report.duplicate} duplicate, {report.invalid} invalid" + (" (dry run: nothing stored)" if dry_run else ""),
+        _t(
+            "cli.import.summary_dry_run" if dry_run else "cli.import.summary",
+            file=path.name,
+            rows=report.rows,
+            created=report.created,
+            duplicate=report.duplicate,
+            invalid=report.invalid,
+        ),
         highlight=False,
+        markup=False,
     )
     if valid == 0:
-        err.print("[red]error:[/red] no valid row: nothing stored", highlight=False)
+        err.print(_prefixed("cli.prefix.error", "red", _t("cli.import.no_valid_row")), highlight=False)
         raise typer.Exit(1)
     if report.invalid:
         raise typer.Exit(2)
@@ -424,14 +489,23 @@ def _segment(settings: Settings, length: float = 500.0, *, skip_when_current: bo
     from app.services import preparation, risk
 
     ledger, noted = _ledger(settings), preparation.segment_step(length)
-    if skip_when_current and _up_to_date(settings, ledger, noted, "not re-segmented", "segmenting"):
+    if skip_when_current and _up_to_date(
+        settings, ledger, noted, _t("cli.run.not_resegmented"), _t("cli.run.segmenting")
+    ):
         return
-    with step("Segmenting the coast ..."):
+    with step(escape(_t("cli.segment.working"))):
         r = _in_transaction(settings, _noting(lambda s: risk.segment(s, length_m=length), ledger, noted))
     _saved(ledger)
     out.print(
-        f"coastal segments: {r.segments} ({r.coastline_km:.1f} km), {r.inserted} added, {r.updated} updated, "
-        f"{r.deleted} removed"
+        _t(
+            "cli.segment.done",
+            segments=r.segments,
+            km=f"{r.coastline_km:.1f}",
+            inserted=r.inserted,
+            updated=r.updated,
+            deleted=r.deleted,
+        ),
+        markup=False,
     )
 
 
@@ -464,8 +538,10 @@ def _evaluate(settings: Settings, *, skip_when_current: bool = False) -> None:
     store = _models(settings)
     ledger, noted = _ledger(settings), preparation.evaluation_step(store.fitted_dir, store.prior_dir)
 
+    lang = from_environment()
+
     def notes(session: Any) -> dict[str, str]:
-        return {kind: risk.accuracy_note(session, kind=kind, lang="en") for kind in ("landing", "tppo")}
+        return {kind: risk.accuracy_note(session, kind=kind, lang=lang) for kind in ("landing", "tppo")}
 
     def measure(session: Any) -> dict[str, str]:
         risk.evaluate(session, store=store)
@@ -473,20 +549,20 @@ def _evaluate(settings: Settings, *, skip_when_current: bool = False) -> None:
         return notes(session)
 
     if skip_when_current and _up_to_date(
-        settings, ledger, noted, "not re-measured ('pesisir model evaluate' does)", "measuring"
+        settings, ledger, noted, _t("cli.run.not_remeasured"), _t("cli.run.measuring")
     ):
         for kind, note in _in_transaction(settings, notes).items():
-            out.print(f"{kind}: {note}", highlight=False)
+            out.print(f"{kind}: {note}", highlight=False, markup=False)
         return
     try:
-        with step("Measuring the models' accuracy (rolling yearly origins) ..."):
+        with step(escape(_t("cli.evaluate.measuring"))):
             measured = _in_transaction(settings, measure)
     except InvalidInput as exc:  # no reason not to serve: the map says the accuracy is not measured
-        out.print(f"[yellow]accuracy not measured:[/yellow] {exc}", highlight=False)
+        out.print(_prefixed("cli.evaluate.not_measured", "yellow", _message(exc)), highlight=False)
         return
     _saved(ledger)
     for kind, note in measured.items():
-        out.print(f"{kind}: {note}", highlight=False)
+        out.print(f"{kind}: {note}", highlight=False, markup=False)
 
 
 def _score(settings: Settings, season: str = "all", *, skip_when_current: bool = False) -> None:
@@ -498,10 +574,10 @@ def _score(settings: Settings, season: str = "all", *, skip_when_current: bool =
 
     store = _models(settings)
     ledger, noted = _ledger(settings), preparation.score_step(store.fitted_dir, store.prior_dir)
-    if skip_when_current and _up_to_date(settings, ledger, noted, "not re-scored ('pesisir score' does)", "scoring"):
+    if skip_when_current and _up_to_date(settings, ledger, noted, _t("cli.run.not_rescored"), _t("cli.run.scoring")):
         return
     with Progress(console=out, transient=True) as bar:
-        task = bar.add_task("Scoring segments ...", total=2 * (3 if season == "all" else 1) * 2)
+        task = bar.add_task(escape(_t("cli.score.working")), total=2 * (3 if season == "all" else 1) * 2)
 
         def advance(message: str) -> None:
             bar.update(task, advance=1, description=message)
@@ -517,7 +593,10 @@ def _score(settings: Settings, season: str = "all", *, skip_when_current: bool =
     _saved(ledger)
     for r in reports:
         classes = ", ".join(f"{k} {r.classes.get(k, 0)}" for k in ("critical", "high", "medium", "low"))
-        out.print(f"{r.kind} ({r.season}): {r.segments} segments scored, model {r.model_version} ({classes})")
+        said = _t(
+            "cli.score.done", kind=r.kind, season=r.season, segments=r.segments, model=r.model_version, classes=classes
+        )
+        out.print(said, markup=False)
 
 
 @model_cli.command("fit")
@@ -540,22 +619,22 @@ def model_fit(
     from app.services import risk
 
     settings = _settings()
-    with step("Fitting the models ..."):
+    with step(escape(_t("cli.fit.working"))):
         results = _in_transaction(
             settings, lambda s: risk.fit(s, until=until, synthetic=synthetic, store=_models(settings))
         )
     for r in results:
         prior = r.config.prior
-        table = Table(title=f"{r.config.kind}: {r.config.version}, {r.config.provenance}")
-        for col in ("factor", "prior", "fitted", "std err", "95 % CI"):
-            table.add_column(col, justify="right" if col != "factor" else "left")
+        table = Table(title=escape(f"{r.config.kind}: {r.config.version}, {r.config.provenance}"))
+        for i, col in enumerate(("cli.fit.factor", "cli.fit.prior", "cli.fit.fitted", "cli.fit.std_err", "cli.fit.ci")):
+            table.add_column(escape(_t(col)), justify="right" if i else "left")
         for name, row in r.table.iterrows():
-            ci = "not estimable" if row.std_err != row.std_err else f"[{row.ci_low:.2f}, {row.ci_high:.2f}]"
+            ci = _t("cli.fit.not_estimable") if row.std_err != row.std_err else f"[{row.ci_low:.2f}, {row.ci_high:.2f}]"
             se = "" if row.std_err != row.std_err else f"{row.std_err:.3f}"
             p = f"{prior[str(name)].weight:.2f} +- {prior[str(name)].sd:.2f}" if str(name) in prior else ""
-            table.add_row(str(name), p, f"{row.weight:.3f}", se, ci)
+            table.add_row(escape(str(name)), p, f"{row.weight:.3f}", se, escape(ci))
         out.print(table)
-    out.print(f"written to {settings.models_dir}; run 'pesisir score' to serve them ('pesisir model reset' undoes)")
+    out.print(_t("cli.fit.written", path=settings.models_dir), markup=False)
 
 
 @model_cli.command("reset")
@@ -565,7 +644,10 @@ def model_reset() -> None:
 
     settings = _settings()
     gone = risk.reset(_models(settings))
-    out.print(f"removed {', '.join(str(p) for p in gone)}" if gone else f"no fitted weights in {settings.models_dir}")
+    if gone:
+        out.print(_t("cli.reset.removed", files=", ".join(str(p) for p in gone)), markup=False)
+    else:
+        out.print(_t("cli.reset.nothing", path=settings.models_dir), markup=False)
 
 
 @model_cli.command("evaluate")
@@ -590,7 +672,7 @@ def model_evaluate(
     from app.services import risk
 
     settings = _settings()
-    with step("Evaluating (rolling yearly origins, bootstrap intervals) ..."):
+    with step(escape(_t("cli.evaluate.working"))):
         report = _in_transaction(settings, lambda s: risk.evaluate(s, synthetic=synthetic, store=_models(settings)))
     if as_json:
         print(json.dumps(report, sort_keys=True))
@@ -602,16 +684,18 @@ def model_evaluate(
 def _print_evaluation(kind: str, ev: dict[str, Any], data: str) -> None:
     from rich.table import Table
 
-    head = f"{kind} ({ev['provenance']}), measured on {data}"
+    head = _t("cli.evaluate.head", kind=kind, provenance=ev["provenance"], data=data)
     if ev["status"] != "measured":
-        out.print(f"{head}: too few incidents to measure ({ev['n_test']} in the test windows, {ev['min_test']} needed)")
+        out.print(
+            _t("cli.evaluate.too_few", head=head, n=ev["n_test"], needed=ev["min_test"]), markup=False, highlight=False
+        )
         return
     origins = ", ".join(o["origin"][:10] for o in ev["origins"])
-    table = Table(title=f"{head}: {ev['n_test']} test incidents, yearly windows from {origins}")
-    table.add_column("scores")
+    table = Table(title=escape(_t("cli.evaluate.title", head=head, n=ev["n_test"], origins=origins)))
+    table.add_column(escape(_t("cli.evaluate.scores")))
     for share in ("5%", "10%", "20%"):
-        table.add_column(f"hit {share}", justify="right")
-        table.add_column(f"PAI {share} (95 %)", justify="right")
+        table.add_column(escape(_t("cli.evaluate.hit", share=share)), justify="right")
+        table.add_column(escape(_t("cli.evaluate.pai", share=share)), justify="right")
     for name, m in ev["observed"].items():
         cells = []
         for share in ("5%", "10%", "20%"):
@@ -620,11 +704,12 @@ def _print_evaluation(kind: str, ev: dict[str, Any], data: str) -> None:
                 f"{m['hit_rate'][share]['value']:.3f}",
                 f"{pai['value']:.2f} ({pai['low']:.2f}-{pai['high']:.2f})",
             ]
-        table.add_row(name, *cells)
+        table.add_row(escape(name), *cells)
     out.print(table)
-    cal = Table(title=f"{kind}: calibration (incidents per class, all test windows)")
-    for col in ("class", "segments", "km", "predicted", "observed"):
-        cal.add_column(col, justify="right" if col != "class" else "left")
+    cal = Table(title=escape(_t("cli.evaluate.calibration", kind=kind)))
+    columns = ("cli.evaluate.class", "cli.evaluate.segments", "cli.evaluate.km", "cli.evaluate.predicted")
+    for i, col in enumerate((*columns, "cli.evaluate.observed")):
+        cal.add_column(escape(_t(col)), justify="right" if i else "left")
     for r in ev["calibration"]:
         cal.add_row(r["class"], str(r["segments"]), f"{r['km']:.1f}", f"{r['predicted']:.1f}", f"{r['observed']:.0f}")
     out.print(cal)
@@ -639,10 +724,10 @@ def _progress(title: str) -> Iterator[Callable[..., None]]:
 
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=out, transient=True) as bar:
-        task = bar.add_task(title, total=None)
+        task = bar.add_task(escape(title), total=None)
 
         def report(message: str, done: int | None = None, total: int | None = None) -> None:
-            bar.update(task, description=f"{title}: {message}", completed=done or 0, total=total)
+            bar.update(task, description=escape(f"{title}: {message}"), completed=done or 0, total=total)
 
         yield report
 
@@ -652,20 +737,29 @@ def routes_build() -> None:
     """Load or build the sea graph, draw the ferry routes over it, compute the corridors of the flows
     (data/routes/flows.csv) and every coastal segment's corridor exposure; store them in one transaction."""
     _routes_build(_settings())
-    out.print("Run 'pesisir score' to bring the scores up to date with the corridors.")
+    out.print(_t("cli.routes.score"), markup=False)
 
 
 def _routes_build(settings: Settings) -> None:
     from app.services import routes
 
-    with _progress("Building sea routes") as progress:
+    with _progress(_t("cli.routes.building")) as progress:
         r = _in_transaction(settings, lambda s: routes.build(s, settings.routes_dir, progress=progress))
     out.print(
-        f"routes: sea graph {r.graph_version} ({r.nodes:,} nodes, {r.edges:,} edges), {r.ferry_routes} ferry route "
-        f"lines, {r.corridors} corridor lines, {r.exposure_rows:,} exposure values, in {r.seconds:.0f} s"
+        _t(
+            "cli.routes.built",
+            version=r.graph_version,
+            nodes=f"{r.nodes:,}",
+            edges=f"{r.edges:,}",
+            ferry_routes=r.ferry_routes,
+            corridors=r.corridors,
+            exposure=f"{r.exposure_rows:,}",
+            seconds=f"{r.seconds:.0f}",
+        ),
+        markup=False,
     )
     if r.unserved:
-        out.print(f"routes: {r.unserved} flow x season x boat combinations cannot sail (every way closed by the sea)")
+        out.print(_t("cli.routes.unserved", count=r.unserved), markup=False)
 
 
 def _routes_if_needed(settings: Settings) -> None:
@@ -674,9 +768,9 @@ def _routes_if_needed(settings: Settings) -> None:
 
     state = _in_transaction(settings, lambda s: routes.status(s, settings.routes_dir))
     if state.up_to_date:
-        out.print(f"routes: up to date ({state.reason})")
+        out.print(_t("cli.routes.up_to_date", reason=_said(state.reason)), markup=False)
         return
-    out.print(f"routes: building ({state.reason})")
+    out.print(_t("cli.routes.rebuilding", reason=_said(state.reason)), markup=False)
     _routes_build(settings)
 
 
@@ -707,7 +801,7 @@ def route_cmd(
     settings = _settings()
 
     def work(session: Any) -> Any:
-        with _progress("Loading the sea graph") as progress:
+        with _progress(_t("cli.route.loading_graph")) as progress:
             routes.ensure_graph(settings.routes_dir, progress=progress)
         return routes.route(
             session,
@@ -723,13 +817,24 @@ def route_cmd(
     if geojson:
         print(json.dumps(r.to_feature()))
         return
-    state = "passable" if r.passable else f"[red]not passable[/red]: {r.reason}"
-    out.print(
-        f"{r.origin} -> {r.destination} by {r.boat.replace('_', ' ')} in {SEASON_WORDS[r.season]}"
-        f"{' avoiding monitored harbours and patrol bases' if r.avoid else ''}: {r.hours:.1f} h, "
-        f"{r.distance_km:.1f} km, {state} (sea graph {r.graph_version})",
-        highlight=False,
+    lang = from_environment()
+    boat = gettext(lang, f"map.boats.{r.boat}") if has(f"map.boats.{r.boat}") else r.boat.replace("_", " ")
+    if r.passable:
+        state = escape(_t("cli.route.passable"))
+    else:
+        state = f"[red]{escape(_t('cli.route.not_passable'))}[/red]: {escape(str(r.reason))}"
+    said = _t(
+        "cli.route.avoiding" if r.avoid else "cli.route.plain",
+        origin=r.origin,
+        destination=r.destination,
+        boat=boat,
+        season=_t(SEASON_WORDS[r.season]),
+        hours=f"{r.hours:.1f}",
+        km=f"{r.distance_km:.1f}",
+        version=r.graph_version,
+        state="\0",
     )
+    out.print(escape(said).replace("\0", state), highlight=False)  # markup only in ``state``, around its words
 
 
 # -- users ------------------------------------------------------------------------------------------------------
@@ -743,7 +848,7 @@ def _actor() -> str:
 
 
 def _ask_password() -> str:
-    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return str(typer.prompt(_t("cli.users.password"), hide_input=True, confirmation_prompt=_t("cli.users.repeat")))
 
 
 @users_cli.command("create")
@@ -763,7 +868,12 @@ def users_create(
         _settings(),
         lambda s: users.create_user(s, username=username, role=role, harbour=harbour, password=pw, actor=_actor()),
     )
-    out.print(f"created {u.username} ({u.role}{', harbour ' + u.harbour if u.harbour else ''}), id {u.id}")
+    if u.harbour:
+        out.print(
+            _t("cli.users.created_at", username=u.username, role=u.role, harbour=u.harbour, id=u.id), markup=False
+        )
+    else:
+        out.print(_t("cli.users.created", username=u.username, role=u.role, id=u.id), markup=False)
 
 
 @users_cli.command("list")
@@ -772,8 +882,8 @@ def users_list() -> None:
     from app.services import users
 
     for u in _in_transaction(_settings(), users.list_users):
-        state = "active" if u.is_active else "disabled"
-        out.print(f"{u.id:>4}  {u.username:<24} {u.role:<14} {u.harbour or '-':<20} {state}")
+        state = _t("cli.users.active" if u.is_active else "cli.users.disabled")
+        out.print(f"{u.id:>4}  {u.username:<24} {u.role:<14} {u.harbour or '-':<20} {state}", markup=False)
 
 
 @users_cli.command("disable")
@@ -782,7 +892,7 @@ def users_disable(username: Annotated[str, typer.Argument(help="The user to disa
     from app.services import users
 
     _in_transaction(_settings(), lambda s: users.disable_user(s, username, actor=_actor()))
-    out.print(f"{username} disabled.")
+    out.print(_t("cli.users.disabled_one", username=username), markup=False)
 
 
 @users_cli.command("set-password")
@@ -795,17 +905,20 @@ def users_set_password(
 
     pw = password if password is not None else _ask_password()
     _in_transaction(_settings(), lambda s: users.set_password(s, username, pw, actor=_actor()))
-    out.print(f"password of {username} set.")
+    out.print(_t("cli.users.password_set", username=username), markup=False)
 
 
 def _demo_users(settings: Settings) -> None:
     from app.services import users
 
     logins = _in_transaction(settings, users.ensure_demo_users)
-    out.print("Demo logins (new passwords each run; dev only):")
+    out.print(_t("cli.users.demo_logins"), markup=False)
     for login in logins:
-        where = f" at {login.harbour}" if login.harbour else ""
-        out.print(f"  {login.role:<14} {login.username:<22} password {login.password}{where}")
+        if login.harbour:
+            said = _t("cli.users.demo_password_at", password=login.password, harbour=login.harbour)
+        else:
+            said = _t("cli.users.demo_password", password=login.password)
+        out.print(f"  {login.role:<14} {login.username:<22} {said}", markup=False)
 
 
 # -- exports ----------------------------------------------------------------------------------------------------
@@ -834,12 +947,10 @@ def _check_out_file(out_file: Path) -> None:
     """Refuse, in one line and before any database work, an ``--out`` that cannot be written: a folder, or a file
     in a folder that does not exist (it is not created: a typo in the path should not make folders)."""
     if out_file.is_dir():
-        raise InvalidInput(f"--out: {out_file} is a folder: give the name of the file to write in it")
+        raise InvalidInput.coded("cli.export.out_is_folder", path=str(out_file))
     folder = out_file.parent
     if not folder.is_dir():
-        raise InvalidInput(
-            f"--out: the folder {folder} does not exist: create it first (mkdir -p {folder}) or choose another path"
-        )
+        raise InvalidInput.coded("cli.export.no_folder", folder=str(folder))
 
 
 def _export(
@@ -860,9 +971,11 @@ def _export(
     from app.services import export, layers
 
     if fmt not in export.MEDIA_TYPES:
-        raise InvalidParameter(f"--format: must be one of {', '.join(export.MEDIA_TYPES)}, got '{fmt}'")
+        raise InvalidParameter.coded("cli.one_of", option="--format", choices=", ".join(export.MEDIA_TYPES), got=fmt)
     if audience not in layers.AUDIENCES:
-        raise InvalidParameter(f"--audience: must be one of {', '.join(layers.AUDIENCES)}, got '{audience}'")
+        raise InvalidParameter.coded(
+            "cli.one_of", option="--audience", choices=", ".join(layers.AUDIENCES), got=audience
+        )
     filters = layers.Filters(
         bbox=params.bbox(bbox),
         interval=params.interval(datetime_),
@@ -883,11 +996,12 @@ def _export(
             season=season,
         )
         size = 0
-        with out.status(f"Exporting {layer} ...", spinner="dots") as status, partial.open("wb") as f:
+        working = escape(_t("cli.export.working", layer=layer))
+        with out.status(working, spinner="dots") as status, partial.open("wb") as f:
             for chunk in result.chunks:
                 f.write(chunk)
                 size += len(chunk)
-                status.update(f"Exporting {layer} ... {size / 1e6:.1f} MB")
+                status.update(f"{working} {size / 1e6:.1f} MB")
         return size
 
     try:
@@ -896,7 +1010,8 @@ def _export(
         partial.unlink(missing_ok=True)
         raise
     partial.replace(out_file)
-    out.print(f"{layer}: {size / 1e6:.2f} MB of {fmt} written to {out_file} ({audience} audience)")
+    said = _t("cli.export.written", layer=layer, mb=f"{size / 1e6:.2f}", format=fmt, path=out_file, audience=audience)
+    out.print(said, markup=False)
 
 
 # -- service ----------------------------------------------------------------------------------------------------
@@ -906,9 +1021,7 @@ def _check_port(host: str, port: int) -> None:
         try:
             s.bind((host, port))
         except OSError:
-            raise SetupError(
-                f"port {port} on {host} is in use: stop the other process or choose another with PESISIR_PORT"
-            ) from None
+            raise SetupError.coded("cli.serve.port_in_use", port=port, host=host) from None
 
 
 def _serve(settings: Settings) -> None:
@@ -921,11 +1034,18 @@ def _serve(settings: Settings) -> None:
     from app.main import create_app
 
     base = f"http://{host}:{port}"
-    out.print(
-        f"\nPesisir is serving on [bold]{base}[/bold] ({workers} worker process{'es' if workers > 1 else ''}, "
-        f"PESISIR_WORKERS)\n  map:     {base}/map\n  health:  {base}/healthz\n"
-        f"  API:     {base}/docs\n  sign in: {base}/login (API clients: POST {base}/auth/token)\nCtrl-C stops it."
-    )
+    serving = _t("cli.serve.serving_many" if workers > 1 else "cli.serve.serving_one", base="\0", workers=workers)
+    links = {
+        "cli.serve.map": f"{base}/map",
+        "cli.serve.health": f"{base}/healthz",
+        "cli.serve.api": f"{base}/docs",
+        "cli.serve.sign_in": _t("cli.serve.sign_in_link", login=f"{base}/login", token=f"{base}/auth/token"),
+    }
+    labels = {code: _t(code) + ":" for code in links}
+    width = max(map(len, labels.values())) + 1
+    lines = ["", escape(serving).replace("\0", f"[bold]{escape(base)}[/bold]")]
+    lines += [escape(f"  {labels[code]:<{width}}{link}") for code, link in links.items()]
+    out.print("\n".join([*lines, escape(_t("cli.serve.stop"))]))
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1; the application trusts
     # only PESISIR_TRUSTED_PROXIES (app.main).
     options: dict[str, Any] = {
@@ -954,7 +1074,7 @@ def serve() -> None:
     settings = _settings()
     _check_port(settings.server.host, settings.server.port)
     if settings.server.serve_as_root:
-        err.print("[yellow]warning:[/yellow] PESISIR_SERVE_AS_ROOT is set: serving as root if started by root")
+        err.print(_prefixed("cli.prefix.warning", "yellow", _t("cli.serve.as_root")))
     else:
         _serve_unprivileged_if_root(settings)
     _serve(settings)
@@ -1001,14 +1121,11 @@ def _serve_unprivileged_if_root(settings: Settings) -> None:
     from app import runas
 
     install_dir = settings.server.install_dir
-    with step(f"Installing the service in {install_dir} for the user {runas.SERVICE_USER} ..."):
+    with step(escape(_t("cli.serve.installing", path=install_dir, user=runas.SERVICE_USER))):
         python, copied = runas.install(install_dir)
     if not copied:
-        out.print(f"service in {install_dir}: up to date with this checkout (not copied again)")
-    out.print(
-        f"Serving as the unprivileged user {runas.SERVICE_USER} (code in {install_dir}; the database lets it in as "
-        "pesisir_app only)"
-    )
+        out.print(_t("cli.serve.installed_already", path=install_dir), markup=False)
+    out.print(_t("cli.serve.unprivileged", user=runas.SERVICE_USER, path=install_dir), markup=False)
     runas.exec_serve(settings, python)
 
 
@@ -1016,5 +1133,5 @@ def main() -> None:
     try:
         cli()
     except PesisirError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err.print(_prefixed("cli.prefix.error", "red", _message(exc)), highlight=False, soft_wrap=True)
         sys.exit(1)

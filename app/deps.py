@@ -84,22 +84,20 @@ def request_transaction(session: Session) -> Iterator[Session]:
         # A value the database cannot hold (a NUL character in text, a number out of its range): the client's
         # input, not a server fault.
         _rollback(session)
-        raise InvalidInput(
-            "a value in the request cannot be stored (a NUL character, or a number out of range)"
-        ) from exc
+        raise InvalidInput.coded("db.value_unstorable") from exc
     except BaseException as exc:
         _rollback(session)
         if isinstance(exc, DBAPIError) and isinstance(exc.orig, QueryCanceled):
             # statement_timeout (set for exports): the work took too long, the database is fine.
-            raise TimedOut("the request stopped at its time limit: a database statement ran past it") from exc
+            raise TimedOut.coded("db.statement_timeout") from exc
         if isinstance(exc, DBAPIError) and isinstance(exc.orig, ReadOnlySqlTransaction):
             # SQLSTATE 25006: the database refuses writes for now (read-only default, a standby): 503, not a 500.
             log.warning("database at %s is read-only: %s", describe(session.get_bind().engine.url), exc.orig)
-            raise DatabaseReadOnly("the database is read-only at the moment: nothing was written; retry later") from exc
+            raise DatabaseReadOnly.coded("db.read_only") from exc
         if _database_gone(exc):
             # Host, port or socket path (a data directory) only in the log, never in the answer.
             log.warning("database at %s unavailable: %s", describe(session.get_bind().engine.url), exc)
-            raise DatabaseUnavailable("the database is unavailable at the moment; retry later") from exc
+            raise DatabaseUnavailable.coded("db.unavailable") from exc
         raise
 
 
@@ -205,13 +203,13 @@ def get_optional_principal(session: SessionDep, claims: TokenUser) -> Principal 
 
 def _signed_in(principal: Principal | None) -> Principal:
     if principal is None:
-        raise Unauthenticated("not signed in: send 'Authorization: Bearer <token>' from POST /auth/token")
+        raise Unauthenticated.coded("auth.not_signed_in")
     return principal
 
 
 def _allowed(principal: Principal, roles: frozenset[str]) -> Principal:
     if principal.role not in roles:
-        raise Forbidden(f"the {principal.role} role may not do this (allowed: {', '.join(sorted(roles))})")
+        raise Forbidden.coded("auth.role_forbidden", role=principal.role, allowed=", ".join(sorted(roles)))
     return principal
 
 
@@ -242,7 +240,7 @@ async def get_page_user(
     if principal is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         language = "&lang=en" if request.query_params.get("lang") == "en" else ""
-        raise SignInFirst("not signed in", f"/login?next={quote(target, safe='/')}{language}")
+        raise SignInFirst.coded("auth.sign_in_first", f"/login?next={quote(target, safe='/')}{language}")
     return principal
 
 

@@ -5,7 +5,7 @@ the log. Validation errors name the field (``loc``) and the rule (``msg``, ``typ
 (an echoed NaN would make the error itself unserialisable, docs/RELIABILITY.md BI-02).
 
 Every error body carries a stable machine-readable ``code`` next to the text, and the text follows the request's
-``Accept-Language`` (English or Indonesian, from the catalogue in app/i18n): ``{"detail": "...", "code": "...",
+``Accept-Language`` (English or Indonesian, from the catalogue in geo/i18n): ``{"detail": "...", "code": "...",
 "field": "..."}`` for a domain error, ``{"detail": [{"loc", "msg", "type", "code", "field"}, ...]}`` for a body or
 parameter that fails its schema (``code`` is pydantic's error type, or Pesisir's own such as ``location.swapped``).
 """
@@ -24,7 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from app.i18n import gettext, has, negotiate
+from geo.i18n import gettext, has, negotiate
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,10 @@ class PesisirError(Exception):
     params: Mapping[str, Any] = MappingProxyType({})
 
     @classmethod
-    def coded(cls, code: str, **params: Any) -> Self:
-        """The error whose message is the catalogue's ``code`` (English in logs and the CLI)."""
-        exc = cls(gettext("en", code, **params))
+    def coded(cls, code: str, *args: Any, **params: Any) -> Self:
+        """The error whose message is the catalogue's ``code`` with ``params`` (English in logs and the CLI);
+        ``args`` are the class's own further arguments (a redirect's location, a Retry-After)."""
+        exc = cls(gettext("en", code, **params), *args)
         exc.code, exc.params = code, params
         return exc
 
@@ -233,10 +234,15 @@ def language(request: Request) -> str:
     return negotiate(request.headers.get("accept-language"))
 
 
+def language_headers(lang: str) -> dict[str, str]:
+    """The headers of an answer whose text follows ``Accept-Language``: the language it is in, and that caches must
+    keep one copy per language asked for."""
+    return {"Content-Language": lang, "Vary": "Accept-Language"}
+
+
 def _answer(body: dict[str, Any], status: int, lang: str, headers: Any = None) -> JSONResponse:
     r = JSONResponse(body, status_code=status, headers=headers)
-    r.headers["Content-Language"] = lang
-    r.headers["Vary"] = "Accept-Language"
+    r.headers.update(language_headers(lang))
     return r
 
 

@@ -31,7 +31,7 @@ WIB = ZoneInfo("Asia/Jakarta")
 
 def _text(name: str, text: str) -> str:
     if len(text) > MAX_TEXT:
-        raise InvalidParameter(f"{name}: at most {MAX_TEXT} characters, got {len(text)}")
+        raise InvalidParameter.coded("params.too_long", name=name, max=MAX_TEXT, length=len(text))
     return text
 
 
@@ -47,21 +47,19 @@ def bbox(text: str | None, name: str = "bbox") -> BBox | None:
         return None
     parts = _text(name, text).split(",")
     if len(parts) != 4:
-        raise InvalidParameter(
-            f"{name}: needs 4 comma-separated numbers (minLon,minLat,maxLon,maxLat), got {len(parts)}"
-        )
+        raise InvalidParameter.coded("params.bbox_count", name=name, count=len(parts))
     try:
         minx, miny, maxx, maxy = (float(p) for p in parts)
     except ValueError:
-        raise InvalidParameter(f"{name}: every value must be a number") from None
+        raise InvalidParameter.coded("params.bbox_number", name=name) from None
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
-        raise InvalidParameter(f"{name}: values must be finite numbers")
+        raise InvalidParameter.coded("params.bbox_finite", name=name)
     if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
-        raise InvalidParameter(f"{name}: longitudes must be within ±180 and latitudes within ±90")
+        raise InvalidParameter.coded("params.bbox_range", name=name)
     if miny > maxy:
-        raise InvalidParameter(f"{name}: minLat must not exceed maxLat")
+        raise InvalidParameter.coded("params.bbox_lat_order", name=name)
     if minx > maxx:
-        raise InvalidParameter(f"{name}: minLon must not exceed maxLon (antimeridian-crossing boxes are not supported)")
+        raise InvalidParameter.coded("params.bbox_lon_order", name=name)
     return (minx, miny, maxx, maxy)
 
 
@@ -71,7 +69,9 @@ def check_day(name: str, value: date | datetime | None) -> None:
         return
     day = value.date() if isinstance(value, datetime) else value
     if not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise InvalidParameter(f"{name}: must be from {EARLIEST_DAY} to {LATEST_DAY}, got {day}")
+        raise InvalidParameter.coded(
+            "params.day_range", name=name, earliest=str(EARLIEST_DAY), latest=str(LATEST_DAY), day=str(day)
+        )
 
 
 def instant(text: str | None, name: str = "datetime") -> datetime | None:
@@ -81,9 +81,9 @@ def instant(text: str | None, name: str = "datetime") -> datetime | None:
     try:
         value = datetime.fromisoformat(_text(name, text).replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidParameter(f"{name}: {_shown(text)} is not an RFC 3339 date-time") from None
+        raise InvalidParameter.coded("params.datetime_format", name=name, value=_shown(text)) from None
     if value.tzinfo is None:
-        raise InvalidParameter(f"{name}: {_shown(text)} needs a time zone (for example 2025-01-01T00:00:00Z)")
+        raise InvalidParameter.coded("params.datetime_zone", name=name, value=_shown(text))
     check_day(name, value)
     return value
 
@@ -96,7 +96,7 @@ def interval(text: str | None, name: str = "datetime") -> Interval | None:
         start_text, _, end_text = _text(name, text).partition("/")
         start, end = instant(start_text, name), instant(end_text, name)
         if start is not None and end is not None and start > end:
-            raise InvalidParameter(f"{name}: the interval's start is after its end")
+            raise InvalidParameter.coded("params.interval_order", name=name)
         return (start, end)
     at = instant(text, name)
     return (at, at)
@@ -107,7 +107,7 @@ def window(field: str, start: str | None, end: str | None) -> Interval:
     absent) as an interval; the end may not precede the start."""
     first, last = instant(start, f"{field}_from"), instant(end, f"{field}_to")
     if first is not None and last is not None and last < first:
-        raise InvalidParameter(f"{field}_to: must not precede {field}_from")
+        raise InvalidParameter.coded("params.window_order", field=field)
     return (first, last)
 
 
@@ -118,7 +118,7 @@ def day(text: str | None, name: str) -> date | None:
     try:
         value = date.fromisoformat(_text(name, text))
     except ValueError:
-        raise InvalidParameter(f"{name}: {_shown(text)} is not a day (YYYY-MM-DD)") from None
+        raise InvalidParameter.coded("params.day_format", name=name, value=_shown(text)) from None
     check_day(name, value)
     return value
 
@@ -127,7 +127,7 @@ def day_window(first: str | None, last: str | None) -> Interval:
     """The map's ``?from=&to=`` (days in WIB, both included) as a [start, end) interval of aware date-times."""
     start_day, end_day = day(first, "from"), day(last, "to")
     if start_day is not None and end_day is not None and end_day < start_day:
-        raise InvalidParameter(f"to: must not be before from ({end_day} < {start_day})")
+        raise InvalidParameter.coded("params.day_order", end=str(end_day), start=str(start_day))
     start = datetime.combine(start_day, time(), WIB) if start_day is not None else None
     end = datetime.combine(end_day + timedelta(days=1), time(), WIB) if end_day is not None else None
     return start, end

@@ -217,7 +217,7 @@ def install(install_dir: Path) -> tuple[Path, bool]:
 def service_environment(settings: Settings) -> dict[str, str]:
     """The served process's environment: the ``PESISIR_`` settings, with the data directory (which depends on who
     asks) and the routes directory pinned, and nothing else of root's."""
-    keep = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "TERM", "COLUMNS", "NO_COLOR")
+    keep = ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM", "COLUMNS", "NO_COLOR")
     env = {k: v for k, v in os.environ.items() if k.startswith("PESISIR_") or k in keep}
     env |= {
         "PESISIR_DATA_DIR": str(settings.database.data_dir),

@@ -6,6 +6,7 @@ Locations travel as GeoJSON Points (RFC 7946: WGS 84 lon/lat, no ``crs`` member)
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -14,8 +15,8 @@ from typing import Annotated, Any, Literal, Self, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from app.i18n import gettext
 from geo import vocabulary as v
+from geo.i18n import gettext
 
 MAX_FUTURE = timedelta(minutes=5)
 """An observation may lie at most this far in the future (device clocks drift); more is a 422."""
@@ -47,7 +48,7 @@ latitude/longitude swap, named as such (code ``location.swapped``)."""
 
 def coded(code: str, **params: Any) -> PydanticCustomError:
     """A validation error with a stable ``code`` (its pydantic ``type``) and the catalogue's English text; the API
-    answers it in the client's language (app/i18n, app/errors.py)."""
+    answers it in the client's language (geo/i18n, app/errors.py)."""
     return PydanticCustomError(code, gettext("en", code, **params), params)
 
 
@@ -88,6 +89,23 @@ class Point(Strict):
         return self.coordinates[1]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters other than tab and line feed: invisible, and NUL is refused by PostgreSQL itself."""
+
+
+def free_text(value: Any, field: str) -> Any:
+    """Typed text kept as typed, but with line breaks as ``\\n`` (a carriage return from an old phone or Windows is
+    one); any other control character is refused with code ``text.control_character``, naming the field, the
+    character's code point and where it is (never the text). Non-text values are left for pydantic to refuse."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    bad = _CONTROL.search(value)
+    if bad is not None:
+        raise coded("text.control_character", field=field, char=f"U+{ord(bad.group()):04X}", position=bad.start() + 1)
+    return value
+
+
 def _not_future(value: datetime, field: str, now: datetime | None = None) -> datetime:
     now = now or datetime.now(UTC)
     if value > now + MAX_FUTURE:
@@ -123,11 +141,29 @@ class LandingIn(Strict):
         description="Where the vessel came from as a place slug of GET /api/v1/places (an unknown slug is a 422).",
     )
     suspicion_flags: list[SuspicionFlag] = Field(default_factory=list, max_length=len(v.SUSPICION_FLAGS))
+    notes: str | None = Field(
+        default=None,
+        max_length=v.LANDING_NOTES_MAX,
+        description=f"What the reporter has to say about the landing, as free text (at most {v.LANDING_NOTES_MAX} "
+        "characters; line breaks and tabs allowed, other control characters refused; trimmed, and blank is none). "
+        "Names may appear, so it is read only by those who may read the landing: never by planners, on the map, in "
+        "vector tiles or in alerts.",
+    )
 
     @field_validator("observed_start", "observed_end")
     @classmethod
     def _time(cls, value: datetime | None, info: Any) -> datetime | None:
         return None if value is None else _not_future(value, info.field_name)
+
+    @field_validator("notes", mode="before")
+    @classmethod
+    def _notes_text(cls, value: Any) -> Any:
+        return free_text(value, "notes")
+
+    @field_validator("notes")
+    @classmethod
+    def _notes_blank(cls, value: str | None) -> str | None:
+        return value or None  # trimmed already (str_strip_whitespace): blank is no notes
 
     @model_validator(mode="after")
     def _consistent(self) -> LandingIn:
@@ -166,6 +202,7 @@ class LandingOut(BaseModel):
     origin_place: str | None
     suspicion_flags: list[str]
     suspicious: bool
+    notes: str | None = Field(description="The reporter's free-text notes (see LandingIn.notes).")
     review_state: str
     review_reason: str | None
     reviewed_at: datetime | None
@@ -265,7 +302,14 @@ class IncidentBatchItemOut(BaseModel):
     source_ref: str | None
     status: Literal["created", "duplicate", "invalid"]
     id: int | None = Field(default=None, description="The incident created, or the one stored before (duplicate).")
-    error: str | None = Field(default=None, description="Why the item is invalid (field and rule), or duplicate.")
+    error: str | None = Field(
+        default=None,
+        description="Why the item is invalid (field and rule), or duplicate, in the client's language where the "
+        "catalogue has it.",
+    )
+    code: str | None = Field(
+        default=None, description="The reason's stable code (e.g. ``incidents.far_from_regency``)."
+    )
 
 
 class IncidentBatchOut(BaseModel):

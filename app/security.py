@@ -211,9 +211,9 @@ def read_token(token: str, key: str) -> TokenClaims:
     try:
         user_id, expires, version, start = _verified(token, key)
     except (jwt.PyJWTError, ValueError):
-        raise Unauthenticated("invalid or expired token: sign in again at POST /auth/token") from None
+        raise Unauthenticated.coded("auth.token_invalid") from None
     if expires <= time.time():
-        raise Unauthenticated("invalid or expired token: sign in again at POST /auth/token")
+        raise Unauthenticated.coded("auth.token_invalid")
     return TokenClaims(user_id, version, expires, start)
 
 

@@ -45,6 +45,10 @@ VESSEL_TYPES: Final = (
     "other",
 )
 
+LANDING_NOTES_MAX: Final = 1000
+"""Most characters of a landing's free-text notes (API, database check of migration 0014, the reporting page): a few
+short paragraphs, and a batch of 500 reports each with the longest notes stays under the 1 MiB body limit."""
+
 SUSPICION_FLAGS: Final = (
     "off_harbour",  # landed or departed away from any harbour
     "night",  # between dusk and dawn

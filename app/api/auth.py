@@ -16,6 +16,7 @@ from app.errors import RateLimited, Unauthenticated
 from app.schemas import TokenOut
 from app.security import COOKIE, HARBOURMASTER, Principal, issue_token, read_token
 from app.services import users
+from geo import i18n
 
 router = APIRouter(tags=["auth"])
 
@@ -79,28 +80,6 @@ def token(
 
 LoginLang = Literal["id", "en"]
 
-_WORDS: dict[str, dict[str, str]] = {
-    "id": {
-        "title": "Pesisir: masuk",
-        "username": "Nama pengguna",
-        "password": "Kata sandi",
-        "submit": "Masuk",
-        "other": "English",
-        "wrong": "Nama pengguna atau kata sandi salah, atau akun dinonaktifkan. Coba lagi.",
-        "limited": "Terlalu banyak percobaan masuk. Coba lagi dalam {retry} detik.",
-    },
-    "en": {
-        "title": "Pesisir: sign in",
-        "username": "Username",
-        "password": "Password",
-        "submit": "Sign in",
-        "other": "Bahasa Indonesia",
-        "wrong": "Wrong username or password, or the account is disabled. Try again.",
-        "limited": "Too many sign-in attempts. Try again in {retry} seconds.",
-    },
-}
-"""The login page's words, the same in both languages: Bahasa Indonesia by default (as the map), ``?lang=en``."""
-
 _PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:sans-serif;max-width:22rem;margin:4rem auto}}label,input,button{{display:block;width:100%;
 margin:.3rem 0}}.err{{color:#a00}}</style></head><body><h1>Pesisir</h1>{error}
@@ -142,7 +121,7 @@ def _lang(lang: str) -> LoginLang:
 
 
 def _page(next: str, lang: LoginLang, *, error: str = "", username: str = "", status: int = 200) -> HTMLResponse:
-    words = _WORDS[lang]
+    words = i18n.tree(lang, "login")  # the catalogue's login.* messages
     other: LoginLang = "id" if lang == "en" else "en"
     target = _safe_next(next)
     return HTMLResponse(
@@ -189,12 +168,12 @@ def login_form(
     try:
         who = _sign_in(session, limiter, request, username, password)
     except Unauthenticated:
-        return _page(next, language, error=_WORDS[language]["wrong"], username=username, status=401)
+        return _page(next, language, error=i18n.gettext(language, "login.wrong"), username=username, status=401)
     except RateLimited as exc:
         page = _page(
             next,
             language,
-            error=_WORDS[language]["limited"].format(retry=exc.retry_after),
+            error=i18n.gettext(language, "login.limited", retry=exc.retry_after),
             username=username,
             status=429,
         )

@@ -57,9 +57,7 @@ class DeadlineStreamingResponse(StreamingResponse):
                 await super().__call__(scope, receive, send)
         except TimeoutError:
             log.warning("export %s cut at its time limit of %g s while sending", scope.get("path"), self._timeout_s)
-            raise TimedOut(
-                f"export: stopped at its time limit of {self._timeout_s:g} s (PESISIR_EXPORT_TIMEOUT_S) while sending"
-            ) from None
+            raise TimedOut.coded("export.time_limit_sending", seconds=f"{self._timeout_s:g}") from None
         finally:
             await run_in_threadpool(_close, self._source)
 

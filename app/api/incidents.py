@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.params import BBoxDep, OccurredDep
 from app.deps import MapReader, Reviewer, SessionDep
+from app.errors import language, language_headers
 from app.schemas import (
     IncidentBatchIn,
     IncidentBatchOut,
@@ -42,13 +43,15 @@ def create_incident(data: IncidentIn, who: Reviewer, session: SessionDep) -> Inc
         422: {"model": IncidentBatchOut, "description": "No item valid: nothing stored"},
     },
 )
-def import_batch(batch: IncidentBatchIn, who: Reviewer, session: SessionDep) -> Response:
+def import_batch(request: Request, batch: IncidentBatchIn, who: Reviewer, session: SessionDep) -> Response:
     """Import up to 500 incidents, each the body of ``POST /incidents`` with a required ``source_ref`` (the source's
     own id). Each is answered ``created``, ``duplicate`` (its ``(source, source_ref)`` is stored, or repeats an
     earlier item) or ``invalid`` (field and rule). 201 when nothing was invalid and something was created, 200
     when every item was a duplicate, 207 when some were invalid, 422 when none was valid (nothing stored). Safe
-    to send again as a whole."""
-    result = incident_import.submit_batch(session, who, batch.items)
+    to send again as a whole. The reasons follow ``Accept-Language`` (English or Indonesian) where the catalogue
+    has them, each with its ``code``."""
+    lang = language(request)
+    result = incident_import.submit_batch(session, who, batch.items, lang=lang)
     if result.invalid == len(result.items):
         status = 422
     elif result.invalid:
@@ -57,7 +60,8 @@ def import_batch(batch: IncidentBatchIn, who: Reviewer, session: SessionDep) -> 
         status = 201
     else:
         status = 200
-    return Response(result.model_dump_json(), status_code=status, media_type="application/json")
+    headers = language_headers(lang)
+    return Response(result.model_dump_json(), status_code=status, media_type="application/json", headers=headers)
 
 
 @router.get("", response_model=IncidentPage)

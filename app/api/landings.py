@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from app.api.params import BBoxDep, ObservedDep
 from app.deps import LandingReader, LandingReporter, Reviewer, SessionDep
-from app.errors import language
+from app.errors import language, language_headers
 from app.schemas import BatchOut, LandingBatchIn, LandingIn, LandingOut, LandingPage, ReviewIn, ReviewState
 from app.services import landings
 
@@ -46,8 +46,9 @@ def upload_batch(request: Request, batch: LandingBatchIn, who: LandingReporter, 
     """An offline queue of up to 500 reports; each is ``created``, ``duplicate`` (by ``client_uuid``) or
     ``invalid`` with its error (in the language ``Accept-Language`` prefers) and code. Safe to resend as a whole."""
     # Serialised here: returned as a model, the answer would be validated again against response_model.
-    body = landings.submit_batch(session, who, batch.items, lang=language(request)).model_dump_json()
-    return Response(body, media_type="application/json")
+    lang = language(request)
+    body = landings.submit_batch(session, who, batch.items, lang=lang).model_dump_json()
+    return Response(body, media_type="application/json", headers=language_headers(lang))
 
 
 @router.get("", response_model=LandingPage)

@@ -13,8 +13,10 @@ with the cookie nor read its answer.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
+import json
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -24,6 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from app.deps import LandingReporter, PageUser, SessionDep, SettingsDep
 from app.security import LANDING_REPORTERS, issue_token
 from app.services import catalog
+from geo import i18n
 
 router = APIRouter(tags=["report"])
 
@@ -34,7 +37,7 @@ WORKER = STATIC / "report" / "sw.js"
 SHELL = (
     "/report",
     "/static/report/report.js",
-    "/static/report/strings.js",
+    "/report/strings.js",
     "/static/report/report.css",
     "/static/report/manifest.json",
     "/static/report/icon.svg",
@@ -48,23 +51,6 @@ SHELL = (
 )
 """What the service worker caches when it installs: the page and everything it loads (no asset from elsewhere)."""
 
-_REFUSED = {
-    "id": (
-        "Pesisir: tidak diizinkan",
-        "Halaman laporan pelabuhan hanya untuk syahbandar (dan admin). Peran Anda ({role}) tidak dapat memakainya.",
-        "Ke peta",
-        "Keluar",
-    ),
-    "en": (
-        "Pesisir: not allowed",
-        "The harbour reporting page is for harbourmasters (and admin) only. Your role ({role}) cannot use it.",
-        "To the map",
-        "Sign out",
-    ),
-}
-"""The one server-side text of the page (a signed-in user of another role); the page's own words are in
-``app/static/report/strings.js``."""
-
 
 def _version() -> str:
     """A digest of the page's files: a new release changes the worker's text, so browsers install it again and
@@ -72,7 +58,16 @@ def _version() -> str:
     digest = hashlib.sha256()
     for path in [PAGE, WORKER, *(STATIC / p.removeprefix("/static/") for p in SHELL if p.startswith("/static/"))]:
         digest.update(path.read_bytes())
+    digest.update(_strings_source().encode())
     return digest.hexdigest()[:16]
+
+
+@functools.cache
+def _strings_source() -> str:
+    """The page's words in both languages, from the catalogue's ``report.*`` messages (geo/i18n): the page's
+    script reads ``window.PESISIR_REPORT_STRINGS[lang][key]``."""
+    tables = {lang: i18n.tree(lang, "report") for lang in ("id", "en")}
+    return "window.PESISIR_REPORT_STRINGS = " + json.dumps(tables, ensure_ascii=False, indent=1) + ";\n"
 
 
 def _worker_source() -> str:
@@ -92,7 +87,8 @@ def report_page(who: PageUser, lang: Lang = "id") -> Response:
     """The harbour post's reporting page (harbourmasters and admin): an offline-capable form whose reports wait
     in the device's outbox until they are sent. Not signed in: to the login page; another role: a page saying so."""
     if who.role not in LANDING_REPORTERS:
-        title, text, to_map, sign_out = _REFUSED[lang]
+        words = i18n.tree(lang, "report_refused")
+        title, text, to_map, sign_out = (words[k] for k in ("title", "text", "to_map", "sign_out"))
         body = (
             f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -114,6 +110,13 @@ def service_worker() -> Response:
         media_type="text/javascript",
         headers={"Service-Worker-Allowed": "/report"},
     )
+
+
+@router.get("/report/strings.js", include_in_schema=False)
+def report_strings() -> Response:
+    """The reporting page's words in Bahasa Indonesia and English, from the message catalogue. Public, like the
+    page's other scripts: the service worker keeps it for offline use."""
+    return Response(_strings_source(), media_type="text/javascript")
 
 
 @router.get("/report/token")

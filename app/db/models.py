@@ -228,6 +228,13 @@ MERCATOR = (
 )
 
 
+LANDING_NOTES_COMMENT = (
+    "Free text the reporter typed about the landing (names may appear): shown to those who may read the landing, "
+    "never to planners, on the map, in vector tiles or in alerts."
+)
+"""The column comment of ``landings.notes`` (migration 0014 writes the same)."""
+
+
 class Landing(TimestampMixin, Base):
     """A harbourmaster's report of a vessel landing or departing, deduplicated by the client's UUID."""
 
@@ -243,6 +250,7 @@ class Landing(TimestampMixin, Base):
         CheckConstraint("foreign_nationals IS NULL OR foreign_nationals <= persons_aboard", name="foreigners_aboard"),
         CheckConstraint("crew IS NULL OR crew <= persons_aboard", name="crew_aboard"),
         CheckConstraint("vessel_flag IS NULL OR vessel_flag ~ '^[A-Z]{2}$'", name="vessel_flag_iso"),
+        CheckConstraint(f"char_length(notes) BETWEEN 1 AND {v.LANDING_NOTES_MAX}", name="notes_length"),
         Index("ix_landings_observed", "observed_start", "observed_end"),
         # A client UUID is unique per harbour (0: no harbour), not across harbours: a harbourmaster's report is
         # never refused because another harbour used its UUID, which would tell them it exists (migration 0010).
@@ -274,6 +282,9 @@ class Landing(TimestampMixin, Base):
     origin_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
     direction: Mapped[str] = mapped_column(Direction, nullable=False)
     suspicion_flags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), nullable=False, server_default=text("'{}'"))
+    notes: Mapped[str | None] = mapped_column(Text, comment=LANDING_NOTES_COMMENT)
+    """What the reporter typed about the landing (migration 0014); free text, so as sensitive as an incident's
+    narrative: never for planners, the map, vector tiles or alerts."""
     suspicious: Mapped[bool] = mapped_column(Boolean, Computed("cardinality(suspicion_flags) > 0", persisted=True))
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     review_state: Mapped[str] = mapped_column(ReviewState, nullable=False, server_default="reported")

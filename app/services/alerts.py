@@ -11,7 +11,7 @@ Each writes at most one alert per subscription and event (``alerts`` is unique o
 delivery per target, in the caller's transaction: the alert exists exactly when the change does. Sending is
 ``app.services.alert_delivery``. A planner's alert carries only the planners' allow-list
 (``app.services.layers.PLANNER_PROPERTIES``) and never a narrative; nobody's carries a narrative (it is read at the
-incident's own URL, where the read is audited).
+incident's own URL, where the read is audited) or a landing's notes (read with the landing).
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ from geo.vocabulary import RISK_CLASSES
 CLASS_RULE, LANDING_RULE, INCIDENT_RULE = "class_at_least", "suspicious_landing", "incident"
 INCIDENT_HIDDEN = ("narrative", "review_reason")
 """Never in an alert: the narrative is read at GET /api/v1/incidents/{id}, where each read is audited."""
+LANDING_HIDDEN = {"notes"}
+"""Never in an alert: a landing's notes are free text a person typed (names may appear), read with the landing at
+GET /api/v1/landings/{id}. An alert goes out by webhook and e-mail, beyond the service's access rules."""
 
 
 # -- subscriptions ---------------------------------------------------------------------------------------------
@@ -72,9 +75,9 @@ def check_webhook_url(url: str, allowed_hosts: Iterable[str]) -> str:
     field and the rule otherwise. Checked at subscription and again before every delivery (DNS may change)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput("webhook.url: an http(s) URL with a host, e.g. https://alerts.example.org/pesisir")
+        raise InvalidInput.coded("subscription.webhook_url_form")
     if parts.username is not None or parts.password is not None:
-        raise InvalidInput("webhook.url: may not carry a user name or password (the body is signed instead)")
+        raise InvalidInput.coded("subscription.webhook_credentials")
     host = parts.hostname.lower()
     if host in {h.lower() for h in allowed_hosts}:
         return url
@@ -82,13 +85,10 @@ def check_webhook_url(url: str, allowed_hosts: Iterable[str]) -> str:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         found = {info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)}
     except (OSError, ValueError) as exc:
-        raise InvalidInput(f"webhook.url: host {host!r} does not resolve ({exc})") from None
+        raise InvalidInput.coded("subscription.webhook_unresolved", host=repr(host), error=str(exc)) from None
     blocked = sorted(a for a in found if _blocked(str(a)))
     if blocked:
-        raise InvalidInput(
-            f"webhook.url: host {host!r} resolves to a private, loopback or link-local address ({blocked[0]}); "
-            "such webhooks are refused unless the host is listed in PESISIR_WEBHOOK_ALLOWED_HOSTS"
-        )
+        raise InvalidInput.coded("subscription.webhook_private_host", host=repr(host), address=blocked[0])
     return url
 
 
@@ -97,10 +97,7 @@ def _check_rules(who: Principal, data: SubscriptionIn) -> None:
         return
     for i, rule in enumerate(data.rules):
         if isinstance(rule, LandingRule):
-            raise Forbidden(
-                f"rules[{i}]: {LANDING_RULE} is not available to planners (landings are not in the planners' "
-                "allow-list; see the role table in README.md)"
-            )
+            raise Forbidden.coded("subscription.landing_rule_planner", index=i, rule=LANDING_RULE)
 
 
 def _out(row: Any, secret: str | None = None) -> SubscriptionOut:
@@ -127,16 +124,14 @@ def create_subscription(session: Session, who: Principal, data: SubscriptionIn, 
         area = data.area.model_dump_json()
         problem = repo.area_problem(session, area)
         if problem is not None:
-            raise InvalidInput(f"area: not a valid polygon ({problem})")
+            raise InvalidInput.coded("subscription.area_invalid", problem=problem)
     if data.segment_ids is not None:
         unknown = repo.unknown_segments(session, data.segment_ids)
         if unknown:
-            raise InvalidInput(
-                f"segment_ids: {len(unknown)} unknown (e.g. {unknown[0]!r}); GET /api/v1/segments lists them"
-            )
+            raise InvalidInput.coded("subscription.unknown_segments", count=len(unknown), example=repr(unknown[0]))
     url = check_webhook_url(data.webhook.url, cfg.webhook_allowed_hosts) if data.webhook else None
     if data.email is not None and not cfg.smtp_host:
-        raise InvalidInput("email: this service has no SMTP server configured (PESISIR_SMTP_HOST); use a webhook")
+        raise InvalidInput.coded("subscription.no_smtp")
     secret = secrets.token_urlsafe(32) if url else None
     values = {
         "owner_id": who.id,
@@ -166,7 +161,7 @@ def list_subscriptions(session: Session, who: Principal, *, limit: int, offset: 
 def delete_subscription(session: Session, who: Principal, subscription_id: int) -> None:
     """Remove one of ``who``'s subscriptions with its alerts and their pending deliveries."""
     if not repo.delete_subscription(session, who.id, subscription_id):
-        raise NotFound(f"subscription {subscription_id} not found among yours")
+        raise NotFound.coded("subscription.not_found", id=subscription_id)
 
 
 # -- listing ---------------------------------------------------------------------------------------------------
@@ -198,7 +193,7 @@ def acknowledge(session: Session, who: Principal, alert_id: int) -> AlertOut:
     """Mark one of ``who``'s alerts as seen (idempotent). Deliveries go on regardless: they stop at a 2xx."""
     found = repo.acknowledge(session, who.id, alert_id)
     if found is None:
-        raise NotFound(f"alert {alert_id} not found among yours")
+        raise NotFound.coded("alert.not_found", id=alert_id)
     return _alert_out(*found)
 
 
@@ -231,7 +226,7 @@ def on_landings(session: Session, landings: Sequence[LandingOut]) -> int:
                 "subscription_id": m.subscription_id,
                 "event_key": f"landing:{m.key}",
                 "rule": LANDING_RULE,
-                "payload": {"landing": flagged[m.key].model_dump(mode="json")},
+                "payload": {"landing": flagged[m.key].model_dump(mode="json", exclude=LANDING_HIDDEN)},
             }
         )
     return _write(session, rows)

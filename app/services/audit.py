@@ -53,8 +53,8 @@ def record_many(session: Session, entries: Sequence[dict[str, Any]]) -> None:
 
 @dataclass(frozen=True)
 class BulkRead:
-    """Who reads incidents' narratives, sources and review reasons in bulk (the map, exports, OGC API Features,
-    vector tiles), through which route and with which filters (docs/RELIABILITY.md R2-01)."""
+    """Who reads incidents' narratives, sources and review reasons (or landings' notes) in bulk (the map, exports,
+    OGC API Features, vector tiles), through which route and with which filters (docs/RELIABILITY.md R2-01)."""
 
     who: Principal
     route: str
@@ -65,18 +65,26 @@ _KEPT = "pesisir.audit_kept_on_rollback"
 
 
 def bulk_read(
-    session: Session, reader: BulkRead | None, incidents: int, object_id: object = None, *, streamed: bool = False
+    session: Session,
+    reader: BulkRead | None,
+    count: int,
+    object_id: object = None,
+    *,
+    streamed: bool = False,
+    object_type: str = "incident",
 ) -> None:
-    """One audit row for an answer that carries the narratives of ``incidents`` incidents, in the read's own
-    transaction (as AZ-06's one-incident read); none when it carries none. Narratives are never copied here.
+    """One audit row for an answer that carries the narratives of ``count`` incidents (or the notes of ``count``
+    landings: ``object_type="landing"``), in the read's own transaction (as AZ-06's one-incident read); none when it
+    carries none. The row's ``after`` names the route, the filters and the count (``"incidents": n`` or
+    ``"landings": n``). Narratives and notes are never copied here.
 
     ``streamed``: the answer is sent while its transaction is open (an export), so bytes may have left before a
     rollback (the export cut at its time limit, the client gone). The row is then also kept aside, and
     ``write_kept`` writes it again after that rollback, marked ``"cut": true`` (docs/RELIABILITY.md R2-01)."""
-    if reader is None or incidents <= 0:
+    if reader is None or count <= 0:
         return
-    after = {"route": reader.route, "filters": dict(reader.filters), "incidents": incidents}
-    row = entry(reader.who, "read_sensitive", "incident", object_id, after=after)
+    after = {"route": reader.route, "filters": dict(reader.filters), f"{object_type}s": count}
+    row = entry(reader.who, "read_sensitive", object_type, object_id, after=after)
     repo.append_many(session, [row])
     if streamed:
         session.info.setdefault(_KEPT, []).append(row)

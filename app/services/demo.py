@@ -18,6 +18,7 @@ from app.errors import InvalidInput
 from app.services import audit
 from app.services.base_data import DEFAULT_LAND_BOUNDARIES
 from geo import synthetic
+from geo.i18n import Message
 from geo.io import read_layer
 from geo.validation import GeoInputError
 from geo.vocabulary import RISK_KINDS
@@ -62,7 +63,7 @@ def load_demo(
     islands = repo.islands_frame(session)
     harbours = repo.harbours_frame(session)
     if islands.empty or harbours.empty:
-        raise InvalidInput("demo data needs the base layers: run 'pesisir load-base' first")
+        raise InvalidInput.coded("demo.no_base_layers")
     try:
         boundaries = read_layer(DEFAULT_LAND_BOUNDARIES) if DEFAULT_LAND_BOUNDARIES.is_file() else None
         data = synthetic.generate(
@@ -74,7 +75,7 @@ def load_demo(
             land_boundaries=boundaries,
         )
     except GeoInputError as exc:
-        raise InvalidInput(f"demo data: {exc}") from None
+        raise InvalidInput.coded("demo.failed", error=str(exc)) from None
 
     incidents = _rows(data.incidents)
     harbours = repo.harbours_by_slug(session)
@@ -125,7 +126,7 @@ def remove_demo(session: Session, *, store: ModelStore, actor: str = "cli") -> R
         session, actor, "remove", "demo_data", after={"incidents": n_inc, "landings": n_land, "synthetic": True}
     )
     if risk.count_segments(session) == 0:
-        return RemoveReport(n_inc, n_land, 0, "no coastal segments stored yet (pesisir segment, then pesisir score)")
+        return RemoveReport(n_inc, n_land, 0, Message("cli.reasons.no_segments"))
     reports_ = risk.score(session, store=store)
     return RemoveReport(n_inc, n_land, sum(r.segments for r in reports_))
 
@@ -136,8 +137,8 @@ def reason_not_to_load(session: Session) -> str | None:
     removed = audit_log.latest(session, action="remove", object_type="demo_data")
     loaded = audit_log.latest(session, action="load", object_type="demo_data")
     if removed is not None and (loaded is None or loaded.id < removed.id):
-        return f"removed on {removed.at:%Y-%m-%d} with 'pesisir demo-data --remove'; 'pesisir demo-data' loads it again"
+        return Message("cli.reasons.demo_removed", on=f"{removed.at:%Y-%m-%d}")
     real = reports.count_real_incidents(session)
     if real:
-        return f"the database holds {real} real incidents; 'pesisir demo-data' loads it anyway"
+        return Message("cli.reasons.real_incidents", count=real)
     return None

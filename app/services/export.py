@@ -55,10 +55,7 @@ def take_turn(session: Session, user_id: int) -> None:
     back at commit or rollback, or when a killed worker's connection closes). RateLimited (429) while another
     export of theirs runs, so five planners hold at most five exports (and five connections) between them."""
     if not limits.try_export_turn(session, user_id):
-        raise RateLimited(
-            "export: one at a time per user, and one of yours is still running: retry when it has finished",
-            RETRY_AFTER_S,
-        )
+        raise RateLimited.coded("export.one_at_a_time", RETRY_AFTER_S)
 
 
 @dataclass(frozen=True)
@@ -75,10 +72,7 @@ class _Limit:
     def check(self) -> None:
         """TimedOut when the deadline is past."""
         if self.deadline is not None and _clock() > self.deadline:
-            raise TimedOut(
-                f"export: stopped at its time limit of {self.seconds:g} s (PESISIR_EXPORT_TIMEOUT_S); "
-                "narrow it with bbox, datetime or kind"
-            )
+            raise TimedOut.coded("export.time_limit", seconds=f"{self.seconds:g}")
 
     def rows(self, chunks: Iterator[_T]) -> Iterator[_T]:
         """``chunks`` until the deadline is past, then TimedOut."""
@@ -131,16 +125,19 @@ def export(
     and the streamed session is not the one the caller was loaded in, which set the row-level security context:
     so this session is given scope "all" here (``app.db.rls``).
 
-    An export that carries incidents' narratives is audited (``reader``) before its first byte, in the export's
-    transaction, with the count of incidents it holds; if that transaction rolls back once bytes may have left (the
-    export cut), the row is written again on its own, marked as cut (``audit.bulk_read(streamed=True)``)."""
+    An export that carries incidents' narratives (or landings' notes) is audited (``reader``) before its first
+    byte, in the export's transaction, with the count of incidents (landings) it holds; if that transaction rolls
+    back once bytes may have left (the export cut), the row is written again on its own, marked as cut
+    (``audit.bulk_read(streamed=True)``)."""
     limit = _Limit.of(timeout_s)
     if timeout_s is not None:
         statement_timeout(session, timeout_s)
     rls.see_all(session)
     props = layers.properties(q.layer, audience)
-    if reader is not None and layers.carries_narratives(q.layer, props):
-        audit.bulk_read(session, reader, repo.count(session, q.layer, q.risk, q.filters), streamed=True)
+    sensitive = layers.narrative_object(q.layer, props)
+    if reader is not None and sensitive is not None:
+        count = repo.count(session, q.layer, q.risk, q.filters)
+        audit.bulk_read(session, reader, count, streamed=True, object_type=sensitive)
     prov = layers.provenance(session, q)
     name = q.layer.name if not q.layer.scored else f"{q.layer.name}_{q.risk.replace('/', '_')}"
     writers = {"geojson": _geojson, "csv": _csv, "gpkg": _gpkg}

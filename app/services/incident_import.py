@@ -34,12 +34,13 @@ from sqlalchemy.orm import Session
 
 from app.db.repositories import ewkt, scores
 from app.db.repositories import reports as repo
-from app.errors import Forbidden, InvalidInput, validation_errors
+from app.errors import Forbidden, InvalidInput, localized_errors, validation_errors
 from app.schemas import IncidentBatchItemOut, IncidentBatchOut, IncidentImportIn
 from app.security import Principal
 from app.services import alerts, audit
 from app.services.incidents import audited_state, incident_out
 from app.services.landings import REGENCY_REACH_M, STALE_REACH_M
+from geo.i18n import gettext
 
 INCIDENT_REACH_M = REGENCY_REACH_M
 """An incident further than this from every island of Sumenep is refused (check the lon/lat order)."""
@@ -98,6 +99,27 @@ class RowResult:
     status: Status
     id: int | None = None
     reason: str | None = None
+    """Why the record is invalid or a duplicate, in English (the CLI's report)."""
+    code: str | None = None
+    """The catalogue code of ``reason`` (with ``params``), when it has one: the batch answers it in the client's
+    language."""
+    params: dict[str, Any] = field(default_factory=dict)
+    schema_errors: list[Any] = field(default_factory=list)
+    """The schema's errors of an invalid record (pydantic's, inputs kept in memory only): the batch answers them
+    from the catalogue in the client's language, ``code`` being the first one's type."""
+
+    @classmethod
+    def coded(
+        cls, row: int, source_ref: str | None, status: Status, id: int | None, code: str, /, **params: Any
+    ) -> RowResult:
+        """A result whose reason is the catalogue's ``code`` with ``params``."""
+        return cls(row, source_ref, status, id, gettext("en", code, **params), code, params)
+
+    def error(self, lang: str) -> str | None:
+        """``reason`` in ``lang`` (English when it has no code)."""
+        if self.schema_errors:
+            return _error_text(self.schema_errors, file=False, lang=lang)
+        return gettext(lang, self.code, **self.params) if self.code else self.reason
 
 
 @dataclass
@@ -115,12 +137,10 @@ def read_file(path: Path) -> tuple[list[Record], str]:
     """The records of an import file and its format's name. A file that cannot be read as a whole (missing, not a
     supported format, a required column missing, an unknown column) is refused with ``InvalidInput``."""
     if not path.is_file():
-        raise InvalidInput(f"{path}: file not found")
+        raise InvalidInput.coded("incidents.file_not_found", path=str(path))
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise InvalidInput(
-            f"{path}: a CSV (with lon and lat), GeoJSON or GeoPackage file is needed (.csv, .geojson, .gpkg)"
-        )
+        raise InvalidInput.coded("incidents.file_format", path=str(path))
     return (_read_csv(path) if fmt == "CSV" else _read_vector(path)), fmt
 
 
@@ -128,29 +148,29 @@ def _check_header(path: Path, names: Sequence[str], *, points: bool) -> None:
     geometry = ("lon", "lat") if points else ()
     missing = [c for c in (*REQUIRED, *geometry) if c not in names]
     if missing:
-        raise InvalidInput(
-            f"{path}: column(s) {', '.join(missing)} missing; data/templates/incidents.csv shows every column"
-        )
+        raise InvalidInput.coded("incidents.columns_missing", path=str(path), columns=", ".join(missing))
     allowed = set(COLUMNS) if points else set(COLUMNS) - {"lon", "lat"}
     unknown = [c for c in names if c not in allowed]
     if unknown:
-        raise InvalidInput(
-            f"{path}: unknown column(s) {', '.join(repr(c) for c in unknown)}; the columns are "
-            f"{', '.join(sorted(allowed))} (data/templates/incidents.csv)"
+        raise InvalidInput.coded(
+            "incidents.columns_unknown",
+            path=str(path),
+            unknown=", ".join(repr(c) for c in unknown),
+            allowed=", ".join(sorted(allowed)),
         )
     dupes = sorted({c for c in names if names.count(c) > 1})
     if dupes:
-        raise InvalidInput(f"{path}: column(s) {', '.join(dupes)} appear more than once")
+        raise InvalidInput.coded("incidents.columns_repeated", path=str(path), columns=", ".join(dupes))
 
 
 def _read_csv(path: Path) -> list[Record]:
     try:
         text_ = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
+        raise InvalidInput.coded("incidents.not_utf8", path=str(path), byte=exc.start) from None
     first = text_.lstrip("\r\n").split("\n", 1)[0]
     if not first.strip():
-        raise InvalidInput(f"{path}: the file is empty; data/templates/incidents.csv shows the columns")
+        raise InvalidInput.coded("incidents.file_empty", path=str(path))
     # Spreadsheets set to Indonesian separate columns with ';' (the decimal separator being ',').
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text_.lstrip("\r\n"), newline=""), delimiter=delimiter)
@@ -178,14 +198,16 @@ def _read_vector(path: Path) -> list[Record]:
         options = {"DATE_AS_STRING": "YES"} if path.suffix.lower() in (".geojson", ".json") else {}
         frame = pyogrio.read_dataframe(path, datetime_as_string=True, **options)
     except Exception as exc:  # pyogrio raises several error types for unreadable files
-        raise InvalidInput(f"{path}: cannot read as a vector layer ({exc})") from None
+        raise InvalidInput.coded("incidents.unreadable_layer", path=str(path), error=str(exc)) from None
     if frame.crs is None:
-        raise InvalidInput(f"{path}: the layer has no CRS; set one (EPSG:4326) and try again")
+        raise InvalidInput.coded("incidents.no_crs", path=str(path))
     if frame.crs.to_epsg() != 4326:
         try:
             frame = frame.to_crs(4326)
         except Exception as exc:
-            raise InvalidInput(f"{path}: cannot reproject from {frame.crs} to EPSG:4326 ({exc})") from None
+            raise InvalidInput.coded(
+                "incidents.reproject", path=str(path), crs=str(frame.crs), error=str(exc)
+            ) from None
     names = [str(c).strip().lower() for c in frame.columns if c != frame.geometry.name]
     _check_header(path, names, points=False)
     frame.columns = [str(c).strip().lower() if c != frame.geometry.name else c for c in frame.columns]
@@ -292,14 +314,19 @@ def _item(raw: dict[str, Any], lonlat: tuple[Any, Any]) -> dict[str, Any]:
 _LOC = {("location", "coordinates", 0): "lon", ("location", "coordinates", 1): "lat", ("location",): "lon/lat"}
 
 
-def _error_text(exc: ValidationError, *, file: bool) -> str:
+def _error_text(errors: list[Any], *, file: bool, lang: str | None = None) -> str:
+    """A record's schema errors as one line, ``field: rule; field: rule``: pydantic's English for the CLI's report
+    (``lang`` None), the catalogue's text in ``lang`` for the API (``app.errors.localized_errors``)."""
     parts = []
-    for e in validation_errors(exc.errors()):
-        loc = tuple(e["loc"])
+    said = validation_errors(errors) if lang is None else localized_errors(errors, lang)
+    for e in said:
+        loc = tuple(p for p in e["loc"] if p != "body")
         where = _LOC.get(loc[:3], ".".join(str(p) for p in loc)) if file else ".".join(str(p) for p in loc)
         msg = e["msg"]
         if not where and msg.startswith("Value error, occurred_end"):
             where = "occurred_end"
+        if not where and lang is not None and e.get("field") not in (None, "", "body"):
+            where = str(e["field"])
         msg = msg.removeprefix("Value error, ")
         parts.append(f"{where}: {msg}" if where else msg)
     return "; ".join(parts)
@@ -333,7 +360,7 @@ def import_records(
     """Validate, deduplicate and store ``records``; answer each. ``who`` is the signed-in user, or the CLI's
     actor name; ``what`` names the import in the audit row (a file's name, or ``batch``)."""
     if isinstance(who, Principal) and not who.sees_sensitive:
-        raise Forbidden("incidents are recorded and changed by intelligence and admin only")
+        raise Forbidden.coded("incidents.reviewers_only")
     report = ImportReport(what=what, rows=len(records))
     results: dict[int, RowResult] = {}
     parsed: list[tuple[int, Record, IncidentImportIn]] = []
@@ -345,24 +372,33 @@ def import_records(
             parsed.append((pos, rec, IncidentImportIn.model_validate(rec.item)))
         except ValidationError as exc:
             ref = rec.item.get("source_ref")
+            errors = exc.errors()
             results[pos] = RowResult(
-                rec.row, ref if isinstance(ref, str) else None, "invalid", reason=_error_text(exc, file=file)
+                rec.row,
+                ref if isinstance(ref, str) else None,
+                "invalid",
+                reason=_error_text(errors, file=file),
+                code=str(errors[0].get("type")) if errors else None,
+                schema_errors=errors,
             )
     progress("checking positions", 0, len(records))
 
     places = repo.places(session, [(it.location.lon, it.location.lat, None) for _, _, it in parsed])
     if parsed and not places:
-        raise InvalidInput("location: no islands are loaded to check positions against (run pesisir load-base)")
+        raise InvalidInput.coded("incidents.no_islands")
     ok: list[tuple[int, Record, IncidentImportIn]] = []
     for (pos, rec, it), place in zip(parsed, places, strict=True):
         if place.island_m > INCIDENT_REACH_M:
-            where = "lon/lat" if file else "location"
-            results[pos] = RowResult(
+            results[pos] = RowResult.coded(
                 rec.row,
                 it.source_ref,
                 "invalid",
-                reason=f"{where}: point is {place.island_m / 1000:.0f} km from the nearest island of Sumenep "
-                f"({place.island}); the limit is {INCIDENT_REACH_M // 1000} km: check the lon/lat order",
+                None,
+                "incidents.far_from_regency",
+                where="lon/lat" if file else "location",
+                km=f"{place.island_m / 1000:.0f}",
+                island=place.island,
+                limit=INCIDENT_REACH_M // 1000,
             )
         else:
             ok.append((pos, rec, it))
@@ -380,27 +416,33 @@ def import_records(
     progress("storing", len(rows), len(rows))
     stored = repo.incident_ids_by_key(session, [k for k in first if k not in inserted])
 
-    unit = "row" if file else "item"
+    repeats = "incidents.repeats_row" if file else "incidents.repeats_item"
     for pos, rec, it in ok:
         k = _key(it)
         first_pos, first_rec = first[k]
         if k in inserted and first_pos == pos:
             results[pos] = RowResult(rec.row, it.source_ref, "created", inserted[k].incident.id)
         elif k in inserted:
-            results[pos] = RowResult(
+            results[pos] = RowResult.coded(
                 rec.row,
                 it.source_ref,
                 "duplicate",
                 inserted[k].incident.id,
-                f"source_ref: repeats {unit} {first_rec.row} ({it.source_ref!r} of {it.source!r})",
+                repeats,
+                first=first_rec.row,
+                source_ref=repr(it.source_ref),
+                source=repr(it.source),
             )
         else:
-            results[pos] = RowResult(
+            results[pos] = RowResult.coded(
                 rec.row,
                 it.source_ref,
                 "duplicate",
                 stored.get(k),
-                f"source_ref: {it.source_ref!r} of {it.source!r} is incident {stored.get(k)} already",
+                "incidents.stored_already",
+                source_ref=repr(it.source_ref),
+                source=repr(it.source),
+                id=stored.get(k),
             )
 
     report.results = [results[pos] for pos in range(len(records))]
@@ -448,8 +490,11 @@ def import_file(session: Session, actor: str, path: Path, *, progress: Progress 
     return import_records(session, actor, records, what=path.name, details=details, progress=progress)
 
 
-def submit_batch(session: Session, who: Principal, raw_items: Sequence[dict[str, Any]]) -> IncidentBatchOut:
-    """``POST /api/v1/incidents/batch``: every item on its own, in the request's transaction."""
+def submit_batch(
+    session: Session, who: Principal, raw_items: Sequence[dict[str, Any]], *, lang: str = "en"
+) -> IncidentBatchOut:
+    """``POST /api/v1/incidents/batch``: every item on its own, in the request's transaction; each item's reason
+    in ``lang`` where the catalogue has it, with its code."""
     records = [Record(i, raw) for i, raw in enumerate(raw_items)]
     report = import_records(session, who, records, what="batch", file=False)
     return IncidentBatchOut(
@@ -457,7 +502,9 @@ def submit_batch(session: Session, who: Principal, raw_items: Sequence[dict[str,
         duplicate=report.duplicate,
         invalid=report.invalid,
         items=[
-            IncidentBatchItemOut(index=r.row, source_ref=r.source_ref, status=r.status, id=r.id, error=r.reason)
+            IncidentBatchItemOut(
+                index=r.row, source_ref=r.source_ref, status=r.status, id=r.id, error=r.error(lang), code=r.code
+            )
             for r in report.results
         ],
     )

@@ -54,7 +54,7 @@ def audited_state(out: IncidentOut) -> dict[str, Any]:
 
 def _require_sensitive(who: Principal) -> None:
     if not who.sees_sensitive:
-        raise Forbidden("incidents are recorded and changed by intelligence and admin only")
+        raise Forbidden.coded("incident.sensitive_only")
 
 
 def create(session: Session, who: Principal, data: IncidentIn) -> IncidentOut:
@@ -63,7 +63,9 @@ def create(session: Session, who: Principal, data: IncidentIn) -> IncidentOut:
         known = repo.incident_ids_by_key(session, [(data.source, data.source_ref)])
         if known:
             (found,) = known.values()
-            raise Conflict(f"source_ref: {data.source_ref!r} of {data.source!r} is incident {found} already")
+            raise Conflict.coded(
+                "incident.source_ref_taken", ref=repr(data.source_ref), source=repr(data.source), id=found
+            )
     values = data.model_dump(exclude={"location", "occurred_end"})
     values.update(
         geom=ewkt((data.location.lon, data.location.lat)),
@@ -83,7 +85,7 @@ def create(session: Session, who: Principal, data: IncidentIn) -> IncidentOut:
 def get(session: Session, who: Principal, incident_id: int, *, purpose: str | None) -> IncidentOut | IncidentPublicOut:
     row = repo.incident(session, incident_id)
     if row is None:
-        raise NotFound(f"incident {incident_id} not found")
+        raise NotFound.coded("incident.not_found", id=incident_id)
     if not who.sees_sensitive:
         return _public(row)
     audit.record(session, who, "read_sensitive", "incident", incident_id, purpose=purpose)
@@ -120,18 +122,18 @@ def update(session: Session, who: Principal, incident_id: int, patch: IncidentPa
     _require_sensitive(who)
     row = repo.incident(session, incident_id, lock=True)
     if row is None:
-        raise NotFound(f"incident {incident_id} not found")
+        raise NotFound.coded("incident.not_found", id=incident_id)
     before = incident_out(row)
     incident = row.incident
     changes = patch.model_dump(exclude_unset=True)
     for name in ("kind", "source", "confidence", "occurred_start", "precision_m"):
         if name in changes and changes[name] is None:
-            raise InvalidInput(f"{name}: may not be null")
+            raise InvalidInput.coded("incident.not_null", name=name)
     location = changes.pop("location", None)
     start = changes.get("occurred_start", incident.occurred_start)
     end = changes.get("occurred_end", incident.occurred_end) or start
     if end < start:
-        raise InvalidInput("occurred_end precedes occurred_start")
+        raise InvalidInput.coded("incident.end_before_start")
     for name, value in changes.items():
         setattr(incident, name, value)
     incident.occurred_end = end
@@ -152,10 +154,10 @@ def review(session: Session, who: Principal, incident_id: int, decision: ReviewI
     _require_sensitive(who)
     row = repo.incident(session, incident_id, lock=True)
     if row is None:
-        raise NotFound(f"incident {incident_id} not found")
+        raise NotFound.coded("incident.not_found", id=incident_id)
     incident = row.incident
     if incident.review_state != "reported":
-        raise Conflict(f"review_state: incident {incident_id} is {incident.review_state} already")
+        raise Conflict.coded("incident.already_reviewed", id=incident_id, state=incident.review_state)
     before = incident_out(row)
     incident.review_state = decision.review_state
     incident.review_reason = decision.reason

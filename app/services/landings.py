@@ -97,12 +97,21 @@ def landing_out(row: repo.LandingRow) -> LandingOut:
         origin_place=row.origin_place,
         suspicion_flags=list(landing.suspicion_flags),
         suspicious=bool(landing.suspicious),
+        notes=landing.notes,
         review_state=landing.review_state,
         review_reason=landing.review_reason,
         reviewed_at=landing.reviewed_at,
         received_at=landing.received_at,
         synthetic=landing.synthetic,
     )
+
+
+def audited(out: LandingOut) -> LandingOut:
+    """The landing as the audit log keeps it: its notes only as their length, as an incident's narrative (the
+    log is read by admins, and keeps for years what a person wrote about others)."""
+    if out.notes is None:
+        return out
+    return out.model_copy(update={"notes": f"<{len(out.notes)} characters>"})
 
 
 def _harbour_id(who: Principal, item: LandingIn, harbours: dict[str, HarbourRef]) -> int | None:
@@ -165,7 +174,7 @@ def _record(session: Session, who: Principal, outcomes: Sequence[Outcome]) -> No
     if created:
         audit.record_many(
             session,
-            [audit.entry(who, "create", "landing", id_, after=out) for id_, out in created],
+            [audit.entry(who, "create", "landing", id_, after=audited(out)) for id_, out in created],
         )
         scores.mark_stale_near(session, [(out.location.lon, out.location.lat) for _, out in created], STALE_REACH_M)
 
@@ -221,11 +230,13 @@ def _create(session: Session, who: Principal, items: Sequence[LandingIn]) -> lis
             continue
         found = existing.get(k) or (inserted[k].landing.id if k in inserted else None)
         if found is None:  # not inserted and not visible: cannot happen within one harbour; refuse, reveal nothing
-            outcomes[i] = Outcome("invalid", error=Conflict("client_uuid: could not be stored; retry the report"))
+            outcomes[i] = Outcome("invalid", error=Conflict.coded("landing.not_stored"))
         else:
             outcomes[i] = Outcome("duplicate", found)
 
-    return [o if o is not None else Outcome("invalid", error=InvalidInput("unprocessed")) for o in outcomes]
+    return [
+        o if o is not None else Outcome("invalid", error=InvalidInput.coded("landing.unprocessed")) for o in outcomes
+    ]
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[repo.LandingKey, repo.LandingRow]:
@@ -344,7 +355,7 @@ def _visible_harbour(who: Principal) -> int | None:
 def get(session: Session, who: Principal, landing_id: int) -> LandingOut:
     row = repo.landing(session, landing_id, harbour_id=_visible_harbour(who))
     if row is None or (who.role in HARBOUR_BOUND and row.landing.harbour_id != who.harbour_id):
-        raise NotFound(f"landing {landing_id} not found")
+        raise NotFound.coded("landing.not_found", id=landing_id)
     return landing_out(row)
 
 
@@ -389,13 +400,11 @@ def review(session: Session, who: Principal, landing_id: int, decision: ReviewIn
     """``reported -> verified | rejected`` with a reason; reviewing twice is a 409."""
     row = repo.landing(session, landing_id, lock=True)
     if row is None:
-        raise NotFound(f"landing {landing_id} not found")
+        raise NotFound.coded("landing.not_found", id=landing_id)
     landing = row.landing
     if landing.review_state != "reported":
-        raise Conflict(
-            f"review_state: landing {landing_id} is {landing.review_state} already; only reported ones are reviewed"
-        )
-    before = landing_out(row).model_dump(mode="json")
+        raise Conflict.coded("landing.already_reviewed", id=landing_id, state=landing.review_state)
+    before = audited(landing_out(row)).model_dump(mode="json")
     landing.review_state = decision.review_state
     landing.review_reason = decision.reason
     landing.reviewed_by = who.id
@@ -404,6 +413,8 @@ def review(session: Session, who: Principal, landing_id: int, decision: ReviewIn
     fresh = repo.landing(session, landing_id)
     assert fresh is not None
     out = landing_out(fresh)
-    audit.record(session, who, "review", "landing", landing_id, before=before, after=out.model_dump(mode="json"))
+    audit.record(
+        session, who, "review", "landing", landing_id, before=before, after=audited(out).model_dump(mode="json")
+    )
     scores.mark_stale_near(session, [(fresh.lon, fresh.lat)], STALE_REACH_M)
     return out

@@ -25,8 +25,8 @@ AUDIENCES: tuple[Audience, ...] = ("planner", "full")
 # The one allow-list of what planners (and anyone not entitled to more) see, per layer; every surface a planner
 # reaches (exports, vector tiles, OGC API Features, /api/v1/incidents, the map) is derived from it, and a test walks
 # them all against it (tests/api/test_planner_policy.py). Personal data (vessel names and registrations,
-# reporters), free text (narratives, review reasons, sources and origins a person typed) and identifiers that lead
-# to them (an incident's UUID) never appear here.
+# reporters), free text (narratives, landings' notes, review reasons, sources and origins a person typed) and
+# identifiers that lead to them (an incident's UUID) never appear here.
 #
 # Landings are not in it at all: a landing report is one boat's arrival at one place and hour, with how many people
 # were aboard, how many were foreign and under which flag. At a small harbour that picks out the boat and the
@@ -100,7 +100,7 @@ def audience_for(role: str | None) -> Audience:
 def layer(name: str) -> repo.Layer:
     found = repo.LAYERS.get(name)
     if found is None:
-        raise NotFound(f"layer '{name}' does not exist (one of: {', '.join(repo.LAYERS)})")
+        raise NotFound.coded("layers.unknown", name=name, allowed=", ".join(repo.LAYERS))
     return found
 
 
@@ -116,14 +116,34 @@ def properties(layer_: repo.Layer, audience: Audience) -> list[str]:
         return list(layer_.columns(RISK_KINDS[0]))
     if audience == "planner":
         if layer_.name not in PLANNER_PROPERTIES:
-            raise Forbidden(f"layer '{layer_.name}': not for planners (see the role table in README.md)")
+            raise Forbidden.coded("layers.not_for_planners", name=layer_.name)
         return list(PLANNER_PROPERTIES[layer_.name])
-    raise InvalidParameter(f"audience: must be one of {', '.join(AUDIENCES)}, got '{audience}'")
+    raise InvalidParameter.coded("layers.not_one_of", field="audience", allowed=", ".join(AUDIENCES), value=audience)
 
 
-def carries_narratives(layer_: repo.Layer, props: list[str]) -> bool:
-    """Whether features of ``layer_`` with ``props`` carry an incident's free text (audited when read in bulk)."""
-    return layer_.name == "incidents" and bool({"narrative", "source", "review_reason"} & set(props))
+NARRATIVES: dict[str, tuple[str, frozenset[str]]] = {
+    "incidents": ("incident", frozenset({"narrative", "source", "review_reason"})),
+    "landings": ("landing", frozenset({"notes"})),
+}
+"""Per layer, the object its features are (as the audit log names it) and its properties that are free text a
+person wrote about people: reading them in bulk is audited (``audit.bulk_read``)."""
+
+NOT_IN_TILES: dict[str, frozenset[str]] = {"landings": frozenset({"notes"})}
+"""Properties no vector tile carries, whatever the audience: a tile is cached by the browser and drawn on a map,
+and a landing's notes are read with the landing (the API, exports, OGC API Features), not on a map."""
+
+
+def narrative_object(layer_: repo.Layer, props: list[str]) -> str | None:
+    """The object type (``incident``, ``landing``) when features of ``layer_`` with ``props`` carry free text about
+    people (audited when read in bulk), else None."""
+    kind, fields = NARRATIVES.get(layer_.name, ("", frozenset()))
+    return kind if fields & set(props) else None
+
+
+def tile_properties(layer_: repo.Layer, audience: Audience) -> list[str]:
+    """``properties`` without those no vector tile carries (:data:`NOT_IN_TILES`)."""
+    hidden = NOT_IN_TILES.get(layer_.name, frozenset())
+    return [p for p in properties(layer_, audience) if p not in hidden]
 
 
 @dataclass(frozen=True)
@@ -144,24 +164,26 @@ def query(layer_name: str, filters: Filters = Filters(), *, season: str = "annua
     lay = layer(layer_name)
     interval, kind, risk_class, min_score = filters.interval, filters.kind, filters.risk_class, filters.min_score
     if season not in SEASONS:
-        raise InvalidParameter(f"season: must be one of {', '.join(SEASONS)}, got '{season}'")
+        raise InvalidParameter.coded("layers.not_one_of", field="season", allowed=", ".join(SEASONS), value=season)
     if season != "annual" and not lay.scored:
-        raise InvalidParameter(f"season: layer '{lay.name}' has no scores; only segments take it")
+        raise InvalidParameter.coded("layers.no_scores", field="season", name=lay.name)
     if interval is not None and lay.time_start is None:
-        raise InvalidParameter(f"datetime: layer '{lay.name}' has no time; only incidents and landings take one")
+        raise InvalidParameter.coded("layers.no_time", name=lay.name)
     if kind is not None:
         allowed = _KINDS.get(lay.name)
         if allowed is None:
-            raise InvalidParameter(f"kind: layer '{lay.name}' has no kind; only {', '.join(_KINDS)} take one")
+            raise InvalidParameter.coded("layers.no_kind", name=lay.name, layers=", ".join(_KINDS))
         if kind not in allowed:
-            raise InvalidParameter(f"kind: must be one of {', '.join(allowed)} for {lay.name}, got '{kind}'")
+            raise InvalidParameter.coded("layers.unknown_kind", allowed=", ".join(allowed), name=lay.name, value=kind)
     if (risk_class is not None or min_score is not None) and not lay.scored:
         name = "class" if risk_class is not None else "min_score"
-        raise InvalidParameter(f"{name}: layer '{lay.name}' has no scores; only segments take it")
+        raise InvalidParameter.coded("layers.no_scores", field=name, name=lay.name)
     if risk_class is not None and risk_class not in RISK_CLASSES:
-        raise InvalidParameter(f"class: must be one of {', '.join(RISK_CLASSES)}, got '{risk_class}'")
+        raise InvalidParameter.coded(
+            "layers.not_one_of", field="class", allowed=", ".join(RISK_CLASSES), value=risk_class
+        )
     if min_score is not None and not (math.isfinite(min_score) and 0 <= min_score <= 1):
-        raise InvalidParameter(f"min_score: must be a number from 0 to 1, got {min_score}")
+        raise InvalidParameter.coded("layers.min_score_range", value=min_score)
     risk = repo.risk_key(kind if lay.scored and kind is not None else RISK_KINDS[0], season)
     return Query(lay, risk, replace(filters, kind=None) if lay.scored else filters)
 

@@ -29,7 +29,8 @@ class _Check:
     kind: str
     key: str
     limit: int
-    what: str
+    code: str
+    """The catalogue's message of a full window (which the answer names: this address, or this username)."""
 
 
 class LoginLimiter:
@@ -73,11 +74,11 @@ class LoginLimiter:
 
     def _checks(self, name: str, address: str, known: bool) -> list[_Check]:
         checks = [
-            _Check(ADDRESS, address, self.per_address, "from this address"),
-            _Check(PAIR, f"{address}{_SEP}{name}", self.limit, "for this username"),
+            _Check(ADDRESS, address, self.per_address, "auth.too_many_attempts_address"),
+            _Check(PAIR, f"{address}{_SEP}{name}", self.limit, "auth.too_many_attempts_username"),
         ]
         if not known:
-            checks.append(_Check(USER, name, self.limit, "for this username"))
+            checks.append(_Check(USER, name, self.limit, "auth.too_many_attempts_username"))
         return checks
 
     def hit(self, username: str, address: str = "unknown", *, now: float | None = None) -> None:
@@ -93,7 +94,7 @@ class LoginLimiter:
                 hits = [t for t in stored.get((c.kind, c.key), ([], 0.0))[0] if t > now - self.window_s]
                 if len(hits) >= c.limit:
                     retry = max(1, int(hits[-c.limit] + self.window_s - now + 0.999))
-                    raise RateLimited(f"too many login attempts {c.what}: retry in {retry} s", retry)
+                    raise RateLimited.coded(c.code, retry, retry=retry)
                 current[(c.kind, c.key)] = hits
             repo.save_windows(session, {k: ([*hits, now][-self._limit(k[0]) :], now) for k, hits in current.items()})
             repo.expire_windows(session, now - self.window_s, self.max_keys, (ADDRESS, PAIR, USER))
@@ -128,4 +129,4 @@ class LoginLimiter:
             with unit_of_work(self._factory) as session:
                 yield session
         except (OperationalError, InterfaceError) as exc:
-            raise DatabaseUnavailable("database unavailable: the login limit cannot be checked") from exc
+            raise DatabaseUnavailable.coded("auth.limiter_unavailable") from exc

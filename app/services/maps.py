@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -14,6 +16,7 @@ from app.db.repositories import maps as map_repo
 from app.security import view
 from app.services import audit, risk, routes
 from app.web import static_url
+from geo import i18n
 from geo.maps import (
     add_corridors,
     add_event_layers,
@@ -167,7 +170,12 @@ def render_map(
     # The alerts bell (issue 14): the reader's own alerts, drawn by app/static/pesisir-alerts.js into this element.
     m.default_js = [*m.default_js, ("pesisiralerts", static_url("pesisir-alerts.js"))]
     m.default_css = [*m.default_css, ("pesisiralertscss", static_url("pesisir-alerts.css"))]
-    bell = f'<div id="pesisir-alerts" class="pesisir-alerts" data-lang="{"en" if lang == "en" else "id"}" hidden></div>'
+    bell_lang = "en" if lang == "en" else "id"
+    bell_words = html.escape(json.dumps(i18n.tree(bell_lang, "alerts"), ensure_ascii=False), quote=True)
+    bell = (
+        f'<div id="pesisir-alerts" class="pesisir-alerts" data-lang="{bell_lang}" data-words="{bell_words}" '
+        "hidden></div>"
+    )
     m.get_root().html.add_child(Element(bell))  # type: ignore[attr-defined]
     return m.get_root().render()
 

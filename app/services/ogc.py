@@ -86,7 +86,7 @@ def conformance() -> dict[str, Any]:
 def _find(collection_id: str) -> Collection:
     c = COLLECTIONS.get(collection_id)
     if c is None:
-        raise NotFound(f"collection '{collection_id}' does not exist")
+        raise NotFound.coded("ogc.unknown_collection", collection=collection_id)
     return c
 
 
@@ -143,8 +143,9 @@ def items(
     c = _find(collection_id)
     props = layers.properties(c.layer, audience)
     features, matched = repo.page(session, c.layer, c.risk, filters, props, limit=limit, offset=offset)
-    if layers.carries_narratives(c.layer, props):
-        audit.bulk_read(session, reader, len(features))
+    sensitive = layers.narrative_object(c.layer, props)
+    if sensitive is not None:
+        audit.bulk_read(session, reader, len(features), object_type=sensitive)
     url = f"{base}/ogc/collections/{c.id}/items"
 
     def page(at: int) -> str:
@@ -178,9 +179,10 @@ def item(
     props = layers.properties(c.layer, audience)
     found = repo.one(session, c.layer, c.risk, props, feature_id)
     if found is None:
-        raise NotFound(f"feature '{feature_id}' does not exist in collection '{collection_id}'")
-    if layers.carries_narratives(c.layer, props):
-        audit.bulk_read(session, reader, 1, feature_id)
+        raise NotFound.coded("ogc.unknown_feature", feature=feature_id, collection=collection_id)
+    sensitive = layers.narrative_object(c.layer, props)
+    if sensitive is not None:
+        audit.bulk_read(session, reader, 1, feature_id, object_type=sensitive)
     url = f"{base}/ogc/collections/{c.id}"
     links = [_link(f"{url}/items/{feature_id}", "self", GEOJSON), _link(url, "collection")]
     return found[:-1] + ',"links":' + json.dumps(links) + "}"

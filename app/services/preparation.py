@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from app.db import rls
 from app.db.repositories import fingerprints as fp
+from geo.i18n import Message
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
@@ -197,15 +198,15 @@ class Ledger:
         """Whether ``step`` may be skipped: its inputs and its stored results are those noted when it last ran."""
         noted = self.steps.get(step.name)
         if noted is None:
-            return Check(False, "no earlier run noted")
+            return Check(False, Message("cli.reasons.first_run"))
         inputs, results = step.inputs(session), step.results(session)
         changed = sorted(k for k in inputs.keys() | noted["inputs"].keys() if inputs.get(k) != noted["inputs"].get(k))
         if changed:
-            return Check(False, f"changed since {noted['at'][:16]}: {', '.join(changed)}")
+            return Check(False, Message("cli.reasons.inputs_changed", at=noted["at"][:16], names=", ".join(changed)))
         moved = sorted(k for k in results.keys() | noted["results"].keys() if results.get(k) != noted["results"].get(k))
         if moved:
-            return Check(False, f"stored {', '.join(moved)} changed since {noted['at'][:16]}")
-        return Check(True, f"inputs unchanged since {noted['at'][:16]} UTC")
+            return Check(False, Message("cli.reasons.results_changed", at=noted["at"][:16], names=", ".join(moved)))
+        return Check(True, Message("cli.reasons.unchanged", at=noted["at"][:16]))
 
     def note(self, session: Session, step: Step) -> None:
         """Note ``step``'s fingerprints, in the session that just ran it (before its commit); :meth:`save` keeps

@@ -19,7 +19,7 @@ from app.db.repositories import risk as risk_repo
 from app.db.repositories import routes as routes_repo
 from app.errors import InvalidInput
 from app.services import alerts, base_data
-from geo import evaluation, risk
+from geo import evaluation, i18n, risk
 from geo.factors import FactorInputs, compute_factors, lanes_frame, shared_factors
 from geo.io import read_layer
 from geo.segmentation import segment_coast
@@ -50,7 +50,7 @@ def segment(session: Session, *, length_m: float = 500.0) -> SegmentReport:
     """Cut the stored islands into segments and write ``coastal_segments`` (idempotent)."""
     islands = repo.islands_frame(session)
     if islands.empty:
-        raise InvalidInput("islands: none stored; run 'pesisir load-base' first")
+        raise InvalidInput.coded("data.no_islands")
     boundaries = read_layer(LAND_BOUNDARIES) if LAND_BOUNDARIES.is_file() else None
     try:
         seg = segment_coast(islands, length_m=length_m, land_boundaries=boundaries)
@@ -78,7 +78,7 @@ def _inputs(session: Session, *, synthetic: bool | None = None) -> tuple[gpd.Geo
     (False) or the synthetic demo (True) ones, as fits and evaluations use them (scoring sees all)."""
     segments = risk_repo.segments_frame(session)
     if segments.empty:
-        raise InvalidInput("coastal_segments: none stored; run 'pesisir segment' first")
+        raise InvalidInput.coded("data.no_segments")
     harbours = repo.harbours_frame(session)
     ferries = routes_repo.ferry_routes_frame(session)
     places = repo.places_frame(session)
@@ -111,9 +111,8 @@ def _corridor_exposure(session: Session, segments: gpd.GeoDataFrame) -> pd.DataF
         return None
     missing = ~segments["id"].isin(exposure.index)
     if missing.any():
-        raise InvalidInput(
-            f"corridor exposure: {int(missing.sum())} coastal segments (e.g. {segments['id'][missing].iloc[0]}) "
-            "have none, as the coast was segmented after the last routes build: run 'pesisir routes build'"
+        raise InvalidInput.coded(
+            "risk.corridor_exposure_stale", n=int(missing.sum()), example=str(segments["id"][missing].iloc[0])
         )
     return exposure
 
@@ -122,9 +121,9 @@ def _parse_date(value: str, name: str) -> datetime:
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
-        raise InvalidInput(f"{name}: must be a date like 2025-01-01, got {value!r}") from None
+        raise InvalidInput.coded("risk.date_format", name=name, value=repr(value)) from None
     if ts is pd.NaT:
-        raise InvalidInput(f"{name}: must be a date like 2025-01-01, got {value!r}")
+        raise InvalidInput.coded("risk.date_format", name=name, value=repr(value))
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     return ts.to_pydatetime()
 
@@ -155,16 +154,16 @@ class ModelStore:
         try:
             return risk.load_config(kind, directory=path.parent)
         except GeoInputError as exc:
-            raise InvalidInput(f"{exc}; 'pesisir model reset' goes back to the expert prior") from None
+            raise InvalidInput.coded("models.fitted_unreadable", error=str(exc)) from None
 
     def served_all(self) -> dict[str, risk.ModelConfig]:
         return {k: self.served(k) for k in RISK_KINDS}
 
     def write_fitted(self, config: risk.ModelConfig) -> Path:
         if self.fitted_dir is None:
-            raise InvalidInput("models: no directory for fitted weights (PESISIR_DATA_DIR/models)")
+            raise InvalidInput.coded("models.no_fitted_dir")
         if self.fitted_dir.resolve() == Path(self.prior_dir).resolve():
-            raise InvalidInput(f"models: {self.fitted_dir} holds the shipped prior; fitted weights go elsewhere")
+            raise InvalidInput.coded("models.fitted_dir_is_prior", directory=str(self.fitted_dir))
         return risk.write_config(config, directory=self.fitted_dir)
 
     def reset(self) -> list[Path]:
@@ -185,13 +184,13 @@ def _seasons(season: str) -> tuple[str, ...]:
     if season == "all":
         return SEASONS
     if season not in SEASONS:
-        raise InvalidInput(f"season: must be one of {', '.join(SEASONS)} or all, got {season!r}")
+        raise InvalidInput.coded("risk.season_or_all", allowed=", ".join(SEASONS), value=repr(season))
     return (season,)
 
 
 def check_season(season: str) -> str:
     if season not in SEASONS:
-        raise InvalidInput(f"season: must be one of {', '.join(SEASONS)}, got {season!r}")
+        raise InvalidInput.coded("risk.season", allowed=", ".join(SEASONS), value=repr(season))
     return season
 
 
@@ -297,13 +296,7 @@ def fit(
     t = _parse_date(until, "until") if until is not None else datetime.now(UTC)
     segments, inputs = _inputs(session, synthetic=synthetic)
     if inputs.incidents.empty:
-        what = (
-            "no synthetic demo incidents stored ('pesisir demo-data' loads them)"
-            if synthetic
-            else "no real incidents stored: import them with 'pesisir import incidents FILE' (or pass --synthetic "
-            "to fit on the demo data)"
-        )
-        raise InvalidInput(f"incidents: {what}")
+        raise InvalidInput.coded("risk.no_synthetic_incidents" if synthetic else "risk.no_real_incidents")
     detect = _detection(session, segments)
     results = []
     for kind in RISK_KINDS:
@@ -420,7 +413,7 @@ def synthetic_data(session: Session) -> dict[str, int] | None:
 
 def _check_kind(kind: str) -> str:
     if kind not in RISK_KINDS:
-        raise InvalidInput(f"risk: must be one of {', '.join(RISK_KINDS)}, got {kind!r}")
+        raise InvalidInput.coded("risk.kind", allowed=", ".join(RISK_KINDS), value=repr(kind))
     return kind
 
 
@@ -486,62 +479,28 @@ def accuracy(session: Session, *, kind: str) -> dict[str, Any]:
     }
 
 
-_NOTES: dict[str, dict[str, Any]] = {
-    "en": {
-        "weights": "Weights: {provenance}.",
-        "measured": "Accuracy of this model on {data} ({n} incidents in {k} yearly test windows from {first}): "
-        "PAI at 10 % of coast {pai:.2f} (95 % interval {lo:.2f}-{hi:.2f}), hit rate {hr:.0%} ({hrlo:.0%}-"
-        "{hrhi:.0%}); best baseline ({name}) {best:.2f}.",
-        "too_few": "Too few incidents to measure accuracy: {n} {data} of this risk in the test windows, at least "
-        "{min} needed.",
-        "too_few_stored": "Too few incidents to measure accuracy: {n} {data} of this risk stored, at least {min} "
-        "needed in the test windows.",
-        "not_measured": "Accuracy of this model not measured yet: run 'pesisir model evaluate'.",
-        "behind": "The model is clearly behind the {name} baseline here (PAI ratio {ratio:.2f}, 95 % interval up to "
-        "{high:.2f}): where incidents were before ranks this coast better than its factors.",
-        "data": {"real incidents": "real incidents", "synthetic demo data": "synthetic demo incidents"},
-    },
-    "id": {
-        "weights": "Bobot: {provenance}.",
-        "measured": "Akurasi model ini pada {data} ({n} kejadian dalam {k} jendela uji tahunan sejak {first}): "
-        "PAI pada 10 % pantai {pai:.2f} (interval 95 % {lo:.2f}-{hi:.2f}), hit rate {hr:.0%} ({hrlo:.0%}-"
-        "{hrhi:.0%}); baseline terbaik ({name}) {best:.2f}.",
-        "too_few": "Kejadian terlalu sedikit untuk mengukur akurasi: {n} {data} untuk risiko ini dalam jendela uji, "
-        "minimal {min}.",
-        "too_few_stored": "Kejadian terlalu sedikit untuk mengukur akurasi: {n} {data} untuk risiko ini tersimpan, "
-        "minimal {min} dalam jendela uji.",
-        "not_measured": "Akurasi model ini belum diukur: jalankan 'pesisir model evaluate'.",
-        "behind": "Model jelas tertinggal dari baseline {name} di sini (rasio PAI {ratio:.2f}, interval 95 % sampai "
-        "{high:.2f}): lokasi kejadian sebelumnya lebih baik mengurutkan pantai ini daripada faktornya.",
-        "data": {"real incidents": "kejadian nyata", "synthetic demo data": "kejadian demo sintetis"},
-    },
-}
-_PROVENANCE_ID = (
-    ("expert prior", "prior pakar"),
-    ("fitted on synthetic demo data", "disesuaikan pada data demo sintetis"),
-    ("fitted on", "disesuaikan pada"),
-    ("real incidents until", "kejadian nyata sampai"),
-    ("incidents until", "kejadian sampai"),
-)
+_DATA_WORDS = {"real incidents": "real", "synthetic demo data": "synthetic"}
+""":func:`accuracy`'s ``data`` values and their messages in the catalogue (``notes.data.*``)."""
 
 
 def provenance_words(provenance: str, lang: str) -> str:
     """A weights provenance (``geo.risk.ModelConfig.provenance``) in the map's language."""
-    if lang != "id":
+    if lang == i18n.DEFAULT:
         return provenance
-    for en, id_ in _PROVENANCE_ID:
-        provenance = provenance.replace(en, id_)
+    english, words = i18n.tree(i18n.DEFAULT, "notes.provenance"), i18n.tree(lang, "notes.provenance")
+    for key in sorted(english, key=lambda k: -len(english[k])):  # "fitted on synthetic demo data" before "fitted on"
+        provenance = provenance.replace(english[key], words[key])
     return provenance
 
 
 def accuracy_note(session: Session, *, kind: str, lang: str = "en") -> str:
     """The legend's lines for ``kind``: where the weights come from and what is known of the accuracy of the model
     that colours the map (:func:`accuracy`), in ``lang`` (``id`` or ``en``)."""
-    words = _NOTES.get(lang, _NOTES["en"])
+    words = i18n.tree(lang, "notes")
     acc = accuracy(session, kind=kind)
     source = risk_repo.current_weights_sources(session).get(kind)
     lines = [words["weights"].format(provenance=provenance_words(source, lang))] if source else []
-    data = words["data"][acc["data"]]
+    data = words["data"][_DATA_WORDS[acc["data"]]]
     if acc["status"] == "measured":
         pai, hr = acc["pai_10"], acc["hit_rate_10"]
         lines.append(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from app.db.repositories import risk as risk_repo
 from app.db.repositories import routes as routes_repo
 from app.errors import InvalidInput, NotReady
 from geo import corridors, routedata, seagraph
+from geo.i18n import Message
 from geo.validation import GeoInputError
 from geo.vocabulary import BOAT_CLASSES, RISK_KINDS, ROUTE_SEASONS
 
@@ -41,7 +43,6 @@ class Progress(Protocol):
 
 
 AVOID = ("monitored",)
-BUILD_HINT = "run 'pesisir routes build'"
 
 
 def _noop(message: str, done: int | None = None, total: int | None = None) -> None:
@@ -64,7 +65,7 @@ def graph_version() -> str:
     try:
         stamp = tuple((st.st_mtime_ns, st.st_size) for st in (p.stat() for p in _graph_inputs()))
     except FileNotFoundError as exc:
-        raise NotReady(f"the sea graph's input {exc.filename} is missing: restore data/routes/") from None
+        raise NotReady.coded("routes.graph_input_missing", file=str(exc.filename)) from None
     if stamp not in _versions:
         _versions[stamp] = seagraph.inputs_version()
     return _versions[stamp]
@@ -85,7 +86,7 @@ def router(routes_dir: Path) -> seagraph.Router:
         found = _routers.get(path)
         if found is None:
             if not path.is_file():
-                raise NotReady(f"the sea graph is not built yet: {BUILD_HINT}")
+                raise NotReady.coded("routes.graph_not_built")
             found = seagraph.Router(seagraph.SeaGraph.load(path))
             _routers.clear()  # an older graph's router is not asked for again
             _routers[path] = found
@@ -116,7 +117,7 @@ def _remember(routes_dir: Path, graph: seagraph.SeaGraph) -> seagraph.Router:
 # -- one route --------------------------------------------------------------------------------------------------
 def _choice(value: str, allowed: tuple[str, ...], name: str) -> str:
     if value not in allowed:
-        raise InvalidInput(f"{name}: must be one of {', '.join(allowed)}, got {value!r}")
+        raise InvalidInput.coded("routes.not_one_of", name=name, allowed=", ".join(allowed), value=repr(value))
     return value
 
 
@@ -138,14 +139,14 @@ def _end(session: Session, text: str, name: str) -> End:
         except ValueError:
             lon = lat = math.nan
         if not (math.isfinite(lon) and math.isfinite(lat)):
-            raise InvalidInput(f"{name}: must be a place slug or lon,lat in degrees (two numbers), got {text!r}")
+            raise InvalidInput.coded("routes.end_not_lonlat", name=name, text=repr(text))
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise InvalidInput(f"{name}: lon must be within ±180 and lat within ±90, got {text!r}")
+            raise InvalidInput.coded("routes.end_out_of_range", name=name, text=repr(text))
         return End(f"{lon},{lat}", (lon, lat))
     slug = value.lower()
     found = routes_repo.place_lonlat(session, slug) if slug else None
     if found is None:
-        raise InvalidInput(f"{name}: no place with slug {text!r}; GET /api/v1/places lists them, or give lon,lat")
+        raise InvalidInput.coded("routes.unknown_place", name=name, text=repr(text))
     return End(slug, found)
 
 
@@ -168,7 +169,7 @@ def route(
         _choice(avoid, AVOID, "avoid")
     a, b = _end(session, origin, "origin"), _end(session, destination, "destination")
     if a.name == b.name or a.lonlat == b.lonlat:
-        raise InvalidInput("destination: must differ from origin")
+        raise InvalidInput.coded("routes.same_ends")
     watched = np.array(routes_repo.watched_points(session), dtype=np.float64).reshape(-1, 2) if avoid else None
     r = router(routes_dir)
     try:
@@ -177,8 +178,38 @@ def route(
         )
     except GeoInputError as exc:  # the router names the parameter: a point on land, outside the graph, ...
         if str(exc).startswith(("origin:", "destination:", "boat:", "season:")):
-            raise InvalidInput(str(exc)) from None
+            raise router_error(str(exc)) from None
         raise  # a bad table under data/routes (sea_states: ...) is no fault of the query
+
+
+_ROUTER_ERRORS = (
+    (r"(?P<name>origin|destination): (?P<point>\S+) lies on land, (?P<depth>\S+) m from the sea", "routes.on_land"),
+    (
+        r"(?P<name>origin|destination): (?P<point>\S+) lies outside the sea graph "
+        r"\((?P<x0>\S+) to (?P<x1>\S+) E, (?P<y0>\S+) to (?P<y1>\S+)\)",
+        "routes.outside_graph",
+    ),
+    (r"(?P<name>origin|destination|point): no open water within 10 km", "routes.no_open_water"),
+    (r"(?P<name>origin|destination|point): no open water reachable within 10 km", "routes.no_open_water_reachable"),
+    (r"destination: must differ from origin", "routes.same_ends"),
+    (r"destination: no sea route reaches it from origin", "routes.unreachable"),
+    (r"(?P<name>boat|season): must be one of (?P<allowed>.+), got (?P<value>'.*')", "routes.not_one_of"),
+)
+ROUTER_ERRORS = tuple((re.compile(pattern), code) for pattern, code in _ROUTER_ERRORS)
+"""The router's messages about a query (:mod:`geo.seagraph` is pure and knows no catalogue), each with its code:
+the parts in the message become the code's parameters."""
+
+
+def router_error(text: str) -> InvalidInput:
+    """The router's refusal of a query as a coded error whose English is ``text`` exactly; one not in
+    :data:`ROUTER_ERRORS` stays as the router said it (English only, code ``invalid_input``)."""
+    for pattern, code in ROUTER_ERRORS:
+        m = pattern.fullmatch(text)
+        if m:
+            exc = InvalidInput.coded(code, **m.groupdict())
+            if str(exc) == text:
+                return exc
+    return InvalidInput(text)
 
 
 def route_feature(session: Session, routes_dir: Path, **query: Any) -> dict[str, Any]:
@@ -228,13 +259,15 @@ def status(session: Session, routes_dir: Path) -> Status:
     """Whether the stored build matches the current inputs and its sea graph is in ``routes_dir``."""
     latest = routes_repo.latest_build(session)
     if latest is None:
-        return Status(False, "no build stored")
+        return Status(False, Message("cli.reasons.no_build"))
     version = graph_version()
     if not graph_file(routes_dir).is_file():
-        return Status(False, f"the sea graph {version} is not in {routes_dir}")
+        return Status(False, Message("cli.reasons.no_graph", version=version, path=str(routes_dir)))
     if latest.inputs_hash != inputs_hash(session, version):
-        return Status(False, "its inputs changed")
-    return Status(True, f"built {latest.built_at:%Y-%m-%d %H:%M} on graph {latest.graph_version}")
+        return Status(False, Message("cli.reasons.routes_inputs_changed"))
+    return Status(
+        True, Message("cli.reasons.built", at=f"{latest.built_at:%Y-%m-%d %H:%M}", version=latest.graph_version)
+    )
 
 
 @dataclass(frozen=True)
@@ -263,10 +296,10 @@ def build(session: Session, routes_dir: Path, *, progress: Progress = _noop) -> 
     started = time.monotonic()
     segments = risk_repo.segments_frame(session)
     if segments.empty:
-        raise InvalidInput("coastal_segments: none stored; run 'pesisir segment' first")
+        raise InvalidInput.coded("data.no_segments")
     places = repo.places_frame(session)
     if places.empty:
-        raise InvalidInput("places: none stored; run 'pesisir load-base' first")
+        raise InvalidInput.coded("data.no_places")
     progress("sea graph: loading or building")
     r = ensure_graph(routes_dir, progress=progress)
     graph = r.graph

@@ -1,5 +1,6 @@
 """Mapbox vector tiles of the published layers, built by PostGIS (``ST_AsMVT``), with the planners' allow-list
-applied to their properties as everywhere else. Times are Unix seconds (UTC), arrays and JSON are JSON text.
+applied to their properties as everywhere else, and never a landing's notes (``layers.NOT_IN_TILES``). Times are
+Unix seconds (UTC), arrays and JSON are JSON text.
 
 An empty tile answers 204 No Content (no body to decode; map clients draw nothing). Tiles carry a strong ETag
 (a hash of the body) and ``Cache-Control: private`` (they are behind the same authorisation as the API)."""
@@ -39,11 +40,11 @@ class Tile:
 def check_tile(z: int, x: int, y: int) -> None:
     """Name the coordinate that is off the tile matrix (400)."""
     if not 0 <= z <= MAX_ZOOM:
-        raise InvalidParameter(f"z: must be from 0 to {MAX_ZOOM}, got {z}")
+        raise InvalidParameter.coded("tiles.zoom_range", max=MAX_ZOOM, z=z)
     top = (1 << z) - 1
     for name, value in (("x", x), ("y", y)):
         if not 0 <= value <= top:
-            raise InvalidParameter(f"{name}: must be from 0 to {top} at zoom {z}, got {value}")
+            raise InvalidParameter.coded("tiles.xy_range", name=name, top=top, z=z, value=value)
 
 
 def tile(
@@ -64,8 +65,10 @@ def tile(
     check_tile(z, x, y)
     filters = layers.Filters(kind=risk if lay.scored else None)
     q = layers.query(layer_name, filters, season=season if lay.scored else "annual")
-    props = layers.properties(q.layer, audience)
+    props = layers.tile_properties(q.layer, audience)  # never a landing's notes
     body = repo.tile(session, q.layer, q.risk, z, x, y, props)
-    if body and reader is not None and layers.carries_narratives(q.layer, props):
-        audit.bulk_read(session, reader, repo.count_in_tile(session, q.layer, q.risk, z, x, y))
+    sensitive = layers.narrative_object(q.layer, props)
+    if body and reader is not None and sensitive is not None:
+        count = repo.count_in_tile(session, q.layer, q.risk, z, x, y)
+        audit.bulk_read(session, reader, count, object_type=sensitive)
     return Tile(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')

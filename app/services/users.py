@@ -28,15 +28,15 @@ DEMO_HARBOUR = "kalianget"
 def _username(raw: str) -> str:
     name = raw.strip().lower()
     if not 2 <= len(name) <= 64 or not all(c.isalnum() or c in "._-" for c in name):
-        raise InvalidInput("username: 2 to 64 characters, letters, digits, '.', '_' or '-'")
+        raise InvalidInput.coded("users.username_rule")
     return name
 
 
 def _password(raw: str) -> str:
     if len(raw) < MIN_PASSWORD:
-        raise InvalidInput(f"password: at least {MIN_PASSWORD} characters")
+        raise InvalidInput.coded("users.password_short", min=MIN_PASSWORD)
     if len(raw) > 1024:
-        raise InvalidInput("password: at most 1024 characters")
+        raise InvalidInput.coded("users.password_long", max=1024)
     return raw
 
 
@@ -47,20 +47,20 @@ def create_user(
 
     name = _username(username)
     if role not in USER_ROLES:
-        raise InvalidInput(f"role: one of {', '.join(USER_ROLES)}, not {role!r}")
+        raise InvalidInput.coded("users.unknown_role", allowed=", ".join(USER_ROLES), role=repr(role))
     harbour_id = None
     slug = None
     if role in HARBOUR_BOUND:
         if not harbour:
-            raise InvalidInput("harbour: a harbourmaster is bound to exactly one harbour (give --harbour)")
+            raise InvalidInput.coded("users.harbour_needed")
         h = repo.harbour_by_slug_or_id(session, harbour)
         if h is None:
-            raise InvalidInput(f"harbour: no harbour with slug or id {harbour!r}")
+            raise InvalidInput.coded("users.unknown_harbour", harbour=repr(harbour))
         harbour_id, slug = h.id, h.slug
     elif harbour:
-        raise InvalidInput("harbour: only harbourmasters are bound to a harbour")
+        raise InvalidInput.coded("users.harbour_not_bound")
     if repo.by_username(session, name) is not None:
-        raise Conflict(f"username: {name!r} exists already")
+        raise Conflict.coded("users.exists", username=repr(name))
     user = repo.add(
         session, username=name, role=role, harbour_id=harbour_id, password_hash=hash_password(_password(password))
     )
@@ -79,7 +79,7 @@ def list_users(session: Session) -> list[UserOut]:
 def _existing(session: Session, username: str) -> tuple[int, bool]:
     user = repo.by_username(session, username.strip().lower())
     if user is None:
-        raise NotFound(f"username: no user {username!r}")
+        raise NotFound.coded("users.unknown", username=repr(username))
     return user.id, user.is_active
 
 
@@ -107,10 +107,10 @@ def authenticate(session: Session, username: str, password: str) -> Principal:
     user = repo.by_username(session, username.strip().lower())
     if user is None:
         burn_password_check(password)
-        raise Unauthenticated("wrong username or password, or the user is disabled")
+        raise Unauthenticated.coded("auth.wrong_credentials")
     ok, new_hash = verify_password(password, user.password_hash)
     if not ok or not user.is_active:
-        raise Unauthenticated("wrong username or password, or the user is disabled")
+        raise Unauthenticated.coded("auth.wrong_credentials")
     if new_hash:
         repo.set_fields(session, user.id, password_hash=new_hash)
     return Principal(user.id, user.username, user.role, user.harbour_id, user.token_version)
@@ -121,7 +121,7 @@ def principal(session: Session, claims: TokenClaims) -> Principal:
     take effect at once (the token's version must still be the user's)."""
     row = repo.active_by_id(session, claims.user_id, claims.version)
     if row is None:
-        raise Unauthenticated("invalid or expired token: sign in again at POST /auth/token")
+        raise Unauthenticated.coded("auth.token_invalid")
     return Principal(row.id, row.username, row.role, row.harbour_id, claims.version)
 
 

@@ -4,15 +4,6 @@
 (function () {
   "use strict";
   var ALERTS_URL = "/api/v1/alerts?acknowledged=false&limit=20";
-  var WORDS = {
-    id: { title: "Peringatan", none: "Tidak ada peringatan baru", more: "lainnya" },
-    en: { title: "Alerts", none: "No new alerts", more: "more" },
-  };
-  var RULES = {
-    id: { class_at_least: "Kelas risiko naik", suspicious_landing: "Pendaratan mencurigakan", incident: "Insiden" },
-    en: { class_at_least: "Risk class rose", suspicious_landing: "Suspicious landing", incident: "Incident" },
-  };
-
   function describe(alert) {
     var p = alert.payload || {};
     if (p.segments) {
@@ -23,9 +14,14 @@
     return alert.event;
   }
 
+  // The bell's words in the map's language, from the message catalogue (alerts.*), put on the element by the map.
+  function wordsOf(root) {
+    try { return JSON.parse(root.getAttribute("data-words") || "{}"); } catch (e) { return {}; }
+  }
+
   function render(root, page, lang) {
-    var words = WORDS[lang] || WORDS.id;
-    var rules = RULES[lang] || RULES.id;
+    var words = wordsOf(root);
+    var rules = words.rules || {};
     var count = root.querySelector(".pesisir-alerts-count");
     var list = root.querySelector(".pesisir-alerts-list");
     count.textContent = page.unacknowledged > 0 ? String(page.unacknowledged) : "";
@@ -42,7 +38,9 @@
       var row = document.createElement("div");
       row.className = "pesisir-alerts-item";
       var when = new Date(alert.created_at);
-      row.textContent = when.toLocaleString(lang === "en" ? "en-GB" : "id-ID") + " \u2014 " +
+      // Shown in WIB (UTC+7), the harbours' and the coast guard's time, whatever the reader's device says.
+      var shown = when.toLocaleString(lang === "en" ? "en-GB" : "id-ID", { timeZone: "Asia/Jakarta" }) + " WIB";
+      row.textContent = shown + " \u2014 " +
         (rules[alert.rule] || alert.rule) + ": " + describe(alert);
       list.appendChild(row);
     });
@@ -95,7 +93,7 @@
     var parts = build(root);
     var button = parts.button;
     var list = parts.list;
-    var words = WORDS[root.getAttribute("data-lang")] || WORDS.id;
+    var words = wordsOf(root);
     button.setAttribute("aria-label", words.title);
     button.title = words.title;
     button.addEventListener("click", function () {

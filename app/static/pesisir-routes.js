@@ -59,9 +59,11 @@
     return "HTTP " + status;
   }
 
-  // GET a JSON answer with the page's sign-in cookie; an error answer becomes an Error carrying its message.
-  function getJSON(url, signal) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" }, signal: signal })
+  // GET a JSON answer with the page's sign-in cookie, asking for the service's messages in the map's language;
+  // an error answer becomes an Error carrying its message.
+  function getJSON(url, lang, signal) {
+    var headers = { Accept: "application/geo+json", "Accept-Language": lang };
+    return fetch(url, { credentials: "same-origin", headers: headers, signal: signal })
       .then(function (response) {
         return response.json().catch(function () { return null; }).then(function (body) {
           if (!response.ok) throw new Error(errorMessage(response.status, body));
@@ -193,7 +195,7 @@
         findRoute(params, submit, error, result);
       });
 
-      getJSON(cfg.places_url)
+      getJSON(cfg.places_url, cfg.lang)
         .then(function (body) { fillPlaces([ends.origin, ends.destination], body.features || [], labels); })
         .catch(function (e) { error.textContent = labels.places_error + ": " + e.message; });
 
@@ -253,7 +255,7 @@
       error.textContent = "";
       result.textContent = labels.working;
       submit.disabled = true;
-      getJSON(cfg.routes_url + "?" + params.toString(), pending.signal)
+      getJSON(cfg.routes_url + "?" + params.toString(), cfg.lang, pending.signal)
         .then(function (feature) {
           result.textContent = "";
           result.appendChild(table(summaryRows(feature.properties, cfg, number)));

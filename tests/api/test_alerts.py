@@ -17,6 +17,7 @@ from tests.api.helpers import KALIANGET_SEA, SAPEKEN_SEA, incident, key, landing
 from tests.fixtures_db import _override_session, clear_login_limits
 
 HOOK = "https://hooks.test/pesisir"
+NOTES = "Nakhoda Pak Salim bilang muatan dari Sapeken"
 
 
 def square(lon: float, lat: float, d: float = 0.05) -> dict:
@@ -172,7 +173,7 @@ def test_a_suspicious_landing_alerts_and_an_ordinary_one_does_not(api, headers):
     sub = subscribe(api, headers, rules=[{"type": "suspicious_landing"}]).json()
     hm = {**headers["harbourmaster"], **key()}
     plain = api.post("/api/v1/landings", json=landing(), headers=hm)
-    flagged = api.post("/api/v1/landings", json=landing(suspicion_flags=["night"]), headers={
+    flagged = api.post("/api/v1/landings", json=landing(suspicion_flags=["night"], notes=NOTES), headers={
         **headers["harbourmaster"], **key()})  # fmt: skip
     foreign = api.post("/api/v1/landings/batch", json={"items": [landing(foreign_nationals=2)]}, headers=hm)
     assert plain.status_code == 201 and flagged.status_code == 201, flagged.text
@@ -181,6 +182,9 @@ def test_a_suspicious_landing_alerts_and_an_ordinary_one_does_not(api, headers):
     ids = {a["payload"]["landing"]["id"] for a in items}
     assert ids == {flagged.json()["id"], foreign.json()["items"][0]["id"]}
     assert {a["subscription_id"] for a in items} == {sub["id"]}
+    # A landing's notes are read with the landing, never sent out in an alert (webhook, e-mail, the bell).
+    assert flagged.json()["notes"] == NOTES
+    assert all("notes" not in a["payload"]["landing"] and NOTES not in str(a) for a in items)
     # the same report sent again (same client UUID) is a duplicate: no new alert
     again = api.post("/api/v1/landings", json=flagged.json() | {}, headers={**headers["harbourmaster"], **key()})
     assert again.status_code in (200, 201, 422)

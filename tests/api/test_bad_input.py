@@ -72,6 +72,8 @@ CASES = {
     "text too long": ({"vessel_name": "x" * 121}, "vessel_name", "at most 120 characters"),
     "bad flag code": ({"vessel_flag": "idn"}, "vessel_flag", "pattern"),
     "bad uuid": ({"client_uuid": "not-a-uuid"}, "client_uuid", "UUID"),
+    "notes too long": ({"notes": "x" * 1001}, "notes", "at most 1000 characters"),
+    "control character in notes": ({"notes": "muatan\x07"}, "notes", "control character U+0007 at position 7"),
 }
 
 

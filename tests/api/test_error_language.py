@@ -1,5 +1,5 @@
 """API errors in the client's language (issue 14, item 2): every bad-input case of the landing API answered with
-``Accept-Language: id`` carries a stable ``code`` and the Indonesian text of the catalogue (app/i18n), not the
+``Accept-Language: id`` carries a stable ``code`` and the Indonesian text of the catalogue (geo/i18n), not the
 English one; ``en`` and no header give English; swapped lat/lon is named as such and a local date gets an example
 of the accepted ISO 8601 form."""
 
@@ -10,7 +10,7 @@ import string
 
 import pytest
 
-from app.i18n import CATALOGUES, has
+from geo.i18n import CATALOGUES, has
 from tests.api.helpers import key, landing
 from tests.api.test_bad_input import CASES
 
@@ -42,6 +42,8 @@ CODES = {
     "text too long": ("string_too_long", "vessel_name"),
     "bad flag code": ("string_pattern_mismatch", "vessel_flag"),
     "bad uuid": ("uuid_parsing", "client_uuid"),
+    "notes too long": ("string_too_long", "notes"),
+    "control character in notes": ("text.control_character", "notes"),
     "local date": ("datetime_from_date_parsing", "observed_start"),
     "missing field": ("missing", "direction"),
 }
@@ -143,6 +145,7 @@ def test_a_batch_answers_each_refusal_in_the_language_with_its_code(client, head
             f"{URL}/batch", json={"items": items}, headers={**headers["harbourmaster"], "Accept-Language": lang}
         )
         assert r.status_code == 200, r.text
+        assert (r.headers["content-language"], r.headers["vary"]) == (lang, "Accept-Language")
         got = [(i["status"], i["code"]) for i in r.json()["items"]]
         assert got == [("invalid", "location.swapped"), ("invalid", "landing.far_from_regency"), ("created", None)]
         assert swapped in r.json()["items"][0]["error"] and far in r.json()["items"][1]["error"]

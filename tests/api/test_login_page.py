@@ -1,4 +1,5 @@
-"""The login page: Bahasa Indonesia by default and English with ``?lang=en``, the same words in both, and a failed
+"""The login page: Bahasa Indonesia by default and English with ``?lang=en``, its words from the catalogue's
+``login.*`` messages (tests/test_i18n.py checks both languages have them all), and a failed
 sign-in shows the page again with a readable message (never raw JSON), keeping ``next`` and ``lang``."""
 
 from __future__ import annotations
@@ -7,20 +8,12 @@ import re
 
 import pytest
 
-from app.api.auth import _WORDS
+from geo.i18n import tree
 from tests.fixtures_db import PASSWORD
 
 
 def _visible(page: str) -> str:
     return re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", page, flags=re.S))
-
-
-def test_both_languages_have_the_same_words():
-    assert set(_WORDS["id"]) == set(_WORDS["en"])
-    for key in _WORDS["id"]:
-        assert _WORDS["id"][key] and _WORDS["en"][key], key
-        if key != "title":
-            assert _WORDS["id"][key] != _WORDS["en"][key], key
 
 
 @pytest.mark.parametrize(("query", "lang"), [("", "id"), ("?lang=id", "id"), ("?lang=en", "en"), ("?lang=xx", "id")])
@@ -29,10 +22,10 @@ def test_the_page_speaks_bahasa_indonesia_by_default_and_english_on_request(clie
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     page = r.text
     assert f'<html lang="{lang}">' in page and f'name="lang" value="{lang}"' in page
-    words = _WORDS[lang]
+    words = tree(lang, "login")
     for key in ("title", "username", "password", "submit", "other"):
         assert words[key] in page, key
-    other = _WORDS["en" if lang == "id" else "id"]
+    other = tree("en" if lang == "id" else "id", "login")
     for key in ("username", "password", "submit"):
         assert other[key] not in _visible(page), key
     # The link to the other language keeps where to go after signing in.
@@ -47,14 +40,14 @@ def test_a_wrong_password_shows_the_page_again_with_a_message_keeping_next_and_l
     )
     assert r.status_code == 401 and r.headers["content-type"].startswith("text/html")
     assert "detail" not in r.text and "{" not in _visible(r.text)
-    assert _WORDS["en"]["wrong"] in r.text and '<html lang="en">' in r.text
+    assert tree("en", "login")["wrong"] in r.text and '<html lang="en">' in r.text
     assert 'name="next" value="/map?season=west"' in r.text and 'name="lang" value="en"' in r.text
     assert 'value="t-planner"' in r.text  # the username stays typed; the password never comes back
     assert "not the password" not in r.text
     assert "set-cookie" not in r.headers
     # In Bahasa Indonesia when the page was.
     r = client.post("/auth/login", data={"username": "t-planner", "password": "salah sekali", "lang": "id"})
-    assert r.status_code == 401 and _WORDS["id"]["wrong"] in r.text and '<html lang="id">' in r.text
+    assert r.status_code == 401 and tree("id", "login")["wrong"] in r.text and '<html lang="id">' in r.text
     # Then the right password goes where ``next`` said.
     r = client.post(
         "/auth/login",
@@ -70,7 +63,7 @@ def test_too_many_attempts_show_the_page_with_when_to_try_again(client, users):
     r = client.post("/auth/login", data={"username": "t-admin", "password": "wrong password!", "lang": "en"})
     assert r.status_code == 429 and r.headers["content-type"].startswith("text/html")
     retry = int(r.headers["retry-after"])
-    assert _WORDS["en"]["limited"].format(retry=retry) in r.text
+    assert tree("en", "login")["limited"].format(retry=retry) in r.text
 
 
 @pytest.mark.parametrize(

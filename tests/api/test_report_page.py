@@ -9,17 +9,22 @@ import re
 import pytest
 
 from app.api.report import SHELL, STATIC
+from app.schemas import LandingIn
 from app.security import COOKIE
 from geo import vocabulary as v
 from tests.api.helpers import key, landing
 from tests.fixtures_db import PASSWORD
 
-STRINGS = STATIC / "report" / "strings.js"
 
-
-def _tables() -> dict[str, dict[str, str]]:
-    text = STRINGS.read_text()
-    return json.loads(text[text.index("/* BEGIN */") + len("/* BEGIN */") : text.index("/* END */")])
+def _tables(client) -> dict[str, dict[str, str]]:
+    """The page's words as the service serves them (from the catalogue's ``report.*`` messages), with no sign-in:
+    the service worker fetches them for offline use."""
+    client.cookies.clear()
+    r = client.get("/report/strings.js")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
+    prefix = "window.PESISIR_REPORT_STRINGS = "
+    assert r.text.startswith(prefix)
+    return json.loads(r.text[len(prefix) :].rstrip().removesuffix(";"))
 
 
 def _sign_in(client, username, **form):
@@ -27,8 +32,8 @@ def _sign_in(client, username, **form):
     return client.post("/auth/login", data={"username": username, "password": PASSWORD, **form}, follow_redirects=False)
 
 
-def test_every_word_exists_in_both_languages_and_the_page_uses_only_those():
-    tables = _tables()
+def test_every_word_exists_in_both_languages_and_the_page_uses_only_those(client):
+    tables = _tables(client)
     assert set(tables) == {"id", "en"}
     assert set(tables["id"]) == set(tables["en"])
     for key_, text in tables["id"].items():
@@ -52,6 +57,17 @@ def test_the_form_offers_the_apis_vocabulary():
     assert flags is not None and re.findall(r'"([a-z_]+)"', flags.group(1)) == list(v.SUSPICION_FLAGS)
     directions = re.search(r'<select name="direction">(.*?)</select>', page, re.S)
     assert directions is not None and re.findall(r'value="([a-z]+)"', directions.group(1)) == list(v.DIRECTIONS)
+
+
+def test_the_forms_length_limits_are_the_apis():
+    """A field the page lets a person type more into than the API takes would only fail once sent."""
+    page = (STATIC / "report" / "index.html").read_text()
+    limits = dict(re.findall(r'<(?:input|textarea) name="([a-z_]+)"[^>]*\bmaxlength="(\d+)"', page))
+    assert limits["notes"] == str(v.LANDING_NOTES_MAX)
+    assert set(limits) == {"vessel_name", "origin", "harbour", "notes"}
+    for name, most in limits.items():
+        rule = next(m for m in LandingIn.model_fields[name].metadata if hasattr(m, "max_length"))
+        assert rule.max_length == int(most), name
 
 
 def test_a_harbourmaster_signing_in_lands_on_the_report_page(client, users):
@@ -92,7 +108,8 @@ def test_not_signed_in_goes_to_the_login_page_and_back(client):
 def test_the_page_loads_nothing_from_elsewhere_and_has_no_inline_script():
     page = (STATIC / "report" / "index.html").read_text()
     scripts = re.findall(r"<script[^>]*>", page)
-    assert scripts and all('src="/static/' in s for s in scripts)
+    # every script a file of this service: its assets, or its words made from the catalogue
+    assert scripts and all('src="/static/' in s or 'src="/report/strings.js"' in s for s in scripts)
     assert not re.search(r"\son[a-z]+=", page), "inline event handlers need 'unsafe-inline'"
     for name in ("index.html", "report.js", "report.css", "manifest.json", "sw.js"):
         assert "http://" not in (STATIC / "report" / name).read_text()

@@ -41,6 +41,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # The harbour post's reporting page: harbourmasters (and admin); another role gets a page saying so (403).
     ("GET", "/report"): _r(303, 200, 403, 200, 403),
     ("GET", "/report/sw.js"): _all(200),  # its service worker: code, no data, like /static
+    ("GET", "/report/strings.js"): _all(200),  # its words in both languages, from the catalogue: no data
     ("GET", "/report/token"): _r(401, 200, 403, 200, 403),  # a bearer token for the page's writes
     # Segments, scores and the model: planners and up; not harbourmasters (least privilege, as for the map).
     ("GET", "/api/v1/segments"): _r(401, 200, 200, 403, 200),

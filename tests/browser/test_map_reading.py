@@ -15,7 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from app.db.session import unit_of_work
 from app.services import maps
 from app.services import users as user_service
-from geo.maps import LABELS, RISK_COLOURS
+from geo.maps import RISK_COLOURS, labels
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_map import _watch, sign_in
 from tests.fixtures_db import LIVE_USER, PASSWORD
@@ -104,7 +104,7 @@ def test_credit_scale_and_a_legend_that_covers_nothing(live_url, browser, viewpo
 
 def test_a_key_for_every_symbol_in_colours_apart_from_the_risk_scale(live_url, browser):
     page, errors, _ = _open_map(browser, live_url, LAPTOP)
-    words = LABELS["id"]
+    words = labels("id")
     legend = page.locator("#map-legend").inner_text()
     expected = [
         *words["classes"].values(),
@@ -157,7 +157,7 @@ def test_the_first_view_is_the_main_islands_and_the_far_ones_a_button_away(live_
 
 def test_popups_speak_words_not_codes(live_url, browser):
     page, errors, _ = _open_map(browser, live_url, LAPTOP, "/map?lang=en")
-    words = LABELS["en"]
+    words = labels("en")
     texts = page.evaluate(
         """async () => {
           const out = {};

@@ -14,6 +14,7 @@ from tests.browser.conftest import ARTIFACTS
 from tests.fixtures_db import LIVE_HARBOURMASTER, LIVE_USER, PASSWORD
 
 N = 50
+TYPED_NOTES = "Dua penumpang turun di dermaga timur.\nNakhoda tidak membawa manifes.  "
 PHONE = {"width": 360, "height": 740}
 QUEUED = "#outbox li[data-status=queued]"
 SENT = "#outbox li[data-status=sent]"
@@ -66,6 +67,7 @@ def _report(i: int) -> dict:
         "origin_place": "sapeken",
         "origin": "",
         "flags": ["night"] if i % 10 == 0 else [],
+        "notes": f"Catatan uji {i}:\nmuatan ikan",
     }
 
 
@@ -148,6 +150,7 @@ def test_offline_reports_survive_reloads_and_arrive_once_each(live_url, browser,
     context.unroute("**/api/v1/landings")
     failed.locator("button[data-action=fix]").click()
     assert page.locator("input[name=vessel_name]").input_value() == records[17]["form"]["vessel_name"]
+    assert page.locator("textarea[name=notes]").input_value() == records[17]["form"]["notes"]  # kept for the fix
     page.fill("input[name=persons_aboard]", "7")
     page.click("#save")
     page.wait_for_function(f"() => document.querySelectorAll('{SENT}').length === {N}", timeout=60_000)
@@ -155,10 +158,10 @@ def test_offline_reports_survive_reloads_and_arrive_once_each(live_url, browser,
     stored = _stored(live_db, uuids)
     assert len(stored) == N and set(stored.values()) == {1}
     with live_db.connect() as c:
-        aboard = c.execute(
-            text("SELECT persons_aboard FROM landings WHERE client_uuid::text = :u"), {"u": failing}
-        ).scalar_one()
-    assert aboard == 7
+        aboard, notes = c.execute(
+            text("SELECT persons_aboard, notes FROM landings WHERE client_uuid::text = :u"), {"u": failing}
+        ).one()
+    assert aboard == 7 and notes == records[17]["form"]["notes"]
 
     # One more, typed into the form as a person does, while a captive portal answers 200 with a page of its own:
     # it stays queued (docs/RELIABILITY.md DL-13); sent once the service answers: 50 + 1, and opening the page
@@ -174,11 +177,13 @@ def test_offline_reports_survive_reloads_and_arrive_once_each(live_url, browser,
     page.fill("input[name=persons_aboard]", "4")
     page.select_option("select[name=origin_place]", "sapeken")
     page.check("input[name=flag][value=no_manifest]")
+    page.fill("textarea[name=notes]", TYPED_NOTES)
     page.click("#save")
     page.wait_for_function("() => document.querySelector('#outbox li[data-status=queued] .reason') !== null")
     last = page.locator(QUEUED)
     assert "bukan dari Pesisir" in last.inner_text() and _count(page, SENT) == N
-    assert _stored(live_db, [last.get_attribute("data-uuid")]) == {}
+    typed_uuid = last.get_attribute("data-uuid")
+    assert _stored(live_db, [typed_uuid]) == {}
     context.unroute("**/api/v1/landings")
     page.click("#send-now")
     page.wait_for_function(f"() => document.querySelectorAll('{SENT}').length === {N + 1}", timeout=60_000)
@@ -187,6 +192,11 @@ def test_offline_reports_survive_reloads_and_arrive_once_each(live_url, browser,
     uuids = [r["client_uuid"] for r in page.evaluate("() => window.pesisirReport.outbox()")]
     stored = _stored(live_db, uuids)
     assert len(uuids) == N + 1 and len(stored) == N + 1 and set(stored.values()) == {1}
+    with live_db.connect() as c:
+        typed = c.execute(
+            text("SELECT notes FROM landings WHERE client_uuid::text = :u"), {"u": typed_uuid}
+        ).scalar_one()
+    assert typed == TYPED_NOTES.strip()  # line breaks kept, the ends trimmed
 
     # The harbour's recent landings, times in WIB; the page fits a 360 px phone.
     page.wait_for_selector("#recent li")

@@ -140,16 +140,18 @@ def test_route_tool_draws_a_route_and_shows_the_apis_message(live_url, browser, 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "map-routes.png"))
 
-    # A bad choice: the same place at both ends. The tool shows the API's own words, and the old route goes.
+    # A bad choice: the same place at both ends. The tool shows the API's own words in the map's language (it
+    # sends Accept-Language), and the old route goes.
     page.select_option("#route-destination", label="Kalianget")
     page.click("#route-submit")
     page.wait_for_function("() => document.querySelector('#route-error').textContent.length > 0")
-    api = page.request.get(
-        f"{live_url}/api/v1/routes?origin=kalianget&destination=kalianget&boat=speedboat&season=east"
-    )
-    assert api.status == 422
+    same_place = f"{live_url}/api/v1/routes?origin=kalianget&destination=kalianget&boat=speedboat&season=east"
+    api = page.request.get(same_place, headers={"Accept-Language": "id"})
+    assert api.status == 422 and api.headers["content-language"] == "id"
     detail = json.loads(api.text())["detail"]
     assert detail.startswith("destination:")
+    english = page.request.get(same_place, headers={"Accept-Language": "en"})
+    assert json.loads(english.text())["detail"] != detail, "the route API's message has no Indonesian text"
     assert page.inner_text("#route-error") == f"Rute tidak dapat dihitung: {detail}"
     assert page.inner_text("#route-result") == "" and page.evaluate("() => window.pesisirRoute.last") is None
     # Chromium logs every 4xx answer as a console error: that one is expected, nothing else is.

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.db import migrate
+from geo.vocabulary import LANDING_NOTES_MAX
 
 TABLES = {
     "alert_subscriptions",
@@ -86,6 +87,29 @@ def test_upgrade_matches_models_and_downgrades_to_base(empty_db):
         }
         writable = c.execute(text("SELECT has_table_privilege('pesisir_app', 'corridors', 'INSERT')")).scalar_one()
     assert all(granted.values()) and not writable, granted
+
+    # 0014: landings' notes, with a comment, a length check, and in the view the published layers read.
+    notes_columns = text(
+        "SELECT table_name FROM information_schema.columns WHERE column_name = 'notes' "
+        "AND table_name IN ('landings', 'landings_published')"
+    )
+    with empty_db.connect() as c:
+        assert set(c.execute(notes_columns).scalars()) == {"landings", "landings_published"}
+        comment = c.execute(
+            text(
+                "SELECT col_description('landings'::regclass, attnum) FROM pg_attribute "
+                "WHERE attrelid = 'landings'::regclass AND attname = 'notes'"
+            )
+        ).scalar_one()
+        assert "never to planners" in comment
+    migrate.downgrade(empty_db, "0013_alerts")
+    with empty_db.connect() as c:
+        assert set(c.execute(notes_columns).scalars()) == set()
+        assert c.execute(text("SELECT count(*) FROM landings_published")).scalar_one() == 0
+        granted_view = c.execute(text("SELECT has_table_privilege('pesisir_app', 'landings_published', 'SELECT')"))
+        assert granted_view.scalar_one()
+    migrate.upgrade(empty_db)
+    assert migrate.pending_changes(empty_db) == []
 
     migrate.downgrade(empty_db, "0007_landing_mercator")
     with empty_db.connect() as c:
@@ -168,6 +192,8 @@ def test_a_landings_web_mercator_position_is_computed_and_follows_it(db):
         ({"crew": 6}, "ck_landings_crew_aboard"),
         ({"vessel_flag": "indonesia"}, "value too long"),
         ({"vessel_flag": "id"}, "ck_landings_vessel_flag_iso"),
+        ({"notes": "x" * (LANDING_NOTES_MAX + 1)}, "ck_landings_notes_length"),
+        ({"notes": ""}, "ck_landings_notes_length"),
     ],
 )
 def test_database_refuses_rule_breaking_rows(db, over, constraint):

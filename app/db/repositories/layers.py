@@ -179,6 +179,7 @@ def _landing_columns(_: str) -> dict[str, Any]:
         "origin_place": Place.slug,
         "suspicion_flags": ld.suspicion_flags,
         "suspicious": ld.suspicious,
+        "notes": ld.notes,
         "reporter_id": ld.reporter_id,
         "review_state": ld.review_state,
         "review_reason": ld.review_reason,

@@ -52,6 +52,7 @@
     document.documentElement.lang = lang;
     document.title = "Pesisir: " + t("title");
     for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+    $("notes-hint").textContent = t("notes_hint", { max: form.elements.notes.maxLength });
     if (editing) $("save").textContent = t("save_fix");
     showNet();
     renderOutbox();
@@ -125,7 +126,7 @@
     const f = form.elements;
     const values = {};
     for (const name of ["observed", "tz", "direction", "lat", "lon", "precision", "vessel_name", "vessel_type",
-      "persons_aboard", "crew", "foreign_nationals", "origin_place", "origin", "harbour"]) {
+      "persons_aboard", "crew", "foreign_nationals", "origin_place", "origin", "harbour", "notes"]) {
       values[name] = f[name].value.trim();
     }
     values.flags = [...form.querySelectorAll("input[name=flag]:checked")].map((i) => i.value);
@@ -195,7 +196,7 @@
       direction: v.direction,
       suspicion_flags: v.flags,
     };
-    for (const name of ["vessel_name", "vessel_type", "origin_place", "origin", "harbour"]) {
+    for (const name of ["vessel_name", "vessel_type", "origin_place", "origin", "harbour", "notes"]) {
       if (v[name]) body[name] = v[name];
     }
     for (const name of COUNTS) if (v[name] !== "") body[name] = parseInt(v[name], 10);
