@@ -28,6 +28,9 @@ check-types:
 import-rule:
 	$(VENV)/lint-imports
 
+# One worker per core (at most 4), a test file per unit of work, the longest first: tests/conftest.py.
+# `make pytest PYTEST_WORKERS=0` runs it in one process, as `.venv/bin/pytest` alone does.
+PYTEST_WORKERS ?= auto
 pytest:
 	@$(VENV)/python -m compileall -q -j 0 app geo tests >/dev/null  # written even under PYTHONDONTWRITEBYTECODE
-	$(VENV)/pytest
+	$(VENV)/pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile --no-loadscope-reorder

@@ -42,6 +42,7 @@ from app.settings import (
     ServerSettings,
     Settings,
 )
+from tests import shared
 
 # The test client calls itself "testserver": every app built in the tests (their settings read the environment for
 # what they do not set) answers to it besides the default hosts (docs/RELIABILITY.md R2-09).
@@ -302,16 +303,17 @@ def places(db: Session) -> Session:
 
 
 @pytest.fixture(scope="session")
-def sea_graph(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sea graph of the committed data, built once per test run (tens of seconds) into the run's temporary
-    folder ``seagraph`` (where the geo tests' ``sea_graph`` builds or finds it: one build for both) and copied to
-    the test settings' routes directory, which the ``client`` fixture's service reads. Returns that directory."""
+def sea_graph(settings: Settings, pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sea graph of the committed data, built once per test run (tens of seconds; once across workers too:
+    tests/shared.py) into the run's temporary folder ``seagraph`` (where the geo tests' ``sea_graph`` builds or finds
+    it: one build for both) and copied to the test settings' routes directory, which the ``client`` fixture's service
+    reads. Returns that directory."""
     from app.services import routes
-    from geo import seagraph
 
-    shared = tmp_path_factory.getbasetemp() / "seagraph"
-    graph = seagraph.load_or_build(shared)
+    graph = shared.sea_graph(pytestconfig, tmp_path_factory)
     settings.routes_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(shared / f"seagraph-{graph.version}.npz", settings.routes_dir)
+    shutil.copy2(
+        shared.seagraph_dir(pytestconfig, tmp_path_factory) / f"seagraph-{graph.version}.npz", settings.routes_dir
+    )
     routes.ensure_graph(settings.routes_dir)
     return settings.routes_dir

@@ -23,10 +23,11 @@ WEB_AND_DATABASE = ("fastapi", "starlette", "sqlalchemy", "geoalchemy2", "alembi
 """What geo/ must not need. None of them may be importable in the environment the geo tests run in."""
 
 
-def _imports(folder: Path) -> set[str]:
-    """The top-level names of the modules that the Python files under ``folder`` import (not the relative ones)."""
+def _imports(*places: Path) -> set[str]:
+    """The top-level names of the modules that the Python files at or under ``places`` import (not the relative
+    ones)."""
     names: set[str] = set()
-    for path in folder.rglob("*.py"):
+    for path in (f for p in places for f in (p.rglob("*.py") if p.is_dir() else [p])):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 names.update(a.name.split(".")[0] for a in node.names)
@@ -37,7 +38,11 @@ def _imports(folder: Path) -> set[str]:
 
 def _requirements() -> list[str]:
     """The distributions that provide what geo/ and tests/geo import, plus pytest, each pinned as installed here."""
-    imported = (_imports(ROOT / "geo") | _imports(ROOT / "tests" / "geo")) - set(sys.stdlib_module_names)
+    # With tests/geo, pytest loads the top-level conftest (the workers' schedule), and the geo fixtures import
+    # tests/shared.py (what the workers make once).
+    tests = ROOT / "tests"
+    imported = _imports(ROOT / "geo", tests / "geo", tests / "conftest.py", tests / "shared.py")
+    imported -= set(sys.stdlib_module_names)
     imported -= {"geo", "tests", "__future__"}
     providers = metadata.packages_distributions()
     unknown = sorted(n for n in imported if n not in providers)

@@ -10,6 +10,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from tests import shared
+
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01_risk_model.ipynb"
 
 
@@ -36,14 +38,16 @@ def test_the_notebook_draws_inline_and_reads_its_size_from_the_environment():
 
 
 @pytest.mark.slow
-def test_risk_model_notebook_executes_with_its_figures(monkeypatch, tmp_path_factory):
+def test_risk_model_notebook_executes_with_its_figures(monkeypatch, pytestconfig, tmp_path_factory):
     # Small sizes, every cell: the suite runs it in about a minute on two cores (the sea graph is most of it).
     monkeypatch.setenv("PESISIR_NB_SEED", "11")
     monkeypatch.setenv("PESISIR_NB_INCIDENTS", "300")
     monkeypatch.setenv("PESISIR_NB_LANDINGS", "400")
     monkeypatch.setenv("PESISIR_NB_WORLD_SEEDS", "1")
-    # The run's one sea graph (geo.seagraph.load_or_build), which the geo and database tests use too.
-    monkeypatch.setenv("PESISIR_NB_ROUTES_DIR", str(tmp_path_factory.getbasetemp() / "seagraph"))
+    # The run's one sea graph (geo.seagraph.load_or_build), which the geo and database tests use too: built first
+    # under the run's lock (tests/shared.py), so that the notebook never builds it at the same time as a worker.
+    shared.sea_graph(pytestconfig, tmp_path_factory)
+    monkeypatch.setenv("PESISIR_NB_ROUTES_DIR", str(shared.seagraph_dir(pytestconfig, tmp_path_factory)))
     monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's own default: inline
     nb = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(

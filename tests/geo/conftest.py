@@ -14,6 +14,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from tests import shared
+
 _TO_LONLAT = Transformer.from_crs("EPSG:23837", "EPSG:4326", always_xy=True)
 _TO_METRIC = Transformer.from_crs("EPSG:4326", "EPSG:23837", always_xy=True)
 KNOT_M = 1852.0
@@ -129,12 +131,11 @@ def toy_router(toy_world: ToyWorld) -> ToyRouter:
 
 
 @pytest.fixture(scope="session")
-def sea_graph(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The sea graph of the committed data/routes (geo.seagraph.load_or_build), built once per test run into the
-    run's temporary folder ``seagraph``, where the database tests' ``sea_graph`` finds it too."""
-    from geo import seagraph
-
-    return seagraph.load_or_build(tmp_path_factory.getbasetemp() / "seagraph")
+def sea_graph(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The sea graph of the committed data/routes (geo.seagraph.load_or_build), built once per test run (across
+    workers: tests/shared.py) into the run's temporary folder ``seagraph``, where the database tests' ``sea_graph``
+    finds it too."""
+    return shared.sea_graph(pytestconfig, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -156,12 +157,21 @@ def sumenep_segments() -> gpd.GeoDataFrame:
 
 
 @pytest.fixture(scope="session")
-def sumenep_corridors(sea_router: Any, sumenep_segments: gpd.GeoDataFrame) -> Any:
-    """Corridors of the committed flows on the real graph (every flow x route season x boat class), built once."""
+def sumenep_corridors(
+    pytestconfig: pytest.Config,
+    tmp_path_factory: pytest.TempPathFactory,
+    sea_router: Any,
+    sumenep_segments: gpd.GeoDataFrame,
+) -> Any:
+    """Corridors of the committed flows on the real graph (every flow x route season x boat class), built once per
+    run (across workers: tests/shared.py)."""
     from geo import routedata
     from geo.corridors import build_corridors
 
-    return build_corridors(sea_router, routedata.load_places(), routedata.load_flows(), segments=sumenep_segments)
+    def build() -> Any:
+        return build_corridors(sea_router, routedata.load_places(), routedata.load_flows(), segments=sumenep_segments)
+
+    return shared.made_once(pytestconfig, tmp_path_factory, "sumenep-corridors", build)
 
 
 @pytest.fixture(scope="session")
