@@ -8,6 +8,7 @@ import io
 import json
 import math
 import os
+import time
 from contextlib import contextmanager, suppress
 from datetime import datetime
 
@@ -15,6 +16,7 @@ import pyogrio
 import pytest
 import shapely
 from shapely.geometry import box, shape
+from sqlalchemy import text
 
 from app.errors import Forbidden
 from app.services.layers import PLANNER_PROPERTIES
@@ -338,6 +340,16 @@ def _turn_held_elsewhere(settings, user_id: int):
         eng.dispose()
 
 
+def _wait_until_gone(engine, pid: int, limit_s: float = 30.0) -> None:
+    """Wait until the server process ``pid`` has ended (its session's advisory locks released with it)."""
+    deadline = time.monotonic() + limit_s
+    with engine.connect() as conn:
+        while conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": pid}).scalar_one():
+            assert time.monotonic() < deadline, f"server process {pid} still there after {limit_s} s"
+            time.sleep(0.05)
+            conn.rollback()  # a fresh snapshot of pg_stat_activity on the next read
+
+
 def test_a_turn_is_one_at_a_time_per_user_and_comes_back_whatever_happens(published_settings):
     from app.db.session import make_engine, make_sessionmaker, unit_of_work
     from app.errors import RateLimited
@@ -358,9 +370,12 @@ def test_a_turn_is_one_at_a_time_per_user_and_comes_back_whatever_happens(publis
             raise RuntimeError("the client went away")
         with unit_of_work(factory) as s:
             take_turn(s, 1)
-        # A worker killed mid-export: its connection closes, and PostgreSQL gives the turn back.
+        # A worker killed mid-export: its connection closes, and PostgreSQL gives the turn back once the server
+        # process has seen the socket close (asynchronous: wait for that process to be gone, not for a time).
         with suppress(Exception), _turn_held_elsewhere(published_settings, 1) as held:
+            pid = held.execute(text("SELECT pg_backend_pid()")).scalar_one()
             held.connection().invalidate()
+        _wait_until_gone(eng, pid)
         with unit_of_work(factory) as s:
             take_turn(s, 1)
     finally:
