@@ -231,12 +231,31 @@ def authorize(session: Session, claims: TokenClaims | None, roles: frozenset[str
     return _allowed(_signed_in(None if claims is None else users.principal(session, claims)), roles)
 
 
+async def _page_claims(request: Request, bearer: Annotated[str | None, Depends(_bearer)]) -> TokenClaims | None:
+    """A page's token claims, None when the cookie is expired or tampered with: the page asks to sign in again."""
+    try:
+        return await get_token_user(request, bearer)
+    except Unauthenticated:
+        return None
+
+
+def _page_principal(
+    session: SessionDep, claims: Annotated[TokenClaims | None, Depends(_page_claims)]
+) -> Principal | None:
+    """A page's caller, None when their token was revoked (signed out, password changed) or they were disabled."""
+    try:
+        return None if claims is None else users.principal(session, claims)
+    except Unauthenticated:
+        return None
+
+
 async def get_page_user(
-    request: Request, principal: Annotated[Principal | None, Depends(get_optional_principal)]
+    request: Request, principal: Annotated[Principal | None, Depends(_page_principal)]
 ) -> Principal:
-    """The signed-in caller of a browser page (the map, the harbour post's report page). Not signed in: a
-    redirect (303) to the login page, in the page's language, which comes back to this very page (its query
-    included) afterwards."""
+    """The signed-in caller of a browser page (the map, the harbour post's report page). Not signed in, or a
+    cookie no longer valid (expired, revoked by signing out, a disabled user): a redirect (303) to the login page,
+    in the page's language, which comes back to this very page (its query included) afterwards; never a JSON 401
+    in the browser."""
     if principal is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         language = "&lang=en" if request.query_params.get("lang") == "en" else ""

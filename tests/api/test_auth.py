@@ -314,6 +314,23 @@ def test_the_maps_cookie_is_refused_after_sign_out(client, users):
     assert client.get("/api/v1/islands", cookies={"pesisir_token": cookie}).status_code == 401
 
 
+def test_a_page_asked_with_a_cookie_no_longer_valid_goes_to_the_login_page(client, users):
+    """A browser page never shows a JSON 401: a revoked (signed out), tampered or unknown cookie is answered like no
+    cookie, a redirect to the login page that comes back to the page; the API still answers 401."""
+    r = client.post("/auth/login", data={"username": "t-planner", "password": PASSWORD}, follow_redirects=False)
+    cookie = r.cookies["pesisir_token"]
+    assert client.post("/auth/logout", follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    for stale in (cookie, cookie[:-4] + "AAAA", "not-a-token"):
+        client.cookies.set("pesisir_token", stale)
+        page = client.get("/map?season=west&lang=en", follow_redirects=False)
+        assert page.status_code == 303, (stale[-8:], page.text[:200])
+        assert page.headers["location"] == "/login?next=/map%3Fseason%3Dwest%26lang%3Den&lang=en"
+        assert client.get("/report", follow_redirects=False).headers["location"].startswith("/login?next=/report")
+        assert client.get("/api/v1/islands").status_code == 401
+        client.cookies.clear()
+
+
 def test_tokens_are_refused_after_a_password_change(client, users, db):
     from app.services import users as user_service
 
