@@ -172,6 +172,13 @@ def test_an_export_on_one_worker_holds_the_users_turn_on_the_other(server, clust
     first = a.getresponse()
     assert first.status == 200
     assert json.loads(first.read())["type"] == "FeatureCollection"
+    # The turn is given back when the export's transaction ends, just after its last byte has gone out: wait for
+    # that (a bound on waiting, not a speed target), then it is free on both workers.
+    deadline = time.monotonic() + 30
+    while (answer := _request(b, "GET", path, token=token))[0] == 429:
+        assert time.monotonic() < deadline, "the turn never came back after the first export finished"
+        time.sleep(0.1)
+    assert answer[0] == 200, answer[2]
     for conn in (b, a):
         status, _, body = _request(conn, "GET", path, token=token)
         assert status == 200, body
